@@ -1,0 +1,34 @@
+/// A hybrid logical clock (Kulkarni et al.): timestamps that follow physical time when clocks
+/// agree, and still respect causality when they do not. A replica that receives an operation
+/// from a replica whose clock runs ahead moves its own clock past it, so anything written after
+/// seeing an operation is ordered after it, whatever the wall clocks say.
+public struct HybridLogicalClock: Sendable {
+    public let replica: ReplicaID
+    public private(set) var last: HLCTimestamp
+    private let wallClock: any WallClock
+
+    public init(replica: ReplicaID, wallClock: any WallClock, last: HLCTimestamp? = nil) {
+        self.replica = replica
+        self.wallClock = wallClock
+        self.last = last ?? HLCTimestamp(wallMilliseconds: 0, logical: 0, replica: replica)
+    }
+
+    /// A timestamp for a local event, strictly after every timestamp seen so far.
+    public mutating func now() -> HLCTimestamp {
+        let physical = min(wallClock.nowMilliseconds(), HLCTimestamp.maxWallMilliseconds)
+        if physical > last.wallMilliseconds {
+            last = HLCTimestamp(wallMilliseconds: physical, logical: 0, replica: replica)
+        } else {
+            last = HLCTimestamp(wallMilliseconds: last.wallMilliseconds, logical: last.logical &+ 1, replica: replica)
+        }
+        return last
+    }
+
+    /// Moves the clock past a timestamp received from elsewhere.
+    public mutating func observe(_ remote: HLCTimestamp) {
+        if remote.wallMilliseconds > last.wallMilliseconds
+            || (remote.wallMilliseconds == last.wallMilliseconds && remote.logical > last.logical) {
+            last = HLCTimestamp(wallMilliseconds: remote.wallMilliseconds, logical: remote.logical, replica: replica)
+        }
+    }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import GRDB
+
+/// Rebuilds the human-readable tables from `field_state` for the entities a batch touched.
+/// Materialised rows are a pure function of the merge metadata, so they converge with it.
+extension ReplicaStore {
+    /// Which register fields of each kind land in which column of its table.
+    static let columns: [EntityKind: (table: String, map: [(field: String, column: String)])] = [
+        .member: ("members", [("name", "name"), ("kind", "kind"), ("affiliation", "affiliation"), ("branch", "branch"),
+                              ("division", "division"), ("areas", "areas")]),
+        .case: ("cases", [("ref", "ref"), ("title", "title"), ("body", "body"), ("area", "area"), ("cause", "cause"),
+                          ("source", "source"), ("submitter", "submitter"), ("branch", "branch"), ("assignee", "assignee"),
+                          ("priority", "priority"), ("reportedOn", "reported_on"), ("decisionReason", "decision_reason"),
+                          ("referredTo", "referred_to"), ("budgetPriority", "budget_priority"), ("step", "step")]),
+        .meeting: ("meetings", [("kind", "kind"), ("title", "title"), ("date", "date"), ("branch", "branch")]),
+        .council: ("councils", [("name", "name")]),
+        .motion: ("motions", [("case", "case_id"), ("meeting", "meeting_id"), ("council", "council_id"),
+                              ("action", "action"), ("quorum", "quorum")]),
+        .consultation: ("consultations", [("channel", "channel"), ("branch", "branch"), ("topic", "topic"),
+                                          ("receivedOn", "received_on"), ("answeredOn", "answered_on"), ("case", "case_id")]),
+    ]
+
+    /// The fields whose change requires the main row to be rewritten.
+    static let rowFields: [EntityKind: Set<String>] = {
+        var result: [EntityKind: Set<String>] = [:]
+        for (kind, spec) in columns { result[kind] = Set(spec.map.map(\.field)) }
+        result[.case]!.insert("milestones")   // status is derived from milestones
+        result[.motion]!.insert("milestones") // closed_hlc
+        return result
+    }()
+
+    func materialize(_ touched: Touched, _ db: Database) throws {
+        for (ref, fields) in touched.fields.sorted(by: { $0.key < $1.key }) {
+            if !fields.isDisjoint(with: Self.rowFields[ref.entity] ?? []) {
+                try writeMainRow(ref, db)
+            }
+            for field in fields {
+                let rule = try catalog.rule(for: ref.entity, field: field)
+                switch rule {
+                case .register, .keyedRegister: try refreshConflicts(ref, field: field, db)
+                default: break
+                }
+            }
+            switch ref.entity {
+            case .case:
+                if fields.contains("milestones") { try refreshMilestones(ref, db) }
+            case .meeting:
+                if fields.contains("agenda") {
+                    try refreshSet(ref, field: "agenda", table: "agenda_items", ownerColumn: "meeting_id", elementColumn: "case_id", db)
+                }
+                if fields.contains("attendance") || fields.contains("confirmed") { try refreshAttendance(ref, db) }
+                if fields.contains("debateSubjects") { try refreshDebateSubjects(ref, db) }
+            case .council:
+                if fields.contains("members") {
+                    try refreshSet(ref, field: "members", table: "council_members", ownerColumn: "council_id", elementColumn: "member_id", db)
+                }
+            case .motion:
+                if fields.contains("votes") || fields.contains("milestones") { try refreshVotes(ref, db) }
+            case .member, .consultation:
+                break
+            }
+        }
+        if !touched.appended.isEmpty {
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO comments(id, case_id, author, hlc, body) VALUES (?, ?, ?, ?, ?)")
+            for op in touched.appended where op.entity == .case && op.field == "comments" {
+                try insert.execute(arguments: [op.id.description, op.entityID, op.author, op.hlc.description, op.value.stringValue ?? ""])
+            }
+        }
+    }
+
+    private func writeMainRow(_ ref: EntityRef, _ db: Database) throws {
+        guard let spec = Self.columns[ref.entity] else { return }
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT field, key, hlc, value FROM field_state WHERE entity = ? AND entity_id = ? AND key = ''
+            AND field IN (\(spec.map.map { "'\($0.field)'" }.joined(separator: ",")))
+            """), arguments: [ref.entity.rawValue, ref.entityID])
+        // Winner per field: the highest HLC among the current heads.
+        var winners: [String: (hlc: String, value: String)] = [:]
+        for row in rows {
+            let field: String = row[0]
+            let hlc: String = row[2]
+            if let current = winners[field], current.hlc >= hlc { continue }
+            winners[field] = (hlc, row[3])
+        }
+        var columnNames = ["id"]
+        var values: [DatabaseValue] = [ref.entityID.databaseValue]
+        for (field, column) in spec.map {
+            columnNames.append(column)
+            values.append(winners[field].map { Self.databaseValue(json: $0.value) } ?? .null)
+        }
+        switch ref.entity {
+        case .case:
+            let reached = Set(try String.fetchAll(db.cachedStatement(sql: """
+                SELECT key FROM field_state WHERE entity = 'case' AND entity_id = ? AND field = 'milestones'
+                """), arguments: [ref.entityID]))
+            columnNames.append("status")
+            values.append(Self.caseStatus(reached).databaseValue)
+        case .motion:
+            let closed = try String.fetchOne(db.cachedStatement(sql: """
+                SELECT hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'milestones' AND key = 'closed'
+                """), arguments: [ref.entityID])
+            columnNames.append("closed_hlc")
+            values.append(closed?.databaseValue ?? .null)
+        default:
+            break
+        }
+        let sql = "INSERT INTO \(spec.table)(\(columnNames.joined(separator: ","))) VALUES (\(Array(repeating: "?", count: columnNames.count).joined(separator: ",")))"
+            + " ON CONFLICT(id) DO UPDATE SET " + columnNames.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+    }
+
+    /// A case's status, derived from the milestones it has reached (strongest first).
+    public static func caseStatus(_ reached: Set<String>) -> String {
+        for (milestone, status) in [("implemented", "implemented"), ("accepted", "accepted"), ("rejected", "rejected"),
+                                    ("referred", "referred"), ("submitted-to-council", "in-council"),
+                                    ("examined", "examined"), ("agency-responsible", "acknowledged")]
+        where reached.contains(milestone) {
+            return status
+        }
+        return "open"
+    }
+
+    private func refreshConflicts(_ ref: EntityRef, field: String, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM conflicts WHERE entity = ? AND entity_id = ? AND field = ?")
+            .execute(arguments: [ref.entity.rawValue, ref.entityID, field])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT key, op_id, hlc, author, value FROM field_state
+            WHERE entity = ? AND entity_id = ? AND field = ? ORDER BY key, hlc DESC
+            """), arguments: [ref.entity.rawValue, ref.entityID, field])
+        var byKey: [(String, [Row])] = []
+        for row in rows {
+            let key: String = row[0]
+            if byKey.last?.0 == key { byKey[byKey.count - 1].1.append(row) } else { byKey.append((key, [row])) }
+        }
+        let insert = try db.cachedStatement(sql: "INSERT INTO conflicts(entity, entity_id, field, key, winner, competing) VALUES (?, ?, ?, ?, ?, ?)")
+        for (key, heads) in byKey where heads.count > 1 {
+            var competing = "["
+            for (index, head) in heads.enumerated() {
+                if index > 0 { competing += "," }
+                competing += "{\"op\":"
+                JSONValue.writeString(head[1], to: &competing)
+                competing += ",\"hlc\":"
+                JSONValue.writeString(head[2], to: &competing)
+                competing += ",\"author\":"
+                JSONValue.writeString(head[3], to: &competing)
+                competing += ",\"value\":" + (head[4] as String) + "}"
+            }
+            competing += "]"
+            try insert.execute(arguments: [ref.entity.rawValue, ref.entityID, field, key, heads[0][4] as String, competing])
+        }
+    }
+
+    private func refreshMilestones(_ ref: EntityRef, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM case_milestones WHERE case_id = ?").execute(arguments: [ref.entityID])
+        try db.cachedStatement(sql: """
+            INSERT INTO case_milestones(case_id, milestone, reached_hlc, reached_on, op_id, author)
+            SELECT entity_id, key, hlc, '', json_extract(value, '$'), author FROM field_state
+            WHERE entity = 'case' AND entity_id = ? AND field = 'milestones'
+            """).execute(arguments: [ref.entityID])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT milestone, reached_hlc FROM case_milestones WHERE case_id = ?"),
+                                    arguments: [ref.entityID])
+        let update = try db.cachedStatement(sql: "UPDATE case_milestones SET reached_on = ? WHERE case_id = ? AND milestone = ?")
+        for row in rows {
+            let hlc = HLCTimestamp(row[1] as String)
+            try update.execute(arguments: [CivilDate(millisecondsSinceEpoch: hlc?.wallMilliseconds ?? 0).description, ref.entityID, row[0] as String])
+        }
+    }
+
+    /// The elements present in an add-wins set, with the value of their newest addition.
+    func setElements(_ ref: EntityRef, field: String, _ db: Database) throws -> [(key: String, value: String, author: String)] {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT key, value, author, hlc FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? ORDER BY key, hlc DESC
+            """), arguments: [ref.entity.rawValue, ref.entityID, field])
+        var result: [(key: String, value: String, author: String)] = []
+        for row in rows {
+            let key: String = row[0]
+            if result.last?.key == key { continue }
+            result.append((key, row[1], row[2]))
+        }
+        return result
+    }
+
+    private func refreshSet(_ ref: EntityRef, field: String, table: String, ownerColumn: String, elementColumn: String, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM \(table) WHERE \(ownerColumn) = ?", arguments: [ref.entityID])
+        let insert = try db.cachedStatement(sql: "INSERT INTO \(table)(\(ownerColumn), \(elementColumn)) VALUES (?, ?)")
+        for element in try setElements(ref, field: field, db) {
+            try insert.execute(arguments: [ref.entityID, element.key])
+        }
+    }
+
+    private func refreshAttendance(_ ref: EntityRef, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM attendance WHERE meeting_id = ?").execute(arguments: [ref.entityID])
+        let present = Set(try setElements(ref, field: "attendance", db).map(\.key))
+        let confirmed = Set(try setElements(ref, field: "confirmed", db).map(\.key))
+        let insert = try db.cachedStatement(sql: "INSERT INTO attendance(meeting_id, member_id, confirmed) VALUES (?, ?, ?)")
+        for member in present.union(confirmed).sorted() {
+            try insert.execute(arguments: [ref.entityID, member, confirmed.contains(member) ? 1 : 0])
+        }
+    }
+
+    private func refreshDebateSubjects(_ ref: EntityRef, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM debate_subjects WHERE meeting_id = ?").execute(arguments: [ref.entityID])
+        let insert = try db.cachedStatement(sql: "INSERT INTO debate_subjects(meeting_id, subject_id, member_id, subject) VALUES (?, ?, ?, ?)")
+        for element in try setElements(ref, field: "debateSubjects", db) {
+            let object = (try? JSONDecoder().decode(JSONValue.self, from: Data(element.value.utf8)))?.objectValue ?? [:]
+            try insert.execute(arguments: [ref.entityID, element.key, object["member"]?.stringValue ?? "", object["subject"]?.stringValue ?? ""])
+        }
+    }
+
+    /// Current vote per voter, and the vote that counts: the voter's last vote cast before the
+    /// motion closed (by HLC), read from the log so a change of mind after closing is ignored.
+    private func refreshVotes(_ ref: EntityRef, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM votes WHERE motion_id = ?").execute(arguments: [ref.entityID])
+        let closed = try String.fetchOne(db.cachedStatement(sql: """
+            SELECT hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'milestones' AND key = 'closed'
+            """), arguments: [ref.entityID])
+        var counted: [String: String] = [:]
+        let cast = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT key, value, hlc FROM oplog WHERE entity = 'motion' AND entity_id = ? AND field = 'votes' ORDER BY key, hlc
+            """), arguments: [ref.entityID])
+        for row in cast {
+            let hlc: String = row[2]
+            if let closed, hlc >= closed { continue }
+            counted[row[0] as String] = row[1] as String
+        }
+        let current = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT key, value, hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'votes' ORDER BY key, hlc DESC
+            """), arguments: [ref.entityID])
+        let insert = try db.cachedStatement(sql: "INSERT INTO votes(motion_id, voter_id, choice, hlc, counted_choice) VALUES (?, ?, ?, ?, ?)")
+        var seen = Set<String>()
+        for row in current {
+            let voter: String = row[0]
+            guard seen.insert(voter).inserted else { continue }
+            try insert.execute(arguments: [ref.entityID, voter, Self.databaseValue(json: row[1]), row[2] as String,
+                                           counted[voter].map { Self.databaseValue(json: $0) } ?? .null])
+        }
+    }
+
+    /// Canonical JSON text to a column value: strings and integers become plain SQLite values
+    /// (so the tables read naturally in the `sqlite3` shell); arrays and objects stay JSON text.
+    static func databaseValue(json: String) -> DatabaseValue {
+        guard let first = json.utf8.first else { return .null }
+        switch first {
+        case UInt8(ascii: "\""):
+            if !json.utf8.contains(UInt8(ascii: "\\")) {
+                return String(json.dropFirst().dropLast()).databaseValue
+            }
+            let decoded = try? JSONDecoder().decode(String.self, from: Data(json.utf8))
+            return decoded?.databaseValue ?? .null
+        case UInt8(ascii: "n"):
+            return .null
+        case UInt8(ascii: "t"): return 1.databaseValue
+        case UInt8(ascii: "f"): return 0.databaseValue
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return Int64(json).map(\.databaseValue) ?? json.databaseValue
+        default:
+            return json.databaseValue
+        }
+    }
+}

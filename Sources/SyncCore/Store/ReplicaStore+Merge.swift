@@ -1,0 +1,118 @@
+import GRDB
+
+/// The merge: how one operation changes `field_state`. Every branch below is a join on a
+/// semilattice (set union with supersession, max, min-timestamp), so the resulting state only
+/// depends on the set of operations applied, not on their order or on repeats.
+extension ReplicaStore {
+    struct Scope: Hashable {
+        var entity: EntityKind
+        var entityID: String
+        var field: String
+        var key: String
+    }
+
+    struct EntityRef: Hashable, Comparable {
+        var entity: EntityKind
+        var entityID: String
+        static func < (lhs: EntityRef, rhs: EntityRef) -> Bool {
+            (lhs.entity.rawValue, lhs.entityID) < (rhs.entity.rawValue, rhs.entityID)
+        }
+    }
+
+    /// What a batch touched, so the materialiser refreshes only that.
+    struct Touched {
+        var fields: [EntityRef: Set<String>] = [:]
+        var appended: [Operation] = []
+        mutating func mark(_ op: Operation) {
+            fields[EntityRef(entity: op.entity, entityID: op.entityID), default: []].insert(op.field)
+            if op.kind == .append { appended.append(op) }
+        }
+    }
+
+    /// Stores the operation in the log; false when it was already there (a re-delivery).
+    func insertIntoLog(_ op: Operation, local: Bool, _ db: Database) throws -> Bool {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO oplog(op_id, hlc, author, entity, entity_id, field, key, kind, value, context, origin_local, sync_state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT(op_id) DO NOTHING
+            """)
+        let contextJSON = JSONValue.array(op.context.map { .string($0.description) }).canonicalJSON
+        try statement.execute(arguments: [op.id.description, op.hlc.description, op.author, op.entity.rawValue, op.entityID,
+                                          op.field, op.key, op.kind.rawValue, op.value.canonicalJSON, contextJSON, local ? 1 : 0])
+        return db.changesCount > 0
+    }
+
+    /// Applies one new operation to the merge metadata.
+    func merge(_ op: Operation, _ db: Database) throws {
+        let scope = Scope(entity: op.entity, entityID: op.entityID, field: op.field, key: op.key)
+        switch op.kind {
+        case .set, .add, .append:
+            for overwritten in op.context { try supersede(overwritten, in: scope, db) }
+            let superseded = op.kind == .append ? false : try isSuperseded(op.id, in: scope, db)
+            if !superseded {
+                let insert = try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                try insert.execute(arguments: [op.entity.rawValue, op.entityID, op.field, op.key, op.id.description,
+                                               op.hlc.description, op.author, op.value.canonicalJSON])
+            }
+        case .remove:
+            for removed in op.context { try supersede(removed, in: scope, db) }
+        case .max:
+            // One row per field: the largest value, and the earliest operation that reached it.
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value)
+                VALUES (?, ?, ?, ?, '', ?, ?, ?)
+                ON CONFLICT(entity, entity_id, field, key, op_id) DO UPDATE
+                SET hlc = excluded.hlc, author = excluded.author, value = excluded.value
+                WHERE CAST(excluded.value AS INTEGER) > CAST(field_state.value AS INTEGER)
+                   OR (CAST(excluded.value AS INTEGER) = CAST(field_state.value AS INTEGER) AND excluded.hlc < field_state.hlc)
+                """)
+            try upsert.execute(arguments: [op.entity.rawValue, op.entityID, op.field, op.key,
+                                           op.hlc.description, op.author, op.value.canonicalJSON])
+        case .reach:
+            // A milestone keeps the earliest operation that reached it.
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value)
+                VALUES (?, ?, ?, ?, '', ?, ?, ?)
+                ON CONFLICT(entity, entity_id, field, key, op_id) DO UPDATE
+                SET hlc = excluded.hlc, author = excluded.author, value = excluded.value
+                WHERE excluded.hlc < field_state.hlc
+                """)
+            try upsert.execute(arguments: [op.entity.rawValue, op.entityID, op.field, op.key,
+                                           op.hlc.description, op.author, JSONValue.string(op.id.description).canonicalJSON])
+        }
+    }
+
+    /// Marks `overwritten` as seen-and-replaced within `scope`: drops it if present, or
+    /// remembers it so that it is born superseded when it arrives later.
+    private func supersede(_ overwritten: OperationID, in scope: Scope, _ db: Database) throws {
+        let delete = try db.cachedStatement(sql: """
+            DELETE FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?
+            """)
+        let idText = overwritten.description
+        try delete.execute(arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, idText])
+        if db.changesCount > 0 { return }
+        let known = try db.cachedStatement(sql: "SELECT 1 FROM oplog WHERE op_id = ?")
+        if try Bool.fetchOne(known, arguments: [idText]) != nil { return }
+        let remember = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO superseded(op_id, entity, entity_id, field, key) VALUES (?, ?, ?, ?, ?)
+            """)
+        try remember.execute(arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key])
+    }
+
+    private func isSuperseded(_ id: OperationID, in scope: Scope, _ db: Database) throws -> Bool {
+        let lookup = try db.cachedStatement(sql: """
+            SELECT 1 FROM superseded WHERE op_id = ? AND entity = ? AND entity_id = ? AND field = ? AND key = ?
+            """)
+        return try Bool.fetchOne(lookup, arguments: [id.description, scope.entity.rawValue, scope.entityID, scope.field, scope.key]) != nil
+    }
+
+    /// The operation ids currently live in a scope: register heads or an element's additions.
+    func heads(_ entity: EntityKind, _ entityID: String, _ field: String, _ key: String, _ db: Database) throws -> [OperationID] {
+        let select = try db.cachedStatement(sql: """
+            SELECT op_id FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?
+            """)
+        return try String.fetchAll(select, arguments: [entity.rawValue, entityID, field, key]).compactMap(OperationID.init)
+    }
+}

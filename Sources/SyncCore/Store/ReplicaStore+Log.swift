@@ -6,7 +6,7 @@ extension ReplicaStore {
     /// A stored operation with its local bookkeeping.
     public struct LoggedOperation: Sendable, Equatable {
         public var seq: Int64
-        public var operation: Operation
+        public var operation: SyncOperation
         public var local: Bool
         public var syncState: SyncState
         public var rejectReason: String?
@@ -30,7 +30,7 @@ extension ReplicaStore {
               let kind = OperationKind(rawValue: row["kind"] as String) else {
             throw SyncError(.storage, "damaged operation in the log")
         }
-        let op = Operation(id: try id(row["op_id"]), hlc: hlc, author: row["author"], entity: entity,
+        let op = SyncOperation(id: try id(row["op_id"]), hlc: hlc, author: row["author"], entity: entity,
                            entityID: row["entity_id"], field: row["field"], key: row["key"], kind: kind,
                            value: value, context: context)
         return LoggedOperation(seq: row["seq"], operation: op, local: (row["origin_local"] as Int64) == 1,

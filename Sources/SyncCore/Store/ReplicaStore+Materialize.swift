@@ -20,42 +20,63 @@ extension ReplicaStore {
                                           ("receivedOn", "received_on"), ("answeredOn", "answered_on"), ("case", "case_id")]),
     ]
 
-    /// The fields whose change requires the main row to be rewritten.
-    static let rowFields: [EntityKind: Set<String>] = {
-        var result: [EntityKind: Set<String>] = [:]
-        for (kind, spec) in columns { result[kind] = Set(spec.map.map(\.field)) }
-        result[.case]!.insert("milestones")   // status is derived from milestones
-        result[.motion]!.insert("milestones") // closed_hlc
-        return result
-    }()
+    /// Field → column, per kind, for quick lookups.
+    static let columnByField: [EntityKind: [String: String]] = columns.mapValues { spec in
+        Dictionary(uniqueKeysWithValues: spec.map.map { ($0.field, $0.column) })
+    }
 
-    func materialize(_ touched: Touched, _ db: Database) throws {
-        for (ref, fields) in touched.fields.sorted(by: { $0.key < $1.key }) {
-            if !fields.isDisjoint(with: Self.rowFields[ref.entity] ?? []) {
-                try writeMainRow(ref, db)
+    func materialize(_ touched: Touched, _ batch: inout BatchState, _ db: Database) throws {
+        // Registers: the winner lands in its column; competing heads in `conflicts`.
+        for (scope, known) in touched.registers {
+            let winnerJSON: String?
+            if known.winner != nil {
+                winnerJSON = known.valueJSON
+                if known.mayHaveHadConflict && batch.conflictsMayExist { try deleteConflict(scope, db) }
+            } else {
+                winnerJSON = try refreshConflict(scope, &batch, db)
             }
-            for field in fields {
-                let rule = try catalog.rule(for: ref.entity, field: field)
-                switch rule {
-                case .register, .keyedRegister: try refreshConflicts(ref, field: field, db)
-                default: break
-                }
+            if scope.key.isEmpty, let table = Self.columns[scope.entity]?.table,
+               let column = Self.columnByField[scope.entity]?[scope.field] {
+                try upsert(table: table, id: scope.entityID, column: column,
+                           value: winnerJSON.map(Self.databaseValue(json:)) ?? .null, db)
             }
+        }
+        for (ref, fields) in touched.fields {
             switch ref.entity {
             case .case:
+                if fields.contains("step") {
+                    let step = try String.fetchOne(db.cachedStatement(sql: """
+                        SELECT value FROM field_state WHERE entity = 'case' AND entity_id = ? AND field = 'step'
+                        """), arguments: [ref.entityID])
+                    try upsert(table: "cases", id: ref.entityID, column: "step", value: step.map(Self.databaseValue(json:)) ?? .null, db)
+                }
                 if fields.contains("milestones") { try refreshMilestones(ref, db) }
+                if fields.contains("comments") {
+                    try db.cachedStatement(sql: "INSERT INTO cases(id) VALUES (?) ON CONFLICT(id) DO NOTHING").execute(arguments: [ref.entityID])
+                }
             case .meeting:
+                try db.cachedStatement(sql: "INSERT INTO meetings(id) VALUES (?) ON CONFLICT(id) DO NOTHING").execute(arguments: [ref.entityID])
                 if fields.contains("agenda") {
                     try refreshSet(ref, field: "agenda", table: "agenda_items", ownerColumn: "meeting_id", elementColumn: "case_id", db)
                 }
                 if fields.contains("attendance") || fields.contains("confirmed") { try refreshAttendance(ref, db) }
                 if fields.contains("debateSubjects") { try refreshDebateSubjects(ref, db) }
             case .council:
+                try db.cachedStatement(sql: "INSERT INTO councils(id) VALUES (?) ON CONFLICT(id) DO NOTHING").execute(arguments: [ref.entityID])
                 if fields.contains("members") {
                     try refreshSet(ref, field: "members", table: "council_members", ownerColumn: "council_id", elementColumn: "member_id", db)
                 }
             case .motion:
-                if fields.contains("votes") || fields.contains("milestones") { try refreshVotes(ref, db) }
+                if fields.contains("milestones") {
+                    let closed = try String.fetchOne(db.cachedStatement(sql: """
+                        SELECT hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'milestones' AND key = 'closed'
+                        """), arguments: [ref.entityID])
+                    try upsert(table: "motions", id: ref.entityID, column: "closed_hlc", value: closed?.databaseValue ?? .null, db)
+                }
+                if fields.contains("votes") || fields.contains("milestones") {
+                    try db.cachedStatement(sql: "INSERT INTO motions(id) VALUES (?) ON CONFLICT(id) DO NOTHING").execute(arguments: [ref.entityID])
+                    try refreshVotes(ref, db)
+                }
             case .member, .consultation:
                 break
             }
@@ -68,45 +89,9 @@ extension ReplicaStore {
         }
     }
 
-    private func writeMainRow(_ ref: EntityRef, _ db: Database) throws {
-        guard let spec = Self.columns[ref.entity] else { return }
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT field, key, hlc, value FROM field_state WHERE entity = ? AND entity_id = ? AND key = ''
-            AND field IN (\(spec.map.map { "'\($0.field)'" }.joined(separator: ",")))
-            """), arguments: [ref.entity.rawValue, ref.entityID])
-        // Winner per field: the highest HLC among the current heads.
-        var winners: [String: (hlc: String, value: String)] = [:]
-        for row in rows {
-            let field: String = row[0]
-            let hlc: String = row[2]
-            if let current = winners[field], current.hlc >= hlc { continue }
-            winners[field] = (hlc, row[3])
-        }
-        var columnNames = ["id"]
-        var values: [DatabaseValue] = [ref.entityID.databaseValue]
-        for (field, column) in spec.map {
-            columnNames.append(column)
-            values.append(winners[field].map { Self.databaseValue(json: $0.value) } ?? .null)
-        }
-        switch ref.entity {
-        case .case:
-            let reached = Set(try String.fetchAll(db.cachedStatement(sql: """
-                SELECT key FROM field_state WHERE entity = 'case' AND entity_id = ? AND field = 'milestones'
-                """), arguments: [ref.entityID]))
-            columnNames.append("status")
-            values.append(Self.caseStatus(reached).databaseValue)
-        case .motion:
-            let closed = try String.fetchOne(db.cachedStatement(sql: """
-                SELECT hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'milestones' AND key = 'closed'
-                """), arguments: [ref.entityID])
-            columnNames.append("closed_hlc")
-            values.append(closed?.databaseValue ?? .null)
-        default:
-            break
-        }
-        let sql = "INSERT INTO \(spec.table)(\(columnNames.joined(separator: ","))) VALUES (\(Array(repeating: "?", count: columnNames.count).joined(separator: ",")))"
-            + " ON CONFLICT(id) DO UPDATE SET " + columnNames.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+    private func upsert(table: String, id: String, column: String, value: DatabaseValue, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO \(table)(id, \(column)) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET \(column) = excluded.\(column)")
+            .execute(arguments: [id, value])
     }
 
     /// A case's status, derived from the milestones it has reached (strongest first).
@@ -120,34 +105,36 @@ extension ReplicaStore {
         return "open"
     }
 
-    private func refreshConflicts(_ ref: EntityRef, field: String, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM conflicts WHERE entity = ? AND entity_id = ? AND field = ?")
-            .execute(arguments: [ref.entity.rawValue, ref.entityID, field])
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT key, op_id, hlc, author, value FROM field_state
-            WHERE entity = ? AND entity_id = ? AND field = ? ORDER BY key, hlc DESC
-            """), arguments: [ref.entity.rawValue, ref.entityID, field])
-        var byKey: [(String, [Row])] = []
-        for row in rows {
-            let key: String = row[0]
-            if byKey.last?.0 == key { byKey[byKey.count - 1].1.append(row) } else { byKey.append((key, [row])) }
-        }
-        let insert = try db.cachedStatement(sql: "INSERT INTO conflicts(entity, entity_id, field, key, winner, competing) VALUES (?, ?, ?, ?, ?, ?)")
-        for (key, heads) in byKey where heads.count > 1 {
+    private func deleteConflict(_ scope: Scope, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM conflicts WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?")
+            .execute(arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key])
+    }
+
+    /// Re-reads a register's heads, records or clears its conflict, and returns the winner's JSON.
+    private func refreshConflict(_ scope: Scope, _ batch: inout BatchState, _ db: Database) throws -> String? {
+        let heads = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT op_id, hlc, author, value FROM field_state
+            WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? ORDER BY hlc DESC
+            """), arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key])
+        if batch.conflictsMayExist { try deleteConflict(scope, db) }
+        if heads.count > 1 {
+            batch.conflictsMayExist = true
             var competing = "["
             for (index, head) in heads.enumerated() {
                 if index > 0 { competing += "," }
                 competing += "{\"op\":"
-                JSONValue.writeString(head[1], to: &competing)
+                JSONValue.writeString(head[0], to: &competing)
                 competing += ",\"hlc\":"
-                JSONValue.writeString(head[2], to: &competing)
+                JSONValue.writeString(head[1], to: &competing)
                 competing += ",\"author\":"
-                JSONValue.writeString(head[3], to: &competing)
-                competing += ",\"value\":" + (head[4] as String) + "}"
+                JSONValue.writeString(head[2], to: &competing)
+                competing += ",\"value\":" + (head[3] as String) + "}"
             }
             competing += "]"
-            try insert.execute(arguments: [ref.entity.rawValue, ref.entityID, field, key, heads[0][4] as String, competing])
+            try db.cachedStatement(sql: "INSERT INTO conflicts(entity, entity_id, field, key, winner, competing) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, heads[0][3] as String, competing])
         }
+        return heads.first?[3]
     }
 
     private func refreshMilestones(_ ref: EntityRef, _ db: Database) throws {
@@ -160,6 +147,8 @@ extension ReplicaStore {
         let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT milestone, reached_hlc FROM case_milestones WHERE case_id = ?"),
                                     arguments: [ref.entityID])
         let update = try db.cachedStatement(sql: "UPDATE case_milestones SET reached_on = ? WHERE case_id = ? AND milestone = ?")
+        try upsert(table: "cases", id: ref.entityID, column: "status",
+                   value: Self.caseStatus(Set(rows.map { $0[0] as String })).databaseValue, db)
         for row in rows {
             let hlc = HLCTimestamp(row[1] as String)
             try update.execute(arguments: [CivilDate(millisecondsSinceEpoch: hlc?.wallMilliseconds ?? 0).description, ref.entityID, row[0] as String])

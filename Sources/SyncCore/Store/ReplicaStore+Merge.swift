@@ -21,43 +21,80 @@ extension ReplicaStore {
 
     /// What a batch touched, so the materialiser refreshes only that.
     struct Touched {
+        /// Fields (other than plain registers) whose derived rows must be rebuilt, per entity.
         var fields: [EntityRef: Set<String>] = [:]
-        var appended: [Operation] = []
-        mutating func mark(_ op: Operation) {
-            fields[EntityRef(entity: op.entity, entityID: op.entityID), default: []].insert(op.field)
+        /// Register scopes to refresh; the value is the winning operation when it is already
+        /// known (a local write that saw every head), nil when the winner must be read back.
+        var registers: [Scope: Known] = [:]
+        var appended: [SyncOperation] = []
+
+        struct Known { var winner: SyncOperation?; var valueJSON: String; var mayHaveHadConflict: Bool }
+
+        mutating func mark(_ op: SyncOperation, valueJSON: String, knownSoleHead: Bool, headsBefore: Int) {
+            let ref = EntityRef(entity: op.entity, entityID: op.entityID)
+            if op.kind == .set {
+                let scope = Scope(entity: op.entity, entityID: op.entityID, field: op.field, key: op.key)
+                if knownSoleHead, registers[scope] == nil || registers[scope]?.winner != nil {
+                    registers[scope] = Known(winner: op, valueJSON: valueJSON,
+                                             mayHaveHadConflict: headsBefore > 1 || registers[scope]?.mayHaveHadConflict == true)
+                } else {
+                    registers[scope] = Known(winner: nil, valueJSON: "", mayHaveHadConflict: true)
+                }
+                if op.key.isEmpty { return }
+            }
+            fields[ref, default: []].insert(op.field)
             if op.kind == .append { appended.append(op) }
         }
     }
 
+    /// Batch-level knowledge that lets the merge skip lookups that cannot find anything.
+    struct BatchState {
+        /// False while the `superseded` table is known to be empty.
+        var supersededMayExist: Bool
+        /// False while the `conflicts` table is known to be empty (no row to clear).
+        var conflictsMayExist: Bool
+        init(_ db: Database) throws {
+            supersededMayExist = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM superseded)")) ?? true
+            conflictsMayExist = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM conflicts)")) ?? true
+        }
+    }
+
     /// Stores the operation in the log; false when it was already there (a re-delivery).
-    func insertIntoLog(_ op: Operation, local: Bool, _ db: Database) throws -> Bool {
+    func insertIntoLog(_ op: SyncOperation, idText: String, hlcText: String, valueJSON: String, local: Bool, _ db: Database) throws -> Bool {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO oplog(op_id, hlc, author, entity, entity_id, field, key, kind, value, context, origin_local, sync_state)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT(op_id) DO NOTHING
             """)
-        let contextJSON = JSONValue.array(op.context.map { .string($0.description) }).canonicalJSON
-        try statement.execute(arguments: [op.id.description, op.hlc.description, op.author, op.entity.rawValue, op.entityID,
-                                          op.field, op.key, op.kind.rawValue, op.value.canonicalJSON, contextJSON, local ? 1 : 0])
+        var contextJSON = "["
+        for (index, entry) in op.context.enumerated() {
+            if index > 0 { contextJSON += "," }
+            contextJSON += "\"" + entry.description + "\""
+        }
+        contextJSON += "]"
+        try statement.execute(arguments: [idText, hlcText, op.author, op.entity.rawValue, op.entityID,
+                                          op.field, op.key, op.kind.rawValue, valueJSON, contextJSON, local ? 1 : 0])
         return db.changesCount > 0
     }
 
     /// Applies one new operation to the merge metadata.
-    func merge(_ op: Operation, _ db: Database) throws {
+    func merge(_ op: SyncOperation, idText: String, hlcText: String, valueJSON: String, local: Bool,
+               _ batch: inout BatchState, _ db: Database) throws {
         let scope = Scope(entity: op.entity, entityID: op.entityID, field: op.field, key: op.key)
         switch op.kind {
         case .set, .add, .append:
-            for overwritten in op.context { try supersede(overwritten, in: scope, db) }
-            let superseded = op.kind == .append ? false : try isSuperseded(op.id, in: scope, db)
+            for overwritten in op.context { try supersede(overwritten, in: scope, &batch, db) }
+            // A fresh local operation cannot have been named by anyone yet.
+            let superseded = (op.kind == .append || local || !batch.supersededMayExist) ? false : try isSuperseded(idText, in: scope, db)
             if !superseded {
                 let insert = try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-                try insert.execute(arguments: [op.entity.rawValue, op.entityID, op.field, op.key, op.id.description,
-                                               op.hlc.description, op.author, op.value.canonicalJSON])
+                try insert.execute(arguments: [op.entity.rawValue, op.entityID, op.field, op.key, idText,
+                                               hlcText, op.author, valueJSON])
             }
         case .remove:
-            for removed in op.context { try supersede(removed, in: scope, db) }
+            for removed in op.context { try supersede(removed, in: scope, &batch, db) }
         case .max:
             // One row per field: the largest value, and the earliest operation that reached it.
             let upsert = try db.cachedStatement(sql: """
@@ -68,8 +105,7 @@ extension ReplicaStore {
                 WHERE CAST(excluded.value AS INTEGER) > CAST(field_state.value AS INTEGER)
                    OR (CAST(excluded.value AS INTEGER) = CAST(field_state.value AS INTEGER) AND excluded.hlc < field_state.hlc)
                 """)
-            try upsert.execute(arguments: [op.entity.rawValue, op.entityID, op.field, op.key,
-                                           op.hlc.description, op.author, op.value.canonicalJSON])
+            try upsert.execute(arguments: [op.entity.rawValue, op.entityID, op.field, op.key, hlcText, op.author, valueJSON])
         case .reach:
             // A milestone keeps the earliest operation that reached it.
             let upsert = try db.cachedStatement(sql: """
@@ -80,13 +116,13 @@ extension ReplicaStore {
                 WHERE excluded.hlc < field_state.hlc
                 """)
             try upsert.execute(arguments: [op.entity.rawValue, op.entityID, op.field, op.key,
-                                           op.hlc.description, op.author, JSONValue.string(op.id.description).canonicalJSON])
+                                           hlcText, op.author, "\"" + idText + "\""])
         }
     }
 
     /// Marks `overwritten` as seen-and-replaced within `scope`: drops it if present, or
     /// remembers it so that it is born superseded when it arrives later.
-    private func supersede(_ overwritten: OperationID, in scope: Scope, _ db: Database) throws {
+    private func supersede(_ overwritten: OperationID, in scope: Scope, _ batch: inout BatchState, _ db: Database) throws {
         let delete = try db.cachedStatement(sql: """
             DELETE FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?
             """)
@@ -99,13 +135,14 @@ extension ReplicaStore {
             INSERT OR IGNORE INTO superseded(op_id, entity, entity_id, field, key) VALUES (?, ?, ?, ?, ?)
             """)
         try remember.execute(arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key])
+        batch.supersededMayExist = true
     }
 
-    private func isSuperseded(_ id: OperationID, in scope: Scope, _ db: Database) throws -> Bool {
+    private func isSuperseded(_ idText: String, in scope: Scope, _ db: Database) throws -> Bool {
         let lookup = try db.cachedStatement(sql: """
             SELECT 1 FROM superseded WHERE op_id = ? AND entity = ? AND entity_id = ? AND field = ? AND key = ?
             """)
-        return try Bool.fetchOne(lookup, arguments: [id.description, scope.entity.rawValue, scope.entityID, scope.field, scope.key]) != nil
+        return try Bool.fetchOne(lookup, arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key]) != nil
     }
 
     /// The operation ids currently live in a scope: register heads or an element's additions.

@@ -6,18 +6,19 @@ extension ReplicaStore {
     /// carries, as its context, every value the replica currently shows for that field, so a
     /// local write resolves any visible conflict on it.
     @discardableResult
-    public func record(_ writes: [FieldWrite], author: String) throws -> [Operation] {
+    public func record(_ writes: [FieldWrite], author: String) throws -> [SyncOperation] {
         try wrap {
             try writer.write { db in try record(writes, author: author, db) }
         }
     }
 
     /// The same as `record(_:author:)`, inside a transaction the caller already holds.
-    public func record(_ writes: [FieldWrite], author: String, _ db: Database) throws -> [Operation] {
+    public func record(_ writes: [FieldWrite], author: String, _ db: Database) throws -> [SyncOperation] {
         var clock = try loadClock(db)
         var counter = try loadCounter(db)
         var touched = Touched()
-        var made: [Operation] = []
+        var batch = try BatchState(db)
+        var made: [SyncOperation] = []
         made.reserveCapacity(writes.count)
         for write in writes {
             let context: [OperationID]
@@ -33,16 +34,17 @@ extension ReplicaStore {
                 context = []
             }
             counter += 1
-            let op = Operation(id: OperationID(replica: replicaID, counter: counter), hlc: clock.now(), author: author,
+            let op = SyncOperation(id: OperationID(replica: replicaID, counter: counter), hlc: clock.now(), author: author,
                                entity: write.entity, entityID: write.entityID, field: write.field, key: write.key,
                                kind: write.kind, value: write.value, context: context)
             try op.validate(against: catalog)
-            _ = try insertIntoLog(op, local: true, db)
-            try merge(op, db)
-            touched.mark(op)
+            let idText = op.id.description, hlcText = op.hlc.description, valueJSON = op.value.canonicalJSON
+            _ = try insertIntoLog(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: true, db)
+            try merge(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: true, &batch, db)
+            touched.mark(op, valueJSON: valueJSON, knownSoleHead: true, headsBefore: context.count)
             made.append(op)
         }
-        try materialize(touched, db)
+        try materialize(touched, &batch, db)
         try saveClock(clock, db)
         try saveCounter(counter, db)
         return made
@@ -51,7 +53,7 @@ extension ReplicaStore {
     /// Applies operations received from elsewhere. Re-delivered operations change nothing.
     /// Every operation is validated first; one invalid operation rejects the whole batch.
     @discardableResult
-    public func apply(_ operations: [Operation]) throws -> ApplyResult {
+    public func apply(_ operations: [SyncOperation]) throws -> ApplyResult {
         try wrap {
             try writer.write { db in try apply(operations, db) }
         }
@@ -59,25 +61,27 @@ extension ReplicaStore {
 
     /// The same as `apply(_:)`, inside a transaction the caller already holds (so a sync
     /// client can save its cursor in the same transaction as the batch).
-    public func apply(_ operations: [Operation], _ db: Database) throws -> ApplyResult {
+    public func apply(_ operations: [SyncOperation], _ db: Database) throws -> ApplyResult {
         for op in operations { try op.validate(against: catalog) }
         var clock = try loadClock(db)
         var counter = try loadCounter(db)
         var touched = Touched()
+        var batch = try BatchState(db)
         var result = ApplyResult()
         for op in operations {
-            guard try insertIntoLog(op, local: false, db) else {
+            let idText = op.id.description, hlcText = op.hlc.description, valueJSON = op.value.canonicalJSON
+            guard try insertIntoLog(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: false, db) else {
                 result.duplicates.append(op.id)
                 continue
             }
-            try merge(op, db)
+            try merge(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: false, &batch, db)
             clock.observe(op.hlc)
             if op.id.replica == replicaID { counter = max(counter, op.id.counter) }
-            touched.mark(op)
+            touched.mark(op, valueJSON: valueJSON, knownSoleHead: false, headsBefore: 0)
             result.applied.append(op.id)
         }
         if !result.applied.isEmpty {
-            try materialize(touched, db)
+            try materialize(touched, &batch, db)
             try saveClock(clock, db)
             try saveCounter(counter, db)
         }

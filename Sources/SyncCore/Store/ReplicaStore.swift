@@ -65,8 +65,7 @@ public final class ReplicaStore: Sendable {
         if replicaID == nil && !exists {
             throw SyncError(.notFound, "no replica at \(path) (create one first)")
         }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        let configuration = fileConfiguration()
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -74,6 +73,18 @@ public final class ReplicaStore: Sendable {
             throw SyncError(.notAReplica, "cannot open \(path) as a SQLite database", cause: error)
         }
         return try ReplicaStore(writer: queue, create: replicaID, wallClock: wallClock)
+    }
+
+    /// Connection settings for replica files: WAL (readers never block the writer),
+    /// synchronous FULL (a committed change survives a power cut), a busy timeout for the
+    /// rare second process.
+    public static func fileConfiguration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+        }
+        return configuration
     }
 
     /// An in-memory replica, for tests and simulations.

@@ -1,5 +1,5 @@
 /// One immutable change: the unit that replicas exchange and merge.
-public struct Operation: Hashable, Sendable {
+public struct SyncOperation: Hashable, Sendable {
     /// The wire version this build writes and reads.
     public static let wireVersion = 1
 
@@ -33,7 +33,7 @@ public struct Operation: Hashable, Sendable {
     }
 }
 
-extension Operation {
+extension SyncOperation {
     /// Checks the operation against the catalog: known field, matching kind, valid value,
     /// well-formed ids. Both replicas and the server call this before storing anything.
     public func validate(against catalog: FieldCatalog) throws {
@@ -85,3 +85,6 @@ extension Operation {
         }
     }
 }
+
+/// Short name for code that does not import Foundation (whose `Operation` is another type).
+public typealias Operation = SyncOperation

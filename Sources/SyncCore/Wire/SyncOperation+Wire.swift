@@ -5,11 +5,11 @@ import Foundation
 ///
 /// `{"v":1,"id":"r1:7","hlc":"000001767225600000-000000-r1","author":"m1","entity":"case",
 ///   "entityId":"c-r1-1","field":"title","key":"","op":"set","value":"…","context":["r2:3"]}`
-extension Operation {
+extension SyncOperation {
     static let wireMembers: Set<String> = ["v", "id", "hlc", "author", "entity", "entityId", "field", "key", "op", "value", "context"]
 
     public var canonicalJSON: String {
-        var out = "{\"v\":\(Operation.wireVersion),\"id\":"
+        var out = "{\"v\":\(SyncOperation.wireVersion),\"id\":"
         JSONValue.writeString(id.description, to: &out)
         out += ",\"hlc\":"
         JSONValue.writeString(hlc.description, to: &out)
@@ -39,13 +39,13 @@ extension Operation {
     /// Parses one operation from its wire form (a JSON object already decoded to `JSONValue`).
     public init(wire: JSONValue) throws {
         guard let object = wire.objectValue else { throw SyncError(.malformed, "an operation must be a JSON object") }
-        let unknown = Set(object.keys).subtracting(Operation.wireMembers)
+        let unknown = Set(object.keys).subtracting(SyncOperation.wireMembers)
         if !unknown.isEmpty {
             throw SyncError(.malformed, "unknown operation member(s): \(unknown.sorted().joined(separator: ", "))")
         }
         guard let version = object["v"]?.intValue else { throw SyncError(.malformed, "operation lacks its version 'v'") }
-        guard version == Int64(Operation.wireVersion) else {
-            throw SyncError(.unsupportedVersion, "operation wire version \(version) is not supported (this build reads \(Operation.wireVersion))")
+        guard version == Int64(SyncOperation.wireVersion) else {
+            throw SyncError(.unsupportedVersion, "operation wire version \(version) is not supported (this build reads \(SyncOperation.wireVersion))")
         }
         func text(_ name: String) throws -> String {
             guard let s = object[name]?.stringValue else { throw SyncError(.malformed, "operation member '\(name)' must be a string") }
@@ -76,7 +76,7 @@ extension Operation {
     }
 
     /// Parses and validates one operation from wire bytes.
-    public static func decode(wire data: Data, catalog: FieldCatalog = .civicSync) throws -> Operation {
+    public static func decode(wire data: Data, catalog: FieldCatalog = .civicSync) throws -> SyncOperation {
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -85,13 +85,13 @@ extension Operation {
         } catch {
             throw SyncError(.malformed, "operation is not valid JSON", cause: error)
         }
-        let operation = try Operation(wire: value)
+        let operation = try SyncOperation(wire: value)
         try operation.validate(against: catalog)
         return operation
     }
 }
 
-extension Operation: Codable {
+extension SyncOperation: Codable {
     public init(from decoder: any Decoder) throws {
         try self.init(wire: JSONValue(from: decoder))
     }
@@ -104,7 +104,7 @@ extension Operation: Codable {
     /// The operation as a `JSONValue` (same members as the canonical text).
     public var wireValue: JSONValue {
         .object([
-            "v": .int(Int64(Operation.wireVersion)),
+            "v": .int(Int64(SyncOperation.wireVersion)),
             "id": .string(id.description),
             "hlc": .string(hlc.description),
             "author": .string(author),

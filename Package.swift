@@ -34,7 +34,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "FieldClient",
-            dependencies: ["SyncCore"],
+            dependencies: ["SyncCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "SyncServer",
@@ -85,6 +85,10 @@ let package = Package(
                 "SyncServer", "SyncCore", "FieldClient", "syncserver", "field",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["FieldClient", "SyncCore", "field", "syncserver"],
             swiftSettings: strict),
     ]
 )

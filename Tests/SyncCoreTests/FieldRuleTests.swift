@@ -45,6 +45,18 @@ import SyncCore
         #expect(try a.stateDigest() == b.stateDigest())
     }
 
+    @Test func concurrentWritesOfTheSameValueAreNoConflict() throws {
+        let (a, _) = try makeReplica("a")
+        let (b, _) = try makeReplica("b")
+        try a.record([.set(.member, "m1", "name", .string("Kim"))], author: "m1")
+        try b.record([.set(.member, "m1", "name", .string("Kim"))], author: "m1")
+        try a.send(to: b)
+        try b.send(to: a)
+        #expect(try a.conflicts().isEmpty)
+        #expect(try b.conflicts().isEmpty)
+        #expect(try a.stateDigest() == b.stateDigest())
+    }
+
     @Test func supersedingWriteArrivingBeforeItsPredecessorStillWins() throws {
         let (a, _) = try makeReplica("a")
         let (c, _) = try makeReplica("c")

@@ -24,6 +24,12 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case storage
         /// A conflicting state prevents the action (e.g. a closed motion).
         case conflict
+        /// The sync server could not be reached (network down, timeout, connection refused).
+        case unreachable
+        /// The sync server refused the credentials (missing, wrong or revoked token).
+        case unauthorized
+        /// The sync server answered with something unexpected (5xx, garbage).
+        case server
     }
 
     public var code: Code

@@ -61,8 +61,7 @@ public enum ReplicaSchema {
     CREATE TABLE cases (
         id TEXT PRIMARY KEY, ref TEXT, title TEXT, body TEXT, area TEXT, cause TEXT, source TEXT,
         submitter TEXT, branch TEXT, assignee TEXT, priority INTEGER, reported_on TEXT, step INTEGER,
-        status TEXT NOT NULL DEFAULT 'open', decision_reason TEXT, referred_to TEXT, budget_priority INTEGER,
-        created_hlc TEXT
+        status TEXT NOT NULL DEFAULT 'open', decision_reason TEXT, referred_to TEXT, budget_priority INTEGER
     );
     CREATE INDEX cases_ref ON cases(ref);
     CREATE INDEX cases_submitter ON cases(submitter);

@@ -40,18 +40,34 @@ extension ReplicaStore {
     /// Operations in arrival order after `seq`, at most `limit`.
     public func operations(afterSeq seq: Int64, limit: Int, _ db: Database) throws -> [LoggedOperation] {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE seq > ? ORDER BY seq LIMIT ?"),
-                         arguments: [seq, limit]).map(Self.loggedOperation)
+                         arguments: [seq, limit]).map { try Self.loggedOperation($0) }
     }
 
     /// Local operations not yet acknowledged by the server, oldest first.
     public func waitingOperations(limit: Int, _ db: Database) throws -> [LoggedOperation] {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state = 0 ORDER BY seq LIMIT ?"),
-                         arguments: [limit]).map(Self.loggedOperation)
+                         arguments: [limit]).map { try Self.loggedOperation($0) }
+    }
+
+    /// The next push batch: about `limit` waiting operations, never splitting one entity's
+    /// waiting operations across batches (a new case must reach the server with its submitter
+    /// and branch, which the server needs to authorise the rest), oldest first.
+    public func waitingBatch(limit: Int, _ db: Database) throws -> [LoggedOperation] {
+        var batch = try waitingOperations(limit: limit, db)
+        guard batch.count == limit, let last = batch.last?.seq else { return batch }
+        let entities = Set(batch.map { EntityKey($0.operation.entity, $0.operation.entityID) })
+        let sameEntity = try db.cachedStatement(sql: """
+            SELECT * FROM oplog WHERE entity = ? AND entity_id = ? AND origin_local = 1 AND sync_state = 0 AND seq > ?
+            """)
+        for entity in entities.sorted() {
+            batch += try Row.fetchAll(sameEntity, arguments: [entity.entity.rawValue, entity.id, last]).map { try Self.loggedOperation($0) }
+        }
+        return batch.sorted { $0.seq < $1.seq }
     }
 
     /// Local operations the server refused, with its reasons.
     public func rejectedOperations(_ db: Database) throws -> [LoggedOperation] {
-        try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state = 2 ORDER BY seq").map(Self.loggedOperation)
+        try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state = 2 ORDER BY seq").map { try Self.loggedOperation($0) }
     }
 
     public func countWaiting(_ db: Database) throws -> Int {
@@ -72,7 +88,7 @@ extension ReplicaStore {
     /// Every operation on one entity, by HLC: its history.
     public func history(of entity: EntityKind, _ id: String, _ db: Database) throws -> [LoggedOperation] {
         try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE entity = ? AND entity_id = ? ORDER BY hlc",
-                         arguments: [entity.rawValue, id]).map(Self.loggedOperation)
+                         arguments: [entity.rawValue, id]).map { try Self.loggedOperation($0) }
     }
 
     public func operationCount(_ db: Database) throws -> Int {

@@ -117,7 +117,8 @@ extension ReplicaStore {
             WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? ORDER BY hlc DESC
             """), arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key])
         if batch.conflictsMayExist { try deleteConflict(scope, db) }
-        if heads.count > 1 {
+        // Concurrent writes of the same value (one person on two devices) agree: no conflict.
+        if heads.count > 1 && Set(heads.map { $0[3] as String }).count > 1 {
             batch.conflictsMayExist = true
             var competing = "["
             for (index, head) in heads.enumerated() {

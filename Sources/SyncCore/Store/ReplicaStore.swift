@@ -65,6 +65,29 @@ public final class ReplicaStore: Sendable {
         if replicaID == nil && !exists {
             throw SyncError(.notFound, "no replica at \(path) (create one first)")
         }
+        if exists {
+            // Look before touching: switching to WAL rewrites the header of any SQLite file,
+            // so a foreign file is inspected through a read-only connection and refused untouched.
+            var readOnly = Configuration()
+            readOnly.readonly = true
+            do {
+                let probe = try DatabaseQueue(path: path, configuration: readOnly)
+                let state = try probe.read { db in try ReplicaStore.inspect(db) }
+                try probe.close()
+                switch state {
+                case .foreign(let why):
+                    throw SyncError(.notAReplica, "\(path) is not a CivicSync replica (\(why)); it was left untouched")
+                case .empty:
+                    throw SyncError(.notAReplica, "\(path) is an empty database, not a CivicSync replica; it was left untouched")
+                case .replica:
+                    break
+                }
+            } catch let error as SyncError {
+                throw error
+            } catch {
+                throw SyncError(.notAReplica, "\(path) is not a SQLite database or is damaged; it was left untouched", cause: error)
+            }
+        }
         let configuration = fileConfiguration()
         let queue: DatabaseQueue
         do {

@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// Sync configuration and status of a field replica (issue 5).
+extension FieldReplica {
+    /// Saves the server and token this replica syncs with. Another server means pulling from its start.
+    public func setRemote(_ settings: SyncSettings) throws {
+        guard let url = URL(string: settings.serverURL), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw SyncError(.invalidValue, "'\(settings.serverURL)' is not a server URL; give one like http://127.0.0.1:8080")
+        }
+        guard !settings.token.isEmpty, settings.token.count <= 512, !settings.token.contains(where: \.isWhitespace) else {
+            throw SyncError(.invalidValue, "the token is empty or malformed; paste the token HQ gave you (`syncserver token issue`)")
+        }
+        guard (1...5_000).contains(settings.batchSize), (1...5_000).contains(settings.pullLimit),
+              (0...20).contains(settings.retries), (0...60_000).contains(settings.backoffMilliseconds),
+              (1...600).contains(settings.timeoutSeconds) else {
+            throw SyncError(.invalidValue, "batch size and pull limit must be 1-5000, retries 0-20, backoff 0-60000 ms, timeout 1-600 s")
+        }
+        try store.writer.write { db in try SyncSettingsTable.save(settings, db) }
+    }
+
+    /// The saved sync state (settings may be nil when never configured).
+    public func syncState() throws -> SyncStateRecord {
+        try store.writer.read { db in try SyncSettingsTable.load(db) }
+    }
+
+    /// A client over the configured server, through `transport` (URLSession when nil).
+    public func syncClient(transport: (any SyncTransport)? = nil, overriding adjust: (inout SyncSettings) -> Void = { _ in }) throws -> SyncClient {
+        guard var settings = try syncState().settings else {
+            throw SyncError(.notFound, "this replica has no server yet; run `field remote set --server URL --token TOKEN`")
+        }
+        adjust(&settings)
+        let resolved: any SyncTransport
+        if let transport {
+            resolved = transport
+        } else {
+            guard let url = URL(string: settings.serverURL) else {
+                throw SyncError(.invalidValue, "the saved server URL '\(settings.serverURL)' is invalid; run `field remote set` again")
+            }
+            resolved = URLSessionTransport(baseURL: url, timeout: TimeInterval(settings.timeoutSeconds))
+        }
+        return SyncClient(store: store, transport: resolved, settings: settings, wallClock: wallClock)
+    }
+
+    /// What `field status` shows.
+    public struct SyncStatusView: Codable, Sendable, Equatable {
+        public struct RejectedOperation: Codable, Sendable, Equatable {
+            public var id: String
+            public var entity: String
+            public var entityID: String
+            public var field: String
+            public var reason: String
+        }
+        public var replicaID: String
+        public var member: String
+        public var server: String?
+        /// ISO date-time (UTC) of the last sync that finished, nil if never.
+        public var lastSync: String?
+        public var waiting: Int
+        public var rejected: [RejectedOperation]
+        public var localDigest: String
+        /// nil when not checked (offline, or no server configured).
+        public var serverDigest: String?
+        /// "match", "differs", "unknown: <why>".
+        public var digestMatch: String
+        public var pullCursor: Int64
+    }
+
+    /// The replica's sync status; asks the server for its digest unless `checkServer` is false.
+    public func syncStatus(checkServer: Bool, transport: (any SyncTransport)? = nil) async throws -> SyncStatusView {
+        let me = try identity()
+        let state = try syncState()
+        let (waiting, rejectedOps, digest) = try await store.writer.read { db in
+            (try store.countWaiting(db), try store.rejectedOperations(db), try store.stateDigest(visible: nil, db))
+        }
+        var view = SyncStatusView(
+            replicaID: me.replicaID, member: me.memberID, server: state.settings?.serverURL,
+            lastSync: state.lastSyncMilliseconds.map(Self.isoDateTime), waiting: waiting,
+            rejected: rejectedOps.map {
+                .init(id: $0.operation.id.description, entity: $0.operation.entity.rawValue, entityID: $0.operation.entityID,
+                      field: $0.operation.field, reason: $0.rejectReason ?? "")
+            },
+            localDigest: digest, serverDigest: nil, digestMatch: "unknown: not checked", pullCursor: state.cursor)
+        guard state.settings != nil else {
+            view.digestMatch = "unknown: no server configured"
+            return view
+        }
+        guard checkServer else { return view }
+        do {
+            let client = try syncClient(transport: transport) { $0.retries = 0 }
+            let serverDigest = try await client.serverDigest()
+            view.serverDigest = serverDigest
+            view.digestMatch = serverDigest == digest ? "match" : "differs"
+        } catch let error as SyncError {
+            view.digestMatch = "unknown: \(error.message)"
+        }
+        return view
+    }
+
+    static func isoDateTime(_ milliseconds: Int64) -> String {
+        let date = CivilDate(millisecondsSinceEpoch: milliseconds)
+        let secondsOfDay = Int((milliseconds % 86_400_000 + 86_400_000) % 86_400_000) / 1000
+        func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(date)T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60))Z"
+    }
+}

@@ -1,0 +1,38 @@
+/// What one `field sync` did; the `--json` output of the command.
+public struct SyncReport: Sendable, Codable, Equatable {
+    public struct Rejection: Sendable, Codable, Equatable {
+        public var id: String
+        public var code: String
+        public var reason: String
+    }
+    /// Local operations sent.
+    public var pushed = 0
+    /// Of those, stored by the server.
+    public var acknowledged = 0
+    /// Refused by the server, with its reasons; kept on the replica, not retried.
+    public var rejected: [Rejection] = []
+    /// Operations received.
+    public var pulled = 0
+    /// Of those, new to this replica.
+    public var applied = 0
+    /// Requests made (push and pull batches).
+    public var batches = 0
+    /// Fields in conflict after the sync.
+    public var conflicts = 0
+    /// This replica's digest after the sync.
+    public var digest = ""
+    /// The server's digest for this replica's scope.
+    public var serverDigest: String?
+    /// Whether the two digests are equal.
+    public var converged: Bool?
+    public init() {}
+}
+
+/// Progress of a long sync, reported after each batch.
+public struct SyncProgress: Sendable, Equatable {
+    public enum Phase: String, Sendable { case push, pull, verify }
+    public var phase: Phase
+    public var pushed: Int
+    public var pulled: Int
+    public var batches: Int
+}

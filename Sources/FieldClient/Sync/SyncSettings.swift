@@ -1,0 +1,97 @@
+import GRDB
+import SyncCore
+
+/// Where and how a replica syncs, plus its pull cursor. Stored in the replica file (table
+/// `field_sync`), outside the replicated state: never synced, never in the digest.
+public struct SyncSettings: Sendable, Codable, Equatable {
+    public var serverURL: String
+    public var token: String
+    /// Operations per push request.
+    public var batchSize: Int = 500
+    /// Operations per pull request.
+    public var pullLimit: Int = 500
+    /// Attempts after the first when the server is unreachable or answers 5xx.
+    public var retries: Int = 3
+    /// First retry delay; doubles each attempt.
+    public var backoffMilliseconds: Int = 250
+    /// Per-request timeout.
+    public var timeoutSeconds: Int = 30
+
+    public init(serverURL: String, token: String) {
+        self.serverURL = serverURL
+        self.token = token
+    }
+}
+
+/// What the replica remembers between syncs.
+public struct SyncStateRecord: Sendable, Codable, Equatable {
+    public var settings: SyncSettings?
+    /// The server's oplog position this replica has pulled up to.
+    public var cursor: Int64
+    /// Wall-clock milliseconds of the last sync that finished.
+    public var lastSyncMilliseconds: Int64?
+    /// The summary of that sync (JSON of `SyncReport`).
+    public var lastReportJSON: String?
+}
+
+public enum SyncSettingsTable {
+    static let create = """
+    CREATE TABLE IF NOT EXISTS field_sync (
+        singleton       INTEGER PRIMARY KEY CHECK (singleton = 1),
+        server_url      TEXT,
+        token           TEXT,
+        batch_size      INTEGER NOT NULL DEFAULT 500,
+        pull_limit      INTEGER NOT NULL DEFAULT 500,
+        retries         INTEGER NOT NULL DEFAULT 3,
+        backoff_ms      INTEGER NOT NULL DEFAULT 250,
+        timeout_seconds INTEGER NOT NULL DEFAULT 30,
+        pull_cursor     INTEGER NOT NULL DEFAULT 0,
+        last_sync_ms    INTEGER,
+        last_report     TEXT
+    );
+    INSERT OR IGNORE INTO field_sync(singleton) VALUES (1);
+    """
+
+    public static func load(_ db: Database) throws -> SyncStateRecord {
+        guard try db.tableExists("field_sync"), let row = try Row.fetchOne(db, sql: "SELECT * FROM field_sync WHERE singleton = 1") else {
+            return SyncStateRecord(settings: nil, cursor: 0, lastSyncMilliseconds: nil, lastReportJSON: nil)
+        }
+        var settings: SyncSettings?
+        if let url: String = row["server_url"], let token: String = row["token"] {
+            var s = SyncSettings(serverURL: url, token: token)
+            s.batchSize = row["batch_size"]
+            s.pullLimit = row["pull_limit"]
+            s.retries = row["retries"]
+            s.backoffMilliseconds = row["backoff_ms"]
+            s.timeoutSeconds = row["timeout_seconds"]
+            settings = s
+        }
+        return SyncStateRecord(settings: settings, cursor: row["pull_cursor"], lastSyncMilliseconds: row["last_sync_ms"],
+                               lastReportJSON: row["last_report"])
+    }
+
+    /// Saves settings; pointing the replica at another server starts pulling from its beginning.
+    public static func save(_ settings: SyncSettings, _ db: Database) throws {
+        try db.execute(sql: create)
+        let previous = try String.fetchOne(db, sql: "SELECT server_url FROM field_sync WHERE singleton = 1")
+        try db.execute(sql: """
+            UPDATE field_sync SET server_url = ?, token = ?, batch_size = ?, pull_limit = ?, retries = ?, backoff_ms = ?,
+            timeout_seconds = ? WHERE singleton = 1
+            """, arguments: [settings.serverURL, settings.token, settings.batchSize, settings.pullLimit, settings.retries,
+                             settings.backoffMilliseconds, settings.timeoutSeconds])
+        if previous != settings.serverURL {
+            try db.execute(sql: "UPDATE field_sync SET pull_cursor = 0, last_sync_ms = NULL, last_report = NULL WHERE singleton = 1")
+        }
+    }
+
+    static func saveCursor(_ cursor: Int64, _ db: Database) throws {
+        try db.execute(sql: create)
+        try db.execute(sql: "UPDATE field_sync SET pull_cursor = ? WHERE singleton = 1", arguments: [cursor])
+    }
+
+    static func saveFinished(milliseconds: Int64, reportJSON: String, _ db: Database) throws {
+        try db.execute(sql: create)
+        try db.execute(sql: "UPDATE field_sync SET last_sync_ms = ?, last_report = ? WHERE singleton = 1",
+                       arguments: [milliseconds, reportJSON])
+    }
+}

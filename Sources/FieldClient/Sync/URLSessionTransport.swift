@@ -1,0 +1,42 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SyncCore
+
+/// HTTP through URLSession (libcurl on Linux).
+public struct URLSessionTransport: SyncTransport {
+    public let baseURL: URL
+    public let timeout: TimeInterval
+
+    public init(baseURL: URL, timeout: TimeInterval = 30) {
+        self.baseURL = baseURL
+        self.timeout = timeout
+    }
+
+    public func send(_ request: TransportRequest) async throws -> TransportResponse {
+        guard let url = URL(string: request.path, relativeTo: baseURL) else {
+            throw SyncError(.malformed, "cannot build a URL from \(baseURL) and \(request.path)")
+        }
+        var urlRequest = URLRequest(url: url, timeoutInterval: timeout)
+        urlRequest.httpMethod = request.method
+        for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
+        urlRequest.httpBody = request.body
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        let session = URLSession(configuration: configuration)
+        defer { session.finishTasksAndInvalidate() }
+        do {
+            let (data, response) = try await session.data(for: urlRequest)
+            guard let http = response as? HTTPURLResponse else {
+                throw SyncError(.server, "the server at \(baseURL.absoluteString) did not answer over HTTP")
+            }
+            return TransportResponse(status: http.statusCode, body: data)
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw SyncError(.unreachable, "cannot reach the sync server at \(baseURL.absoluteString): \(error.localizedDescription)", cause: error)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import SyncCore
+/// Why an operation was refused: a stable snake_case code for programs and a one-line reason
+/// for people. Sent to the client in the push response's `rejected` list.
+public struct Denial: Sendable, Hashable, Codable {
+    /// The rejection codes the server uses.
+    public enum Code: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The operation's author is not the token's member.
+        case authorMismatch = "author_mismatch"
+        /// The rules do not let this principal write this.
+        case forbidden
+        /// The operation refers to an entity the server does not have.
+        case notFound = "not_found"
+        /// The operation id names another replica than the pushing one.
+        case foreignReplica = "foreign_replica"
+        /// The id was already used for a different operation.
+        case idConflict = "id_conflict"
+        /// The wire form does not parse.
+        case malformed
+        /// An operation wire version this server does not read.
+        case unsupportedVersion = "unsupported_version"
+        /// Unknown entity kind or field.
+        case unknownField = "unknown_field"
+        /// A value of the wrong type or out of range.
+        case invalidValue = "invalid_value"
+
+        /// The code for a validation error from SyncCore.
+        public init(_ code: SyncError.Code) {
+            switch code {
+            case .unsupportedVersion: self = .unsupportedVersion
+            case .unknownField: self = .unknownField
+            case .invalidValue: self = .invalidValue
+            case .forbidden: self = .forbidden
+            case .notFound: self = .notFound
+            default: self = .malformed
+            }
+        }
+    }
+
+    public var code: Code
+    public var reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+}

@@ -1,0 +1,21 @@
+import SyncCore
+import Hummingbird
+
+/// The per-request context: Hummingbird's core storage plus the authenticated principal,
+/// which `AuthMiddleware` sets before any sync route runs.
+public struct SyncRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The caller, once authenticated; nil on the open routes (health, version, metrics).
+    public var principal: Principal?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+
+    /// The principal, for routes behind `AuthMiddleware` (a missing one is a wiring bug).
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw APIError.unauthorized("missing_token", "this route needs a bearer token") }
+        return principal
+    }
+}

@@ -1,0 +1,45 @@
+import SyncCore
+import GRDB
+
+/// Visibility grants: which audience scope may see which entity, and since which log position.
+///
+/// Grants are computed by `AccessPolicy.audience` after every applied batch, for the entities
+/// the batch touched and those whose audience depends on them, and are never withdrawn: an
+/// entity a replica has received stays in its scope, so its digest keeps matching the server's.
+/// The `seq` of a grant lets a pull replay an entity's older operations to a replica whose
+/// cursor is already past them when the entity becomes visible to it.
+extension SQLiteSyncStorage {
+    func refreshGrants(for touched: Set<EntityKey>, seq: Int64, _ db: Database) throws {
+        let facts = SQLiteAccessFacts(db: db)
+        let insert = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO server_grants(scope, entity, entity_id, seq) VALUES (?, ?, ?, ?)
+            """)
+        for key in try policy.affected(by: touched, facts: facts).sorted() {
+            for scope in try policy.audience(of: key, facts: facts).sorted() {
+                try insert.execute(arguments: [scope.description, key.entity.rawValue, key.id, seq])
+            }
+        }
+    }
+
+    /// Recomputes grants for every entity (after the rules changed). Existing grants stay; new
+    /// ones are dated just after the end of the log, so every replica, even one that is fully
+    /// caught up, receives those entities' history with its first pull after the next write.
+    func rebuildGrants(_ db: Database) throws {
+        var all: Set<EntityKey> = []
+        for (table, kind) in Self.entityTables {
+            for id in try String.fetchAll(db, sql: "SELECT id FROM \(table)") { all.insert(EntityKey(kind, id)) }
+        }
+        guard !all.isEmpty else { return }
+        try refreshGrants(for: all, seq: try maxSeq(db) + 1, db)
+    }
+
+    func maxSeq(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(seq), 0) FROM oplog")) ?? 0
+    }
+
+    /// `scope IN (?, ?, …)` for a principal's scopes, with its arguments.
+    static func scopeFilter(_ scopes: [AudienceScope], column: String = "scope") -> (sql: String, arguments: StatementArguments) {
+        let marks = Array(repeating: "?", count: scopes.count).joined(separator: ", ")
+        return ("\(column) IN (\(marks))", StatementArguments(scopes.map(\.description)))
+    }
+}

@@ -1,0 +1,128 @@
+import SyncCore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file (`server.sqlite` in the data directory, WAL mode) that
+/// is a CivicSync replica (the same log, merge and materialised tables as every replica) plus
+/// the server's own tables: tokens, visibility grants, remembered rejections, replica owners.
+///
+/// A class because it owns the database connection pool; it keeps no mutable state of its own.
+public final class SQLiteSyncStorage: SyncStorage {
+    /// The replica the server merges into. Its writer is the pool every method uses.
+    public let store: ReplicaStore
+    public let policy: AccessPolicy
+    let writer: any DatabaseWriter
+
+    /// The file name inside the data directory.
+    public static let fileName = "server.sqlite"
+    /// The replica id of the server's own replica; the server never records operations itself.
+    public static let replicaID = ReplicaID("server")!
+    /// Bumped when the visibility rules change, so grants are recomputed at the next start.
+    static let grantsVersion = "1"
+
+    /// Opens (creating if needed) the store in `directory`.
+    public static func open(directory: String, wallClock: any WallClock = SystemWallClock(),
+                            policy: AccessPolicy = AccessPolicy()) throws -> SQLiteSyncStorage {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SyncError(.storage, "cannot create the data directory \(directory)", cause: error)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: (directory as NSString).appendingPathComponent(fileName), configuration: configuration)
+        } catch {
+            throw SyncError(.notAReplica, "cannot open \(directory)/\(fileName) as a SQLite database", cause: error)
+        }
+        return try SQLiteSyncStorage(writer: pool, wallClock: wallClock, policy: policy)
+    }
+
+    /// A throw-away store in memory, for tests.
+    public static func inMemory(wallClock: any WallClock = SystemWallClock(), policy: AccessPolicy = AccessPolicy()) throws -> SQLiteSyncStorage {
+        try SQLiteSyncStorage(writer: try DatabaseQueue(), wallClock: wallClock, policy: policy)
+    }
+
+    /// Wraps a GRDB writer: an empty database becomes a server store; an existing one must be one.
+    public init(writer: any DatabaseWriter, wallClock: any WallClock, policy: AccessPolicy = AccessPolicy()) throws {
+        self.writer = writer
+        self.policy = policy
+        let isEmpty = try Self.wrap {
+            try writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") == 0
+            }
+        }
+        store = try ReplicaStore(writer: writer, create: isEmpty ? Self.replicaID : nil, wallClock: wallClock)
+        try Self.wrap {
+            try writer.write { db in
+                try db.execute(sql: Self.schema)
+                let version = try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = 'grants_version'")
+                if version != Self.grantsVersion {
+                    try rebuildGrants(db)
+                    try db.execute(sql: "INSERT OR REPLACE INTO server_meta(key, value) VALUES ('grants_version', ?)",
+                                   arguments: [Self.grantsVersion])
+                }
+            }
+        }
+    }
+
+    /// The server's tables, beside the replica's. Plain `IF NOT EXISTS` SQL rather than a GRDB
+    /// migration: SyncCore refuses databases whose migrations it does not know.
+    static let schema = """
+    CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS server_tokens (
+        id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, member_id TEXT NOT NULL, role TEXT NOT NULL,
+        branch TEXT, monitor_kind TEXT, label TEXT, created_ms INTEGER NOT NULL, revoked_ms INTEGER
+    );
+    -- Entity e is shown to scope s from log position seq on (the first time it was granted). Never deleted.
+    CREATE TABLE IF NOT EXISTS server_grants (
+        scope TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY (scope, entity, entity_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS server_grants_seq ON server_grants(scope, seq);
+    -- Rejections, so a retried batch gets the same answer.
+    CREATE TABLE IF NOT EXISTS server_rejections (
+        op_id TEXT NOT NULL, member_id TEXT NOT NULL, fingerprint TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL,
+        PRIMARY KEY (op_id, member_id)
+    ) WITHOUT ROWID;
+    -- Each replica pushes for one member only.
+    CREATE TABLE IF NOT EXISTS server_replicas (
+        replica TEXT PRIMARY KEY, member_id TEXT NOT NULL, first_push_ms INTEGER NOT NULL, last_push_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    -- Councils created by branch staff belong to that branch.
+    CREATE TABLE IF NOT EXISTS server_council_owners (council_id TEXT PRIMARY KEY, branch TEXT NOT NULL) WITHOUT ROWID;
+    -- Lookups the access rules make on the materialised tables.
+    CREATE INDEX IF NOT EXISTS server_motions_case ON motions(case_id);
+    CREATE INDEX IF NOT EXISTS server_motions_meeting ON motions(meeting_id);
+    CREATE INDEX IF NOT EXISTS server_motions_council ON motions(council_id);
+    CREATE INDEX IF NOT EXISTS server_agenda_case ON agenda_items(case_id);
+    """
+
+    public func checkHealth() async throws {
+        try await Self.wrapAsync { try await self.writer.read { db in _ = try Int.fetchOne(db, sql: "SELECT 1") } }
+    }
+
+    // MARK: - Error mapping
+
+    /// Turns database errors into `SyncError(.storage)`; domain errors pass through.
+    static func wrap<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw SyncError(.storage, "the server database failed; nothing was changed", cause: error)
+        }
+    }
+
+    static func wrapAsync<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw SyncError(.storage, "the server database failed; nothing was changed", cause: error)
+        }
+    }
+}

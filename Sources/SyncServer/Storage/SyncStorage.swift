@@ -1,0 +1,42 @@
+import SyncCore
+/// Where the server keeps its state: the operation log, the materialised state (the same merge
+/// core as every replica), the visibility grants and the tokens.
+///
+/// The HTTP layer and the admin commands only talk to this protocol, so a PostgreSQL store can
+/// slot in beside `SQLiteSyncStorage`. Implementations must make `push` atomic (a batch is
+/// stored entirely or not at all) and decide access through `AccessPolicy` so that every store
+/// applies the same rules.
+public protocol SyncStorage: Sendable {
+    /// Judges every operation of a batch, stores the accepted ones in one transaction, and
+    /// answers which were acknowledged and which rejected (and why). Idempotent: a retried
+    /// batch stores nothing new and gets the same answer.
+    /// Throws `SyncError(.forbidden)` when the replica belongs to another member.
+    func push(_ batch: PushBatch, as principal: Principal, receivedAt: Int64) async throws -> PushOutcome
+
+    /// Operations after `cursor` that `principal` may see, at most `limit` from the log, plus
+    /// the earlier operations of entities that became visible since `cursor`.
+    /// Throws `SyncError(.conflict)` when `cursor` is beyond the end of the log.
+    func pull(as principal: Principal, after cursor: Int64, limit: Int) async throws -> PullPage
+
+    /// The digest of exactly the entities `principal` may see.
+    func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport
+
+    /// Stores a new token. With `onlyIfNoActiveHQ`, refuses (returns false) when an unrevoked
+    /// HQ token exists, atomically with the insert (bootstrap runs once).
+    func insertToken(_ record: TokenRecord, onlyIfNoActiveHQ: Bool) async throws -> Bool
+    /// The token with this SHA-256 hash, revoked or not.
+    func token(hash: String) async throws -> TokenRecord?
+    /// Every token, oldest first.
+    func tokens() async throws -> [TokenRecord]
+    /// Revokes the matching unrevoked tokens and returns them.
+    func revokeTokens(_ selector: TokenSelector, at milliseconds: Int64) async throws -> [TokenRecord]
+
+    /// Throws when the store cannot serve (for `/v1/health`).
+    func checkHealth() async throws
+}
+
+/// Which tokens an admin command acts on.
+public enum TokenSelector: Sendable, Equatable {
+    case id(String)
+    case member(String)
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import FieldClient
+import Foundation
+import SyncCore
+
+struct SyncStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the server, last sync, waiting and rejected changes, and whether the replica matches the server.",
+        discussion: """
+        Asks the server for its digest of what this replica may see (one request, no retries);
+        with --offline, or when the server cannot be reached, the match is reported as unknown.
+
+        Examples:
+          field status
+          field status --offline --json
+        """)
+
+    @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var output: OutputOptions
+    @Flag(help: "Do not contact the server.") var offline = false
+
+    func run() async throws {
+        let status = try await replica.open().syncStatus(checkServer: !offline)
+        if output.json { try CLI.printJSON(status); return }
+        print("replica:    \(status.replicaID) (member \(status.member))")
+        print("server:     \(status.server ?? "(not configured: field remote set)")")
+        print("last sync:  \(status.lastSync ?? "never")")
+        print("waiting:    \(status.waiting) local change(s)")
+        print("rejected:   \(status.rejected.count)")
+        for rejected in status.rejected {
+            print("  \(rejected.id) \(rejected.entity) \(rejected.entityID).\(rejected.field): \(rejected.reason)")
+        }
+        print("digest:     \(status.localDigest)")
+        print("server:     \(status.digestMatch)")
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import SyncCore
+import SyncServer
+
+/// `syncserver serve`: runs the HTTP server on the data directory's SQLite store until
+/// SIGINT/SIGTERM. Prints `listening on http://HOST:PORT` on standard output once it accepts
+/// connections (with `--port 0`, the port actually chosen); logs go to standard error.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the sync server.")
+
+    @OptionGroup var data: DataDirectoryOptions
+    @Option(help: "Interface to bind (env CIVICSYNC_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "Port to bind, 0 for any free port (env CIVICSYNC_PORT; default 8080).") var port: Int?
+    @Option(help: "Largest request body in bytes (env CIVICSYNC_MAX_BODY_BYTES; default 8 MiB).") var maxBodyBytes: Int?
+    @Option(help: "Most operations in one push (env CIVICSYNC_MAX_BATCH; default 5000).") var maxBatch: Int?
+    @Option(help: "Largest pull page (env CIVICSYNC_MAX_PULL_LIMIT; default 5000).") var maxPullLimit: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env CIVICSYNC_LOG_LEVEL; default info).")
+    var logLevel: String?
+    @Option(help: "Log format: json or text (env CIVICSYNC_LOG_FORMAT; default json).") var logFormat: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        func setting(_ flag: Int?, _ name: String, _ fallback: Int) throws -> Int {
+            if let flag { return flag }
+            guard let text = environment[name] else { return fallback }
+            guard let value = Int(text) else { throw ValidationError("\(name) must be an integer, not '\(text)'") }
+            return value
+        }
+        var configuration = ServerConfiguration()
+        configuration.host = host ?? environment["CIVICSYNC_HOST"] ?? configuration.host
+        configuration.port = try setting(port, "CIVICSYNC_PORT", configuration.port)
+        configuration.maxBodyBytes = try setting(maxBodyBytes, "CIVICSYNC_MAX_BODY_BYTES", configuration.maxBodyBytes)
+        configuration.maxBatchOperations = try setting(maxBatch, "CIVICSYNC_MAX_BATCH", configuration.maxBatchOperations)
+        configuration.maxPullLimit = try setting(maxPullLimit, "CIVICSYNC_MAX_PULL_LIMIT", configuration.maxPullLimit)
+        configuration.defaultPullLimit = min(configuration.defaultPullLimit, configuration.maxPullLimit)
+        guard (0...65_535).contains(configuration.port) else { throw ValidationError("port must be 0-65535") }
+        guard configuration.maxBodyBytes > 0, configuration.maxBatchOperations > 0, configuration.maxPullLimit > 0 else {
+            throw ValidationError("limits must be positive")
+        }
+        let levelText = logLevel ?? environment["CIVICSYNC_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelText) else { throw ValidationError("unknown log level '\(levelText)'") }
+        let format = logFormat ?? environment["CIVICSYNC_LOG_FORMAT"] ?? "json"
+        guard ["json", "text"].contains(format) else { throw ValidationError("log format must be json or text") }
+
+        // The one place that installs a process-wide logging backend: the program's entry point.
+        LoggingSystem.bootstrap { label in
+            if format == "json" { return JSONLogHandler(label: label, level: level) }
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "civicsync.server")
+        let storage: SQLiteSyncStorage
+        do {
+            storage = try data.open()
+        } catch {
+            throw CommandOutput.fail(error, json: false)
+        }
+        let host = configuration.host
+        let dataDirectory = data.resolved
+        let app = buildApplication(configuration: configuration, storage: storage, logger: logger) { port in
+            CommandOutput.print("listening on http://\(host):\(port)")
+            logger.info("listening", metadata: ["host": .string(host), "port": .stringConvertible(port),
+                                                "data_dir": .string(dataDirectory)])
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `syncserver`: runs the CivicSync sync server and administers its tokens. Every subcommand
+/// works on a data directory (`--data-dir` or CIVICSYNC_DATA_DIR).
+@main
+struct SyncServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "syncserver",
+        abstract: "The CivicSync sync server: replicas push and pull operations through it.",
+        subcommands: [ServeCommand.self, BootstrapCommand.self, TokenCommand.self]
+    )
+}

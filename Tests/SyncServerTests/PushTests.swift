@@ -1,0 +1,117 @@
+import Foundation
+import HummingbirdTesting
+import SyncCore
+import SyncServer
+import Testing
+
+/// Push semantics: acknowledgement, idempotence, independence of rejections, replica ownership.
+@Suite("Push")
+struct PushTests {
+    @Test("a retried batch stores nothing new and gets exactly the same answer")
+    func idempotent() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let m1 = try Device("m1r", member: "m1")
+            var ops = try m1.record([.set(.case, "cB1", "title", .string("Clearer title"))])
+            ops += try m1.record([.reach(.case, "cB1", "examined")]) // forbidden for a monitor
+            ops += try m1.record([.append(.case, "cB1", "comments", "Thank you")])
+            let before = try harness.storage.store.allOperationIDs().count
+            let first = try await client.push(world.token("m1"), replica: m1.replica, ops)
+            #expect(first.acknowledged == [ops[0].id.description, ops[2].id.description])
+            #expect(first.rejected == [ops[1].id.description: "forbidden"])
+            let afterFirst = try harness.storage.store.allOperationIDs().count
+            #expect(afterFirst == before + 2)
+            let digest = try harness.storage.store.stateDigest()
+            for _ in 0..<3 {
+                let retry = try await client.push(world.token("m1"), replica: m1.replica, ops)
+                #expect(retry.acknowledged == first.acknowledged)
+                #expect(retry.rejected == first.rejected && retry.reasons == first.reasons)
+            }
+            #expect(try harness.storage.store.allOperationIDs().count == afterFirst)
+            #expect(try harness.storage.store.stateDigest() == digest)
+        }
+    }
+
+    @Test("a rejected operation stays rejected with the same reason even after the state changed")
+    func stableRejection() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let m1 = try Device("m1r", member: "m1")
+            let vote = try m1.record([.set(.motion, "v1", "votes", .string("yes"), key: "m1")])
+            let first = try await client.push(world.token("m1"), replica: m1.replica, vote)
+            #expect(first.rejected[vote[0].id.description] == "forbidden")
+            try await world.hqWrites([.add(.council, "k1", "members", element: "m1")], client)
+            let retry = try await client.push(world.token("m1"), replica: m1.replica, vote)
+            #expect(retry.rejected == first.rejected && retry.reasons == first.reasons)
+            // A new vote, recorded after m1 joined the council, is accepted.
+            let newVote = try m1.record([.set(.motion, "v1", "votes", .string("no"), key: "m1")])
+            let accepted = try await client.push(world.token("m1"), replica: m1.replica, newVote)
+            #expect(accepted.acknowledged == [newVote[0].id.description])
+        }
+    }
+
+    @Test("rejections never block the operations after them")
+    func rejectionsDoNotBlock() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let m1 = try Device("m1r", member: "m1")
+            var ops: [SyncOperation] = []
+            for index in 0..<10 {
+                if index % 2 == 0 {
+                    ops += try m1.record([.set(.case, "cS1", "title", .string("Hijack \(index)"))]) // not m1's case
+                } else {
+                    ops += try m1.record([.append(.case, "cB1", "comments", "Comment \(index)")])
+                }
+            }
+            let answer = try await client.push(world.token("m1"), replica: m1.replica, ops)
+            #expect(answer.acknowledged == ops.enumerated().filter { $0.offset % 2 == 1 }.map { $0.element.id.description })
+            #expect(answer.rejected.count == 5 && Set(answer.rejected.values) == ["forbidden"])
+            let comments = try await harness.storage.store.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM comments WHERE case_id = 'cB1'")
+            }
+            #expect(comments == 5)
+        }
+    }
+
+    @Test("an id reused with different content is rejected as id_conflict")
+    func idConflict() async throws {
+        let harness = try ServerHarness()
+        let token = try await harness.token("hq", .hq)
+        let device = try Device("hqr", member: "hq")
+        let op = try device.record([.set(.member, "a1", "name", .string("A"))])[0]
+        var changed = op
+        changed.value = .string("B")
+        let forged = changed
+        try await harness.test { client in
+            #expect(try await client.push(token, replica: "hqr", [op]).acknowledged == [op.id.description])
+            let answer = try await client.push(token, replica: "hqr", [forged])
+            #expect(answer.rejected == [op.id.description: "id_conflict"])
+            let twin = try device.record([.set(.member, "a2", "name", .string("A"))])[0]
+            var other = twin
+            other.value = .string("C")
+            let inBatch = try await client.push(token, replica: "hqr", [twin, other])
+            #expect(inBatch.acknowledged == [twin.id.description])
+            #expect(inBatch.rejected == [twin.id.description: "id_conflict"])
+        }
+    }
+
+    @Test("operations of another replica are foreign; a replica belongs to the member who first pushed from it")
+    func replicaOwnership() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let m1 = try Device("m1r", member: "m1")
+            let ops = try m1.record([.append(.case, "cB1", "comments", "hello")])
+            let foreign = try await client.push(world.token("m1"), replica: "otherr", ops)
+            #expect(foreign.rejected == [ops[0].id.description: "foreign_replica"])
+            #expect(try await client.push(world.token("m1"), replica: m1.replica, ops).acknowledged.count == 1)
+            let m2 = try Device("m1r", member: "m2")
+            let stolen = try await client.push(world.token("m2"), replica: m1.replica,
+                                               try m2.record([.append(.case, "cS1", "comments", "x")]))
+            #expect(stolen.status == 403 && errorCode(stolen.body) == "forbidden")
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import HummingbirdTesting
+import SyncCore
+import SyncServer
+import Testing
+
+/// One write rule, from one side: a member pushes writes; each is expected acknowledged (nil)
+/// or rejected with a code.
+struct RuleCase: Sendable, CustomTestStringConvertible {
+    let name: String
+    let member: String
+    let writes: [FieldWrite]
+    let expected: [String?]
+    var author: String? = nil
+
+    var testDescription: String { name }
+
+    static func all(_ name: String, _ member: String, _ writes: [FieldWrite], _ code: String?, author: String? = nil) -> RuleCase {
+        RuleCase(name: name, member: member, writes: writes, expected: Array(repeating: code, count: writes.count), author: author)
+    }
+}
+
+/// Each write rule of docs/ACCESS.md, checked against the seeded `World`.
+@Suite("Write rules")
+struct WriteRuleTests {
+    static let subject = JSONValue.object(["member": .string("m1"), "subject": .string("Simpler forms")])
+
+    static let cases: [RuleCase] = [
+        // Monitors: their own cases.
+        .all("monitor submits a case of their own", "m1", World.caseWrites("cM", submitter: "m1", branch: "busan"), nil),
+        .all("monitor submits a case without a branch", "m1", World.caseWrites("cM", submitter: "m1", branch: nil), nil),
+        .all("monitor cannot submit a case as someone else", "m1", World.caseWrites("cM", submitter: "m2", branch: "busan"), "forbidden"),
+        RuleCase(name: "monitor cannot set staff fields on a new case", member: "m1",
+                 writes: World.caseWrites("cM", submitter: "m1", branch: nil) + [.set(.case, "cM", "assignee", .string("s1"))],
+                 expected: Array(repeating: nil, count: 8) + ["forbidden"]),
+        .all("monitor cannot author as someone else", "m1", [.append(.case, "cB1", "comments", "hi")], "author_mismatch", author: "m2"),
+        .all("monitor edits the text of their case", "m1",
+             [.set(.case, "cB1", "title", .string("New title")), .set(.case, "cB1", "body", .string("New body")),
+              .set(.case, "cB1", "area", .string("services")), .set(.case, "cB1", "cause", .string("practice"))], nil),
+        .all("monitor cannot edit the other fields of their case", "m1",
+             [.set(.case, "cB1", "priority", .int(9)), .set(.case, "cB1", "assignee", .string("m1")),
+              .set(.case, "cB1", "source", .string("workshop")), .set(.case, "cB1", "branch", .string("seoul")),
+              .set(.case, "cB1", "decisionReason", .string("mine")), .set(.case, "cB1", "submitter", .string("m2"))], "forbidden"),
+        .all("monitor cannot award milestones or move the step", "m1",
+             [.reach(.case, "cB1", "examined"), .reach(.case, "cB1", "accepted"), .reach(.case, "cB1", "agency-responsible"),
+              .raise(.case, "cB1", "step", to: 3)], "forbidden"),
+        .all("monitor comments on their own case", "m1", [.append(.case, "cB1", "comments", "Any news?")], nil),
+        .all("monitor cannot touch another submitter's case", "m1",
+             [.append(.case, "cS1", "comments", "Me too"), .set(.case, "cS1", "title", .string("Mine now"))], "forbidden"),
+        // Monitors: meetings.
+        .all("monitor records their own attendance", "m1", [.add(.meeting, "wS", "attendance", element: "m1")], nil),
+        .all("monitor cannot record someone else's attendance", "m1", [.add(.meeting, "wS", "attendance", element: "m2")], "forbidden"),
+        .all("monitor cannot confirm attendance", "m1", [.add(.meeting, "wB", "confirmed", element: "m1")], "forbidden"),
+        .all("monitor cannot attend a meeting the server does not know", "m1",
+             [.add(.meeting, "ghost", "attendance", element: "m1")], "not_found"),
+        .all("monitor raises a debate subject as themselves", "m1",
+             [.add(.meeting, "wB", "debateSubjects", element: "m1.a1", value: subject)], nil),
+        .all("monitor cannot raise a subject in someone else's name", "m1",
+             [.add(.meeting, "wB", "debateSubjects", element: "m2.a1",
+                   value: .object(["member": .string("m2"), "subject": .string("x")]))], "forbidden"),
+        .all("monitor cannot change a meeting", "m1",
+             [.set(.meeting, "wB", "title", .string("Mine")), .add(.meeting, "wB", "agenda", element: "cB1")], "forbidden"),
+        // Monitors: votes.
+        .all("council member votes as themselves", "m3", [.set(.motion, "v1", "votes", .string("yes"), key: "m3")], nil),
+        .all("council member cannot vote for another", "m3", [.set(.motion, "v1", "votes", .string("yes"), key: "x1")], "forbidden"),
+        .all("monitor outside the council cannot vote", "m1", [.set(.motion, "v1", "votes", .string("yes"), key: "m1")], "forbidden"),
+        .all("vote on an unknown motion", "m3", [.set(.motion, "ghost", "votes", .string("yes"), key: "m3")], "not_found"),
+        .all("monitor cannot change a motion", "m3",
+             [.set(.motion, "v1", "action", .string("reject")), .reach(.motion, "v1", "closed")], "forbidden"),
+        // Monitors: members, councils, consultations.
+        .all("monitor keeps their own member record", "m1",
+             [.set(.member, "m1", "name", .string("M. One")), .set(.member, "m1", "kind", .string("external-monitor")),
+              .set(.member, "m1", "division", .string("Suppliers"))], nil),
+        .all("monitor cannot promote themselves", "m1",
+             [.set(.member, "m1", "kind", .string("hq")), .set(.member, "m1", "kind", .string("internal-monitor"))], "forbidden"),
+        .all("monitor cannot edit another member", "m1", [.set(.member, "m2", "name", .string("Someone"))], "forbidden"),
+        .all("monitor cannot touch councils or consultations", "m1",
+             [.add(.council, "k1", "members", element: "m1"), .set(.council, "k9", "name", .string("Mine")),
+              .set(.consultation, "qB", "topic", .string("x"))], "forbidden"),
+        // Branch staff.
+        .all("branch acts on its own cases", "s1",
+             [.set(.case, "cB1", "assignee", .string("s1")), .set(.case, "cB1", "priority", .int(5)),
+              .raise(.case, "cB1", "step", to: 2), .reach(.case, "cB1", "examined"), .append(.case, "cB1", "comments", "Examined")], nil),
+        .all("branch cannot act on another branch's case", "s1",
+             [.set(.case, "cS1", "title", .string("x")), .reach(.case, "cS1", "examined")], "forbidden"),
+        .all("branch files a new case under its own branch", "s1", World.caseWrites("cN", submitter: "m9", branch: "busan"), nil),
+        .all("branch cannot file a case under another branch", "s1", World.caseWrites("cN", submitter: "m9", branch: "seoul"), "forbidden"),
+        .all("branch runs its own meetings", "s1",
+             [.add(.meeting, "wB", "confirmed", element: "m2"), .set(.meeting, "wB", "title", .string("Workshop 1"))], nil),
+        .all("branch cannot run another branch's or national meetings", "s1",
+             [.set(.meeting, "wS", "title", .string("x")), .add(.meeting, "nN", "confirmed", element: "s1")], "forbidden"),
+        .all("branch staff attend national meetings as members", "s1", [.add(.meeting, "nN", "attendance", element: "s1")], nil),
+        .all("branch staff record attendance and subjects at national meetings", "s1",
+             [.add(.meeting, "nN", "attendance", element: "m2"),
+              .add(.meeting, "nN", "debateSubjects", element: "m2.x", value: .object(["member": .string("m2"), "subject": .string("Fees")]))], nil),
+        .all("branch staff cannot reshape national meetings", "s1",
+             [.add(.meeting, "nN", "agenda", element: "cB1"), .set(.meeting, "nN", "date", .string("2026-02-01"))], "forbidden"),
+        .all("branch creates a meeting of its own", "s1", World.meetingWrites("mB2", branch: "busan", kind: "workshop"), nil),
+        .all("branch cannot create a national meeting", "s1", World.meetingWrites("mN2", branch: nil, kind: "workshop"), "forbidden"),
+        .all("branch records its consultations", "s1",
+             [.set(.consultation, "qB", "answeredOn", .string("2026-01-03")), .set(.consultation, "qB2", "branch", .string("busan")),
+              .set(.consultation, "qB2", "topic", .string("Fees"))], nil),
+        .all("branch cannot record another branch's consultations", "s1",
+             [.set(.consultation, "qS", "answeredOn", .string("2026-01-03"))], "forbidden"),
+        .all("branch sets up its own council and motion", "s1",
+             [.set(.council, "kB", "name", .string("Busan practical council")), .add(.council, "kB", "members", element: "s1"),
+              .set(.motion, "vB", "case", .string("cB1")), .set(.motion, "vB", "council", .string("kB")),
+              .set(.motion, "vB", "action", .string("accept")), .set(.motion, "vB", "votes", .string("yes"), key: "s1")], nil),
+        .all("branch cannot change HQ's council or another branch's motion", "s1",
+             [.add(.council, "k1", "members", element: "s1"), .set(.motion, "v1", "action", .string("reject"))], "forbidden"),
+        .all("branch registers members and keeps its own", "s1",
+             [.set(.member, "m9", "name", .string("Walk-in citizen")), .set(.member, "m9", "kind", .string("external-monitor")),
+              .set(.member, "s1", "division", .string("Customer support"))], nil),
+        .all("branch cannot edit members of other branches", "s1",
+             [.set(.member, "s2", "name", .string("x")), .set(.member, "m1", "name", .string("x"))], "forbidden"),
+        .all("branch cannot author as someone else", "s1", [.append(.case, "cB1", "comments", "x")], "author_mismatch", author: "hq"),
+        // HQ.
+        .all("HQ may do everything", "hq",
+             [.set(.case, "cS1", "title", .string("x")), .reach(.case, "cB1", "accepted"), .add(.meeting, "nN", "confirmed", element: "m2"),
+              .add(.council, "k1", "members", element: "m1"), .reach(.motion, "v1", "closed"), .set(.member, "m1", "kind", .string("internal-monitor")),
+              .set(.consultation, "qS", "topic", .string("x"))], nil),
+    ]
+
+    @Test("write rule", arguments: cases)
+    func rule(_ rule: RuleCase) async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let device = rule.member == "hq" ? world.hq : try Device("\(rule.member)r", member: rule.member)
+            let ops = try device.record(rule.writes, as: rule.author)
+            let answer = try await client.push(world.token(rule.member), replica: device.replica, ops)
+            #expect(answer.status == 200, "\(answer.body)")
+            for (op, expected) in zip(ops, rule.expected) {
+                let id = op.id.description
+                if let expected {
+                    #expect(answer.rejected[id] == expected, "\(op.entity.rawValue).\(op.field)[\(op.key)]: \(answer.reasons[id] ?? "acknowledged")")
+                    #expect(!answer.acknowledged.contains(id))
+                } else {
+                    #expect(answer.acknowledged.contains(id), "\(op.entity.rawValue).\(op.field)[\(op.key)]: \(answer.reasons[id] ?? "")")
+                }
+            }
+            #expect(answer.acknowledged.count + answer.rejected.count == ops.count)
+        }
+    }
+
+    @Test("a submitter's text is locked once the case is examined")
+    func textLocksWhenExamined() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let m1 = try Device("m1r", member: "m1")
+            let before = try m1.record([.set(.case, "cB1", "title", .string("Before"))])
+            #expect(try await client.push(world.token("m1"), replica: m1.replica, before).acknowledged.count == 1)
+            let s1 = try Device("s1r", member: "s1")
+            #expect(try await client.push(world.token("s1"), replica: s1.replica, try s1.record([.reach(.case, "cB1", "examined")])).rejected.isEmpty)
+            let after = try m1.record([.set(.case, "cB1", "title", .string("After")), .append(.case, "cB1", "comments", "Still here")])
+            let answer = try await client.push(world.token("m1"), replica: m1.replica, after)
+            #expect(answer.rejected == [after[0].id.description: "forbidden"])
+            #expect(answer.reasons[after[0].id.description]?.contains("examined") == true)
+            #expect(answer.acknowledged == [after[1].id.description])
+        }
+    }
+
+    @Test("a monitor removes their own attendance and debate subject")
+    func removals() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let m1 = try Device("m1r", member: "m1")
+            var ops = try m1.record([.add(.meeting, "wS", "attendance", element: "m1"),
+                                     .add(.meeting, "wS", "debateSubjects", element: "m1.s", value: Self.subject)])
+            ops += try m1.record([.remove(.meeting, "wS", "attendance", element: "m1"), .remove(.meeting, "wS", "debateSubjects", element: "m1.s")])
+            let answer = try await client.push(world.token("m1"), replica: m1.replica, ops)
+            #expect(answer.rejected.isEmpty, "\(answer.reasons)")
+            let attendance = try await harness.storage.store.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM attendance WHERE meeting_id = 'wS'")
+            }
+            #expect(attendance == 0)
+        }
+    }
+
+    @Test("a council created by a branch belongs to it, not to other branches")
+    func branchCouncilOwnership() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let s1 = try Device("s1r", member: "s1"), s2 = try Device("s2r", member: "s2")
+            _ = try await client.push(world.token("s1"), replica: s1.replica, try s1.record([.set(.council, "kB", "name", .string("Busan"))]))
+            let later = try s1.record([.add(.council, "kB", "members", element: "m1")])
+            #expect(try await client.push(world.token("s1"), replica: s1.replica, later).acknowledged.count == 1)
+            let other = try s2.record([.add(.council, "kB", "members", element: "s2")])
+            #expect(try await client.push(world.token("s2"), replica: s2.replica, other).rejected.values.first == "forbidden")
+        }
+    }
+
+    @Test("a new case split across batches without its submitter is refused with a clear reason")
+    func newCaseWithoutSubmitter() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let m1 = try Device("m1r", member: "m1")
+            let ops = try m1.record([.set(.case, "cX", "title", .string("Split"))])
+            let answer = try await client.push(world.token("m1"), replica: m1.replica, ops)
+            #expect(answer.rejected.values.first == "forbidden")
+            #expect(answer.reasons.values.first?.contains("push a new case's operations together") == true)
+        }
+    }
+}

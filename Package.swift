@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -40,7 +42,10 @@ let package = Package(
             name: "SyncServer",
             dependencies: [
                 "SyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -77,18 +82,20 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "FieldClientTests",
-            dependencies: ["FieldClient", "SyncCore", "field"],
+            dependencies: ["FieldClient", "SyncCore", "field", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
                 "SyncServer", "SyncCore", "FieldClient", "syncserver", "field",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["FieldClient", "SyncCore", "field", "syncserver"],
+            dependencies: ["FieldClient", "SyncCore", "field", "syncserver", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
     ]
 )

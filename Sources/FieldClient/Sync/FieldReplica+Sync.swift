@@ -91,7 +91,15 @@ extension FieldReplica {
             let client = try syncClient(transport: transport) { $0.retries = 0 }
             let serverDigest = try await client.serverDigest()
             view.serverDigest = serverDigest
-            view.digestMatch = serverDigest == digest ? "match" : "differs"
+            if serverDigest == digest {
+                view.digestMatch = "match"
+            } else if !view.rejected.isEmpty {
+                view.digestMatch = "differs: \(view.rejected.count) local change(s) the server rejected are still shown here"
+            } else if view.waiting > 0 {
+                view.digestMatch = "differs: \(view.waiting) local change(s) not yet synced"
+            } else {
+                view.digestMatch = "differs"
+            }
         } catch let error as SyncError {
             view.digestMatch = "unknown: \(error.message)"
         }

@@ -177,6 +177,8 @@ public struct SyncClient: Sendable {
             throw SyncError(.unauthorized, "the server refused this replica's token (\(serverMessage ?? "unauthorized")); ask HQ for a new token and run `field remote set`")
         case 403:
             throw SyncError(.forbidden, "the server refused: \(serverMessage ?? "forbidden")")
+        case 409 where serverCode == "cursor_ahead":
+            throw SyncError(.conflict, "this replica has pulled further than the server's log reaches: the server's data was reset or replaced; point the replica at the right server (`field remote set`) or ask HQ")
         case 413:
             throw SyncError(.malformed, "413: the server found the request too large (\(serverMessage ?? "payload too large"))")
         case 400..<500:

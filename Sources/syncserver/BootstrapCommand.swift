@@ -19,12 +19,7 @@ struct BootstrapCommand: AsyncParsableCommand {
             let authority = TokenAuthority(storage: try data.open(), ids: SystemIDSource(), wallClock: SystemWallClock())
             let issued = try await authority.bootstrap(memberID: member, label: label)
             if json {
-                var object = CommandOutput.json(issued.record)
-                if case .object(var members) = object {
-                    members["token"] = .string(issued.token)
-                    object = .object(members)
-                }
-                CommandOutput.printJSON(object)
+                CommandOutput.printIssued(issued.record, token: issued.token)
             } else {
                 CommandOutput.print(issued.token)
                 CommandOutput.print("HQ token \(issued.record.id) for member \(member); it is shown only once: store it now.")

@@ -42,6 +42,16 @@ enum CommandOutput {
     }
 
     /// A token record as JSON (never its hash).
+    /// The JSON of a newly issued token: its record plus the secret, shown this once.
+    static func printIssued(_ record: TokenRecord, token: String) {
+        var object = json(record)
+        if case .object(var members) = object {
+            members["token"] = .string(token)
+            object = .object(members)
+        }
+        printJSON(object)
+    }
+
     static func json(_ record: TokenRecord) -> JSONValue {
         var object: [String: JSONValue] = [
             "id": .string(record.id),

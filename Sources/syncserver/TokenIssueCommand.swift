@@ -36,12 +36,7 @@ struct TokenIssueCommand: AsyncParsableCommand {
             let issued = try await authority.issue(Principal(memberID: member, role: role, branch: branch, monitorKind: monitorKind),
                                                    label: label)
             if json {
-                var object = CommandOutput.json(issued.record)
-                if case .object(var members) = object {
-                    members["token"] = .string(issued.token)
-                    object = .object(members)
-                }
-                CommandOutput.printJSON(object)
+                CommandOutput.printIssued(issued.record, token: issued.token)
             } else {
                 CommandOutput.print(issued.token)
                 CommandOutput.print("token \(issued.record.id) for \(issued.record.principal.summary); it is shown only once: store it now.")

@@ -115,3 +115,24 @@ struct PushTests {
         }
     }
 }
+
+/// A device whose clock runs days ahead cannot drag everyone's hybrid logical clocks forward.
+@Suite("Clock skew")
+struct ClockSkewTests {
+    @Test("operations dated more than a day after the server's clock are rejected; a few hours ahead is fine")
+    func futureOperationsAreRejected() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let fast = try Device("m1r", member: "m1", milliseconds: ServerHarness.startMilliseconds + 3 * 86_400_000)
+            let future = try fast.record([.append(.case, "cB1", "comments", "From the future")])
+            let answer = try await client.push(world.token("m1"), replica: fast.replica, future)
+            #expect(answer.rejected[future[0].id.description] == "clock_ahead")
+            #expect(answer.acknowledged.isEmpty)
+            let slightlyFast = try Device("m1s", member: "m1", milliseconds: ServerHarness.startMilliseconds + 3 * 3_600_000)
+            let fine = try slightlyFast.record([.append(.case, "cB1", "comments", "A bit early")])
+            let accepted = try await client.push(world.token("m1"), replica: slightlyFast.replica, fine)
+            #expect(accepted.acknowledged == [fine[0].id.description])
+        }
+    }
+}

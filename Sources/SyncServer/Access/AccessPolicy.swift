@@ -21,6 +21,18 @@ public struct AccessPolicy: Sendable {
     public static let textLockingMilestones: Set<String> = [
         "examined", "submitted-to-council", "accepted", "rejected", "implemented", "referred", "result-notified",
     ]
+    /// How far ahead of the server's clock an operation's timestamp may be. Hybrid logical
+    /// clocks follow the largest timestamp they see, so one device set to 2099 would otherwise
+    /// date every later milestone, vote and attendance in 2099 on every replica.
+    public static let maxClockAheadMilliseconds: Int64 = 24 * 3_600_000
+
+    /// Nil when `op`'s timestamp is plausible at server time `now`.
+    public func clockDenial(_ op: SyncOperation, now: Int64) -> Denial? {
+        let ahead = op.hlc.wallMilliseconds - now
+        guard ahead > Self.maxClockAheadMilliseconds else { return nil }
+        return Denial(.clockAhead, "operation \(op.id) is dated \(ahead / 3_600_000) hours after the server's time; set the device's clock right and record the change again")
+    }
+
     /// Fields of a national meeting that any branch's staff may record.
     public static let nationalMeetingStaffFields: Set<String> = ["attendance", "debateSubjects"]
     /// Fields of their own member record anyone may write (`kind` only with their token's kind).

@@ -22,6 +22,9 @@ public struct Denial: Sendable, Hashable, Codable {
         case unknownField = "unknown_field"
         /// A value of the wrong type or out of range.
         case invalidValue = "invalid_value"
+        /// The operation's timestamp is further ahead of the server's clock than allowed: the
+        /// device's clock is wrong, and accepting it would drag every replica's clock forward.
+        case clockAhead = "clock_ahead"
 
         /// The code for a validation error from SyncCore.
         public init(_ code: SyncError.Code) {

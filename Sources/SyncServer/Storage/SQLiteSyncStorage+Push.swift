@@ -36,7 +36,7 @@ extension SQLiteSyncStorage {
                     denial = earlier.op == op ? earlier.denial
                         : Denial(.idConflict, "operation id \(op.id) appears twice in this batch with different content")
                 } else {
-                    let decision = try decide(op, batch: batch, principal: principal, facts: facts, batchFacts: batchFacts,
+                    let decision = try decide(op, batch: batch, principal: principal, now: receivedAt, facts: facts, batchFacts: batchFacts,
                                               remember: rememberRejection, db)
                     denial = decision.denial
                     decided[op.id] = (op, denial)
@@ -68,7 +68,7 @@ extension SQLiteSyncStorage {
 
     /// Decides one operation: already stored (acknowledged again), rejected before (the same
     /// answer again), or judged now by the policy.
-    private func decide(_ op: SyncOperation, batch: PushBatch, principal: Principal, facts: SQLiteAccessFacts,
+    private func decide(_ op: SyncOperation, batch: PushBatch, principal: Principal, now: Int64, facts: SQLiteAccessFacts,
                         batchFacts: BatchFacts, remember: Statement, _ db: Database) throws -> (denial: Denial?, alreadyStored: Bool) {
         if let stored = try facts.storedOperation(op.id) {
             return (stored == op ? nil : Denial(.idConflict, "operation id \(op.id) is already stored with different content"), true)
@@ -76,6 +76,8 @@ extension SQLiteSyncStorage {
         guard op.id.replica == batch.replica else {
             return (Denial(.foreignReplica, "operation \(op.id) belongs to replica '\(op.id.replica)', not to the pushing replica '\(batch.replica)'"), false)
         }
+        // Not remembered: the same operation becomes acceptable once the server's time catches up.
+        if let denial = policy.clockDenial(op, now: now) { return (denial, false) }
         let fingerprint = SHA256.hash(data: Data(op.canonicalJSON.utf8)).map { String(format: "%02x", $0) }.joined()
         if let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT code, reason FROM server_rejections WHERE op_id = ? AND member_id = ? AND fingerprint = ?

@@ -8,13 +8,23 @@ import NIOCore
 public let syncServerRoutes: [(method: String, path: String)] = [
     ("GET", "/v1/health"), ("GET", "/v1/version"), ("GET", "/metrics"),
     ("POST", "/v1/push"), ("GET", "/v1/pull"), ("GET", "/v1/digest"),
+    ("GET", "/v1/reports"), ("GET", "/v1/reports/{name}"), ("POST", "/v1/dashboard/ticket"),
+    ("GET", "/dashboard"), ("GET", "/dashboard/login"), ("POST", "/dashboard/login"), ("POST", "/dashboard/logout"),
 ]
 
-/// Builds the router: open routes (health, version, metrics) and the sync routes behind the
-/// protocol check and bearer-token authentication.
+/// Builds the router: open routes (health, version, metrics), the sync and report routes
+/// behind the protocol check and bearer-token authentication, and the HQ dashboard, which
+/// checks its own credentials (bearer token or session cookie) and answers HTML.
+/// `dashboardSessions` defaults to a fresh in-memory session table on the injected clock and ids.
 public func buildRouter(configuration: ServerConfiguration, storage: any SyncStorage,
-                        wallClock: any WallClock, ids: any IDSource, metrics: ServerMetrics) -> Router<SyncRequestContext> {
+                        wallClock: any WallClock, ids: any IDSource, metrics: ServerMetrics,
+                        dashboardSessions: DashboardSessions? = nil) -> Router<SyncRequestContext> {
     let routes = SyncRoutes(configuration: configuration, storage: storage, metrics: metrics, wallClock: wallClock)
+    let tokens = TokenAuthority(storage: storage, ids: ids, wallClock: wallClock)
+    let reports = ReportRoutes(storage: storage, wallClock: wallClock)
+    let dashboard = DashboardRoutes(storage: storage, tokens: tokens,
+                                    sessions: dashboardSessions ?? DashboardSessions(ids: ids, wallClock: wallClock),
+                                    wallClock: wallClock)
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: RequestLogMiddleware(ids: ids, metrics: metrics, knownPaths: Set(syncServerRoutes.map(\.path))))
     router.get("/v1/health", use: routes.health)
@@ -22,10 +32,17 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
     router.get("/metrics", use: routes.metricsText)
     let sync = router.group("/v1")
         .add(middleware: ProtocolMiddleware())
-        .add(middleware: AuthMiddleware(tokens: TokenAuthority(storage: storage, ids: ids, wallClock: wallClock)))
+        .add(middleware: AuthMiddleware(tokens: tokens))
     sync.post("push", use: routes.push)
     sync.get("pull", use: routes.pull)
     sync.get("digest", use: routes.digest)
+    sync.get("reports", use: reports.index)
+    sync.get("reports/:name", use: reports.report)
+    sync.post("dashboard/ticket", use: dashboard.issueTicket)
+    router.get("/dashboard", use: dashboard.show)
+    router.get("/dashboard/login", use: dashboard.ticketLogin)
+    router.post("/dashboard/login", use: dashboard.login)
+    router.post("/dashboard/logout", use: dashboard.logout)
     return router
 }
 
@@ -41,9 +58,11 @@ public func buildApplication(
     ids: any IDSource = SystemIDSource(),
     logger: Logger = Logger(label: "civicsync.server"),
     metrics: ServerMetrics = ServerMetrics(),
+    dashboardSessions: DashboardSessions? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(configuration: configuration, storage: storage, wallClock: wallClock, ids: ids, metrics: metrics)
+    let router = buildRouter(configuration: configuration, storage: storage, wallClock: wallClock, ids: ids, metrics: metrics,
+                             dashboardSessions: dashboardSessions)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port),

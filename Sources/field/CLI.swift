@@ -33,6 +33,11 @@ enum CLI {
         print(String(decoding: data, as: UTF8.self))
     }
 
+    /// Writes text to standard output as it is (no newline added: CSV ends its own lines).
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
     /// Prints rows as aligned columns under a header.
     static func table(_ header: [String], _ rows: [[String]]) {
         var widths = header.map(\.count)

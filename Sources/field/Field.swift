@@ -13,6 +13,7 @@ struct Field: ParsableCommand {
           field case create --title "Bid bond refund slow" --body "..." --area goods --cause process
           field case route BSN-2026-0001
           field points leaderboard --period 2026-03
+          field report tasks --period 2025 --csv
 
         Errors print one line on stderr and exit with the code of their kind (docs/CLI.md).
         """,
@@ -20,6 +21,6 @@ struct Field: ParsableCommand {
             Init.self, WhoAmI.self, Digest.self, Inbox.self, Export.self, Import.self,
             MemberCommand.self, CaseCommand.self, MeetingCommand.self, CouncilCommand.self,
             MotionCommand.self, PointsCommand.self, ConflictsCommand.self, ConsultCommand.self,
-            RemoteCommand.self, Sync.self, SyncStatus.self,
+            ReportCommand.self, Generate.self, RemoteCommand.self, Sync.self, SyncStatus.self,
         ])
 }

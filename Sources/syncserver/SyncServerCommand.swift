@@ -7,6 +7,6 @@ struct SyncServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "syncserver",
         abstract: "The CivicSync sync server: replicas push and pull operations through it.",
-        subcommands: [ServeCommand.self, BootstrapCommand.self, TokenCommand.self]
+        subcommands: [ServeCommand.self, BootstrapCommand.self, TokenCommand.self, GenerateCommand.self]
     )
 }

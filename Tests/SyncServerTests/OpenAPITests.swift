@@ -38,6 +38,6 @@ struct OpenAPITests {
         let registered = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description.hasPrefix("/") ? "" : "/")\($0.path)" })
         #expect(registered == documented)
         #expect(Set(syncServerRoutes.map { "\($0.method) \($0.path)" }) == documented)
-        #expect(documented.count == 6)
+        #expect(documented.count == 13)
     }
 }

@@ -1,9 +1,10 @@
 import GRDB
 
-/// Headquarters figures over cases and consultations (MISSION.md, "What headquarters
+/// Single headquarters figures over cases and consultations (MISSION.md, "What headquarters
 /// measures"): pure reads of the materialised tables, so a synced HQ replica and the server
 /// compute the same numbers. A case belongs to the period of its `reportedOn` date; a
-/// consultation to the period of its `receivedOn` date.
+/// consultation to the period of its `receivedOn` date. Kept for callers that want one number;
+/// the full reports with branch filters, series and CSV are `HQReports` (same rounding).
 public enum CaseReports {
     public struct Found: Codable, Sendable, Hashable {
         public var period: String

@@ -44,15 +44,20 @@ public struct DivisionRow: Codable, Sendable, Hashable {
 /// Mileage points computed from merged facts: the same on every replica (and the server) that
 /// has seen the same operations. Pure reads; nothing is stored.
 public enum PointsReport {
-    /// Every ledger line in `period`, optionally for one member, ordered by date, member,
-    /// criterion and subject.
-    public static func ledger(policy: PointsPolicy, period: ReportPeriod = .all, member: String? = nil,
+    /// Every ledger line in `period`, optionally for one member or for the members of one
+    /// branch, ordered by date, member, criterion and subject.
+    public static func ledger(policy: PointsPolicy, period: ReportPeriod = .all, member: String? = nil, branch: String? = nil,
                               _ db: Database) throws -> [PointsEntry] {
         let eligible = Set(policy.eligibleMemberKinds)
-        let kinds = Dictionary(try Row.fetchAll(db, sql: "SELECT id, kind FROM members").map { ($0[0] as String, $0[1] as String?) },
-                               uniquingKeysWith: { a, _ in a })
+        var kinds: [String: String?] = [:]
+        var branches: [String: String?] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, kind, branch FROM members") {
+            kinds[row[0] as String] = row[1] as String?
+            branches[row[0] as String] = row[2] as String?
+        }
         func earns(_ id: String) -> Bool {
             if let member, member != id { return false }
+            if let branch, (branches[id] ?? nil) != branch { return false }
             if eligible.isEmpty { return true }
             guard let kind = kinds[id] ?? nil else { return false }
             return eligible.contains(kind)
@@ -107,15 +112,18 @@ public enum PointsReport {
     }
 
     /// Members ranked by points in `period` (members with no points are left out).
-    public static func leaderboard(policy: PointsPolicy, period: ReportPeriod = .all, limit: Int? = nil,
+    public static func leaderboard(policy: PointsPolicy, period: ReportPeriod = .all, limit: Int? = nil, branch: String? = nil,
                                    _ db: Database) throws -> [LeaderboardRow] {
-        let entries = try ledger(policy: policy, period: period, db)
+        rank(try ledger(policy: policy, period: period, branch: branch, db), members: try memberInfo(db), limit: limit)
+    }
+
+    /// Ranks ledger lines already read (so a report can rank many months from one read).
+    static func rank(_ entries: [PointsEntry], members: [String: MemberInfo], limit: Int?) -> [LeaderboardRow] {
         var totals: [String: (points: Int, entries: Int)] = [:]
         for entry in entries {
             totals[entry.member, default: (0, 0)].points += entry.points
             totals[entry.member, default: (0, 0)].entries += 1
         }
-        let members = try memberInfo(db)
         let sorted = totals.sorted { ($1.value.points, $0.key) < ($0.value.points, $1.key) }
         var rows: [LeaderboardRow] = []
         for (index, item) in sorted.enumerated() {
@@ -136,11 +144,14 @@ public enum PointsReport {
 
     /// Points and findings per division in `period`, best first. Members without a division
     /// are grouped under `(none)`.
-    public static func divisions(policy: PointsPolicy, period: ReportPeriod = .all, _ db: Database) throws -> [DivisionRow] {
-        let members = try memberInfo(db)
+    /// With `branch`, only members of that branch count (their points, their findings).
+    public static func divisions(policy: PointsPolicy, period: ReportPeriod = .all, branch: String? = nil,
+                                 _ db: Database) throws -> [DivisionRow] {
+        var members = try memberInfo(db)
+        if let branch { members = members.filter { $0.value.branch == branch } }
         var points: [String: Int] = [:]
         var earners: [String: Set<String>] = [:]
-        for entry in try ledger(policy: policy, period: period, db) {
+        for entry in try ledger(policy: policy, period: period, branch: branch, db) {
             let division = members[entry.member]?.division ?? "(none)"
             points[division, default: 0] += entry.points
             earners[division, default: []].insert(entry.member)

@@ -33,6 +33,16 @@ public protocol SyncStorage: Sendable {
 
     /// Throws when the store cannot serve (for `/v1/health`).
     func checkHealth() async throws
+
+    /// One headquarters report (nil: every report) for `filter`, rendered by SyncCore as JSON
+    /// or CSV from the merged state in one read transaction: byte for byte what `field report`
+    /// prints on an HQ replica that has the same operations. A PostgreSQL store must give the
+    /// same text (it can run the same queries over its materialised tables).
+    func report(_ name: HQReportName?, as format: HQReportFormat, filter: HQReports) async throws -> String
+
+    /// Everything the HQ dashboard shows (every report, filter choices, visible conflicts),
+    /// read in one transaction.
+    func dashboard(_ request: DashboardRequest) async throws -> DashboardSnapshot
 }
 
 /// Which tokens an admin command acts on.

@@ -1,0 +1,33 @@
+import SyncCore
+
+/// Everything the dashboard shows, read from the store in one read transaction so the
+/// figures on one page always come from the same state.
+public struct DashboardSnapshot: Sendable, Hashable, Codable {
+    /// The period shown (the request's, or the latest year with cases).
+    public var period: ReportPeriod
+    public var branch: String?
+    /// Every HQ report for the filter, computed by SyncCore exactly as an HQ replica would.
+    public var reports: HQReportBundle
+    /// Branches known to the store (cases, consultations, members), for the filter.
+    public var branches: [String]
+    /// Years that have cases, oldest first, for the filter.
+    public var years: [Int]
+    /// Conflicts currently visible, at most `DashboardRequest.conflictLimit`.
+    public var conflicts: [ConflictSummary]
+    /// How many conflicts there are in all (for the filter's branch).
+    public var conflictCount: Int
+    /// Operations in the server's log: how much the figures are computed from.
+    public var operations: Int
+
+    public init(period: ReportPeriod, branch: String?, reports: HQReportBundle, branches: [String], years: [Int],
+                conflicts: [ConflictSummary], conflictCount: Int, operations: Int) {
+        self.period = period
+        self.branch = branch
+        self.reports = reports
+        self.branches = branches
+        self.years = years
+        self.conflicts = conflicts
+        self.conflictCount = conflictCount
+        self.operations = operations
+    }
+}

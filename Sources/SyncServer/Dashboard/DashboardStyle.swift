@@ -36,6 +36,7 @@ enum DashboardStyle {
     th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
     th { color: var(--muted); font-weight: 600; font-size: 12px; }
     td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+    #table-best-monitors td:first-child, #table-budget td:nth-child(2), #table-conflicts td:nth-child(2) { white-space: nowrap; }
     .badge { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 11px; font-weight: 600; }
     .best { background: #dcf3e3; color: #17653a; }
     .worst { background: #fbe1e1; color: #9a2323; }

@@ -6,14 +6,15 @@ import SyncCore
 ///
 /// Only HQ tokens may read them: the reports consolidate every branch's cases and every
 /// monitor's points, which branch staff and monitors do not replicate either. The text comes
-/// from SyncCore's `HQReports.render` run on the server's replica, so it is byte for byte what
-/// `field report <name> --json` / `--csv` prints on an HQ replica holding the same operations.
+/// from SyncCore's `HQReports.render` run on the server's replica, so it is the text that
+/// `field report <name> --json` / `--csv` prints on an HQ replica holding the same operations
+/// (same filter, same `--as-of` day as the server's clock).
 struct ReportRoutes: Sendable {
     let storage: any SyncStorage
     let wallClock: any WallClock
 
     /// Query parameters a report request may carry.
-    static let parameters: Set<String> = ["period", "branch", "grain", "format", "top", "best"]
+    static let parameters: Set<String> = ["period", "branch", "grain", "format", "limit", "count"]
 
     /// The names a URL may use: every SyncCore report, plus `all` for every report at once.
     static var names: [String] { HQReportName.allCases.map(\.rawValue) + ["all"] }
@@ -71,7 +72,8 @@ struct ReportRoutes: Sendable {
         return principal
     }
 
-    /// `period`, `branch`, `grain`, `top` and `best` as a SyncCore filter (400 on a bad value).
+    /// `period`, `branch`, `grain`, `limit` and `count` (named like `field report`'s options) as a
+    /// SyncCore filter (400 on a bad value).
     static func filter(query: Parameters, now: Int64) throws -> HQReports {
         let period: ReportPeriod
         do {
@@ -86,10 +88,10 @@ struct ReportRoutes: Sendable {
             }
         }
         let branch = try Self.branch(query["branch"].map(String.init))
-        let top = try SyncRoutes.integer(query["top"].map(String.init), name: "top", default: 20, minimum: 1)
-        let best = try SyncRoutes.integer(query["best"].map(String.init), name: "best", default: 3, minimum: 1)
+        let limit = try SyncRoutes.integer(query["limit"].map(String.init), name: "limit", default: 20, minimum: 1)
+        let count = try SyncRoutes.integer(query["count"].map(String.init), name: "count", default: 3, minimum: 1)
         return HQReports(period: period, branch: branch, grain: grain, now: now,
-                         leaderboardLimit: Int(min(top, 100_000)), bestCount: Int(min(best, 1_000)))
+                         leaderboardLimit: Int(min(limit, 100_000)), bestCount: Int(min(count, 1_000)))
     }
 
     /// A branch id (nil for an absent or empty parameter); 400 when it cannot be one.

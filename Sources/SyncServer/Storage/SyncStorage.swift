@@ -35,8 +35,8 @@ public protocol SyncStorage: Sendable {
     func checkHealth() async throws
 
     /// One headquarters report (nil: every report) for `filter`, rendered by SyncCore as JSON
-    /// or CSV from the merged state in one read transaction: byte for byte what `field report`
-    /// prints on an HQ replica that has the same operations. A PostgreSQL store must give the
+    /// or CSV from the merged state in one read transaction: the text `field report` prints on
+    /// an HQ replica that has the same operations. A PostgreSQL store must give the
     /// same text (it can run the same queries over its materialised tables).
     func report(_ name: HQReportName?, as format: HQReportFormat, filter: HQReports) async throws -> String
 

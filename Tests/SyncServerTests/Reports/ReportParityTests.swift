@@ -31,7 +31,7 @@ struct ReportParityTests {
                 ("", HQReports(now: now)),
                 ("period=2025", HQReports(period: .year(2025), now: now)),
                 ("period=2025-Q2&branch=\(branch)", HQReports(period: .quarter(2025, 2), branch: branch, now: now)),
-                ("period=2024-11&grain=month&top=5&best=2",
+                ("period=2024-11&grain=month&limit=5&count=2",
                  HQReports(period: .month(2024, 11), grain: .month, now: now, leaderboardLimit: 5, bestCount: 2)),
             ]
             let headers = client.headers(token: token)

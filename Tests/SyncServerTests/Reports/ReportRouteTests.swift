@@ -42,7 +42,7 @@ struct ReportRouteTests {
             #expect(unknown.status == 404 && errorCode(unknown.body) == "unknown_report")
             for (uri, code) in [("/v1/reports/tasks?period=2026-13", "invalid_parameter"), ("/v1/reports/tasks?period=march", "invalid_parameter"),
                                 ("/v1/reports/tasks?grain=week", "invalid_parameter"), ("/v1/reports/tasks?format=xml", "invalid_parameter"),
-                                ("/v1/reports/tasks?branch=%3Cb%3E", "invalid_parameter"), ("/v1/reports/points?top=0", "invalid_parameter"),
+                                ("/v1/reports/tasks?branch=%3Cb%3E", "invalid_parameter"), ("/v1/reports/points?limit=0", "invalid_parameter"),
                                 ("/v1/reports/tasks?periode=2026", "unknown_parameter")] {
                 let response = try await client.get(uri, headers: headers)
                 #expect(response.status == 400 && errorCode(response.body) == code, "\(uri): \(response.body)")

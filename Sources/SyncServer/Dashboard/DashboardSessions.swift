@@ -44,12 +44,7 @@ public actor DashboardSessions {
 
     /// Opens a session and returns its id (for the cookie, shown once) and its expiry.
     public func open(for principal: Principal, tokenHash: String) -> (id: String, expiresAt: Int64) {
-        let now = wallClock.nowMilliseconds()
-        Self.prune(&sessions, now: now, capacity: capacity)
-        let id = ids.randomToken(length: 43)
-        let session = Session(principal: principal, tokenHash: tokenHash, expiresAt: now + sessionLifetime)
-        sessions[Self.hash(id)] = session
-        return (id, session.expiresAt)
+        mint(principal, tokenHash: tokenHash, lifetime: sessionLifetime, into: &sessions)
     }
 
     /// The live session with this id, or nil (unknown or expired; an expired one is forgotten).
@@ -70,12 +65,8 @@ public actor DashboardSessions {
 
     /// Issues a single-use login ticket for an HQ principal already authenticated by bearer token.
     public func issueTicket(for principal: Principal, tokenHash: String) -> (ticket: String, expiresAt: Int64) {
-        let now = wallClock.nowMilliseconds()
-        Self.prune(&tickets, now: now, capacity: capacity)
-        let ticket = ids.randomToken(length: 43)
-        let record = Session(principal: principal, tokenHash: tokenHash, expiresAt: now + ticketLifetime)
-        tickets[Self.hash(ticket)] = record
-        return (ticket, record.expiresAt)
+        let minted = mint(principal, tokenHash: tokenHash, lifetime: ticketLifetime, into: &tickets)
+        return (minted.id, minted.expiresAt)
     }
 
     /// Uses up a ticket: the principal it was issued for, or nil if it is unknown, expired or
@@ -84,6 +75,17 @@ public actor DashboardSessions {
         let key = Self.hash(ticket)
         guard let record = tickets.removeValue(forKey: key), record.expiresAt > wallClock.nowMilliseconds() else { return nil }
         return record
+    }
+
+    /// A new random secret recorded (by hash only) in `table` with its expiry.
+    private func mint(_ principal: Principal, tokenHash: String, lifetime: Int64,
+                      into table: inout [String: Session]) -> (id: String, expiresAt: Int64) {
+        let now = wallClock.nowMilliseconds()
+        Self.prune(&table, now: now, capacity: capacity)
+        let secret = ids.randomToken(length: 43)
+        let record = Session(principal: principal, tokenHash: tokenHash, expiresAt: now + lifetime)
+        table[Self.hash(secret)] = record
+        return (secret, record.expiresAt)
     }
 
     /// Sessions currently held (expired ones may still be counted until pruned).

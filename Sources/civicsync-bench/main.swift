@@ -35,10 +35,10 @@ let options = Options(arguments: CommandLine.arguments)
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("civicsync-bench-\(ProcessInfo.processInfo.processIdentifier)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: directory) }
-let fileCounter = SplitMixCounter()
+let fileCounter = FileCounter()
 
 /// Names fresh database files; a class so top-level functions can share it (main-thread only).
-final class SplitMixCounter: @unchecked Sendable {
+final class FileCounter: @unchecked Sendable {
     // @unchecked: the benchmark runs on one thread.
     var value = 0
 }

@@ -85,6 +85,3 @@ extension SyncOperation {
         }
     }
 }
-
-/// Short name for code that does not import Foundation (whose `Operation` is another type).
-public typealias Operation = SyncOperation

@@ -53,16 +53,16 @@ extension ReplicaStore {
     /// waiting operations across batches (a new case must reach the server with its submitter
     /// and branch, which the server needs to authorise the rest), oldest first.
     public func waitingBatch(limit: Int, _ db: Database) throws -> [LoggedOperation] {
-        var batch = try waitingOperations(limit: limit, db)
-        guard batch.count == limit, let last = batch.last?.seq else { return batch }
-        let entities = Set(batch.map { EntityKey($0.operation.entity, $0.operation.entityID) })
-        let sameEntity = try db.cachedStatement(sql: """
-            SELECT * FROM oplog WHERE entity = ? AND entity_id = ? AND origin_local = 1 AND sync_state = 0 AND seq > ?
-            """)
-        for entity in entities.sorted() {
-            batch += try Row.fetchAll(sameEntity, arguments: [entity.entity.rawValue, entity.id, last]).map { try Self.loggedOperation($0) }
-        }
-        return batch.sorted { $0.seq < $1.seq }
+        // The oldest `limit` waiting operations name the entities; take every waiting operation
+        // of those entities, in one query.
+        try Row.fetchAll(db.cachedStatement(sql: """
+            WITH head AS (
+                SELECT entity, entity_id FROM oplog WHERE origin_local = 1 AND sync_state = 0 ORDER BY seq LIMIT ?
+            )
+            SELECT * FROM oplog
+            WHERE origin_local = 1 AND sync_state = 0 AND (entity, entity_id) IN (SELECT entity, entity_id FROM head)
+            ORDER BY seq
+            """), arguments: [limit]).map { try Self.loggedOperation($0) }
     }
 
     /// Local operations the server refused, with its reasons.

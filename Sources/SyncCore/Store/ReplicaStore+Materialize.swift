@@ -29,7 +29,7 @@ extension ReplicaStore {
         // Registers: the winner lands in its column; competing heads in `conflicts`.
         for (scope, known) in touched.registers {
             let winnerJSON: String?
-            if known.winner != nil {
+            if known.winnerKnown {
                 winnerJSON = known.valueJSON
                 if known.mayHaveHadConflict && batch.conflictsMayExist { try deleteConflict(scope, db) }
             } else {
@@ -140,20 +140,16 @@ extension ReplicaStore {
 
     private func refreshMilestones(_ ref: EntityRef, _ db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM case_milestones WHERE case_id = ?").execute(arguments: [ref.entityID])
+        // reached_on: the UTC day of the HLC's physical part (its first 15 characters, in ms).
         try db.cachedStatement(sql: """
             INSERT INTO case_milestones(case_id, milestone, reached_hlc, reached_on, op_id, author)
-            SELECT entity_id, key, hlc, '', json_extract(value, '$'), author FROM field_state
-            WHERE entity = 'case' AND entity_id = ? AND field = 'milestones'
+            SELECT entity_id, key, hlc, date(CAST(substr(hlc, 1, 15) AS INTEGER) / 1000, 'unixepoch'),
+                   json_extract(value, '$'), author
+            FROM field_state WHERE entity = 'case' AND entity_id = ? AND field = 'milestones'
             """).execute(arguments: [ref.entityID])
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT milestone, reached_hlc FROM case_milestones WHERE case_id = ?"),
-                                    arguments: [ref.entityID])
-        let update = try db.cachedStatement(sql: "UPDATE case_milestones SET reached_on = ? WHERE case_id = ? AND milestone = ?")
-        try upsert(table: "cases", id: ref.entityID, column: "status",
-                   value: Self.caseStatus(Set(rows.map { $0[0] as String })).databaseValue, db)
-        for row in rows {
-            let hlc = HLCTimestamp(row[1] as String)
-            try update.execute(arguments: [CivilDate(millisecondsSinceEpoch: hlc?.wallMilliseconds ?? 0).description, ref.entityID, row[0] as String])
-        }
+        let reached = try String.fetchAll(db.cachedStatement(sql: "SELECT milestone FROM case_milestones WHERE case_id = ?"),
+                                          arguments: [ref.entityID])
+        try upsert(table: "cases", id: ref.entityID, column: "status", value: Self.caseStatus(Set(reached)).databaseValue, db)
     }
 
     /// The elements present in an add-wins set, with the value of their newest addition.

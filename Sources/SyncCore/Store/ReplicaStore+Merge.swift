@@ -23,22 +23,22 @@ extension ReplicaStore {
     struct Touched {
         /// Fields (other than plain registers) whose derived rows must be rebuilt, per entity.
         var fields: [EntityRef: Set<String>] = [:]
-        /// Register scopes to refresh; the value is the winning operation when it is already
-        /// known (a local write that saw every head), nil when the winner must be read back.
+        /// Register scopes to refresh, with the winner's value when it is already known (a local
+        /// write that saw every head) so it need not be read back.
         var registers: [Scope: Known] = [:]
         var appended: [SyncOperation] = []
 
-        struct Known { var winner: SyncOperation?; var valueJSON: String; var mayHaveHadConflict: Bool }
+        struct Known { var winnerKnown: Bool; var valueJSON: String; var mayHaveHadConflict: Bool }
 
         mutating func mark(_ op: SyncOperation, valueJSON: String, knownSoleHead: Bool, headsBefore: Int) {
             let ref = EntityRef(entity: op.entity, entityID: op.entityID)
             if op.kind == .set {
                 let scope = Scope(entity: op.entity, entityID: op.entityID, field: op.field, key: op.key)
-                if knownSoleHead, registers[scope] == nil || registers[scope]?.winner != nil {
-                    registers[scope] = Known(winner: op, valueJSON: valueJSON,
+                if knownSoleHead, registers[scope]?.winnerKnown ?? true {
+                    registers[scope] = Known(winnerKnown: true, valueJSON: valueJSON,
                                              mayHaveHadConflict: headsBefore > 1 || registers[scope]?.mayHaveHadConflict == true)
                 } else {
-                    registers[scope] = Known(winner: nil, valueJSON: "", mayHaveHadConflict: true)
+                    registers[scope] = Known(winnerKnown: false, valueJSON: "", mayHaveHadConflict: true)
                 }
                 if op.key.isEmpty { return }
             }

@@ -25,7 +25,7 @@ extension FieldReplica {
     @discardableResult
     public func importLines(_ text: String) throws -> ApplyResult {
         var operations: [SyncOperation] = []
-        for (index, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             do {

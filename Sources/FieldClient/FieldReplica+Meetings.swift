@@ -111,7 +111,7 @@ extension FieldReplica {
                 throw SyncError(.notFound, "member \(member) is not recorded as attending meeting \(meetingID); see `field meeting show \(meetingID)`")
             }
             var writes: [FieldWrite] = []
-            if try !store.writerHeads(.meeting, meetingID, "attendance", member, db).isEmpty {
+            if try !store.heads(.meeting, meetingID, "attendance", member, db).isEmpty {
                 writes.append(.remove(.meeting, meetingID, "attendance", element: member))
             }
             if (row[0] as Int64) == 1 { writes.append(.remove(.meeting, meetingID, "confirmed", element: member)) }
@@ -193,13 +193,5 @@ extension FieldReplica {
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-}
-
-extension ReplicaStore {
-    /// The live additions of one element of an add-wins set (empty when it is only "confirmed").
-    func writerHeads(_ entity: EntityKind, _ id: String, _ field: String, _ key: String, _ db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT op_id FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?",
-                            arguments: [entity.rawValue, id, field, key])
     }
 }

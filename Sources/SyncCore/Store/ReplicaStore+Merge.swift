@@ -145,8 +145,9 @@ extension ReplicaStore {
         return try Bool.fetchOne(lookup, arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key]) != nil
     }
 
-    /// The operation ids currently live in a scope: register heads or an element's additions.
-    func heads(_ entity: EntityKind, _ entityID: String, _ field: String, _ key: String, _ db: Database) throws -> [OperationID] {
+    /// The operation ids currently live in a scope: register heads or an element's additions
+    /// (empty for a set element that is absent).
+    public func heads(_ entity: EntityKind, _ entityID: String, _ field: String, _ key: String, _ db: Database) throws -> [OperationID] {
         let select = try db.cachedStatement(sql: """
             SELECT op_id FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?
             """)

@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "SyncCore", targets: ["SyncCore"]),
+        .library(name: "CivilAffairs", targets: ["CivilAffairs"]),
         .library(name: "FieldClient", targets: ["FieldClient"]),
         .library(name: "SyncServer", targets: ["SyncServer"]),
         .executable(name: "field", targets: ["field"]),
@@ -35,13 +36,18 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
-            name: "FieldClient",
+            name: "CivilAffairs",
             dependencies: ["SyncCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "FieldClient",
+            dependencies: ["SyncCore", "CivilAffairs", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "SyncServer",
             dependencies: [
                 "SyncCore",
+                "CivilAffairs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -108,3 +108,10 @@ CREATE TABLE conflicts (
     competing TEXT NOT NULL,   -- JSON array of {op, hlc, author, value}, newest first
     PRIMARY KEY (entity, entity_id, field, key)
 ) WITHOUT ROWID;
+
+-- CivicSync replica schema, version 2.
+ALTER TABLE superseded ADD COLUMN by_hlc TEXT NOT NULL DEFAULT '';
+ALTER TABLE votes ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE meetings ADD COLUMN organizer TEXT;
+ALTER TABLE councils ADD COLUMN branch TEXT;
+CREATE INDEX oplog_hlc ON oplog(hlc);

@@ -1,3 +1,4 @@
-// FieldClient's API speaks SyncCore's types (SyncError, ReportPeriod, MotionTally, …):
-// importing FieldClient brings them along.
+// FieldClient's API speaks SyncCore's types (SyncError, ReportPeriod, MotionTally, …) and
+// CivilAffairs' (Principal, AccessPolicy): importing FieldClient brings them along.
 @_exported import SyncCore
+@_exported import CivilAffairs

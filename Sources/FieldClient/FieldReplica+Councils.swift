@@ -40,8 +40,11 @@ extension FieldReplica {
                 throw SyncError(.conflict, "council '\(councilID)' already exists; add members with `field council add-member \(councilID) MEMBER`")
             }
             for member in members { try requireMember(member, db) }
-            try record([.set(.council, councilID, "name", .string(name))]
-                       + members.map { .add(.council, councilID, "members", element: $0) }, db)
+            var writes: [FieldWrite] = [.set(.council, councilID, "name", .string(name))]
+            // A council made by branch staff is their branch's (HQ's councils have no branch).
+            let me = try me(db)
+            if me.role == .branch, let branch = me.branch { writes.append(.set(.council, councilID, "branch", .string(branch))) }
+            try record(writes + members.map { .add(.council, councilID, "members", element: $0) }, db)
             return try council(councilID, db)
         }
     }

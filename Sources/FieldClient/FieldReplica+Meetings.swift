@@ -35,16 +35,23 @@ extension FieldReplica {
         let meetingID = id ?? newID("mtg")
         try Check.identifier(meetingID, what: "meeting id")
         return try write { db in
-            if kind != "workshop" { try requireStaff(db, "create \(kind) meetings") }
+            if kind != AccessPolicy.monitorMeetingKind { try requireStaff(db, "create \(kind) meetings") }
             if try meetingExists(meetingID, db) {
                 throw SyncError(.conflict, "meeting '\(meetingID)' already exists; choose another --id")
+            }
+            let me = try me(db)
+            if me.role == .monitor, !agenda.isEmpty {
+                throw SyncError(.forbidden, "a monitor's workshop has no agenda of cases; branch staff put cases on agendas")
             }
             var writes: [FieldWrite] = [
                 .set(.meeting, meetingID, "kind", .string(kind)),
                 .set(.meeting, meetingID, "title", .string(title)),
                 .set(.meeting, meetingID, "date", .string(date)),
             ]
-            if let branch = try branch ?? me(db).branch { writes.append(.set(.meeting, meetingID, "branch", .string(branch))) }
+            // A monitor's own workshop names them as its organiser: it is shown to them, to the
+            // branch it names and to HQ (docs/ACCESS.md).
+            if me.role == .monitor { writes.append(.set(.meeting, meetingID, "organizer", .string(me.memberID))) }
+            if let branch = branch ?? me.branch { writes.append(.set(.meeting, meetingID, "branch", .string(branch))) }
             for item in agenda {
                 writes.append(.add(.meeting, meetingID, "agenda", element: try resolveCase(item, db)))
             }
@@ -110,11 +117,15 @@ extension FieldReplica {
                                              arguments: [meetingID, member]) else {
                 throw SyncError(.notFound, "member \(member) is not recorded as attending meeting \(meetingID); see `field meeting show \(meetingID)`")
             }
+            let confirmed = (row[0] as Int64) == 1
+            if confirmed, try !me(db).role.isStaff {
+                throw SyncError(.forbidden, "the attendance of \(member) at meeting \(meetingID) was confirmed by staff; only branch or HQ staff can withdraw it")
+            }
             var writes: [FieldWrite] = []
             if try !store.heads(.meeting, meetingID, "attendance", member, db).isEmpty {
                 writes.append(.remove(.meeting, meetingID, "attendance", element: member))
             }
-            if (row[0] as Int64) == 1 { writes.append(.remove(.meeting, meetingID, "confirmed", element: member)) }
+            if confirmed { writes.append(.remove(.meeting, meetingID, "confirmed", element: member)) }
             try record(writes, db)
             return try meeting(meetingID, db)
         }

@@ -50,6 +50,9 @@ extension FieldReplica {
             var all = fields
             all.name = name
             all.kind = kind
+            // Branch staff register members with their own branch, which keeps them theirs.
+            let me = try me(db)
+            if me.role == .branch, all.branch == nil { all.branch = me.branch }
             try record(try memberWrites(memberID, all), db)
             return try member(memberID, db)
         }

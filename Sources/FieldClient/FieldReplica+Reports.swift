@@ -149,6 +149,9 @@ public enum ExitCodes {
     public static let failure: Int32 = 1
     /// Command-line usage errors (unknown option, missing argument), reported by the parser.
     public static let usage: Int32 = 64
+    /// `field sync` finished, but the server refused some of this replica's operations
+    /// (listed on stderr and by `field status`).
+    public static let rejected: Int32 = 23
 
     public static func code(for error: SyncError.Code) -> Int32 {
         switch error {
@@ -165,6 +168,7 @@ public enum ExitCodes {
         case .unreachable: 20
         case .unauthorized: 21
         case .server: 22
+        case .throttled: 24
         }
     }
 }

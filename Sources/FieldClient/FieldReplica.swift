@@ -224,11 +224,35 @@ public final class FieldReplica: Sendable {
         try Self.mapErrors { try store.writer.read(body) }
     }
 
-    /// Records writes authored by this replica's owner.
+    /// Records writes authored by this replica's owner, after judging them with the server's
+    /// own rules (`AccessPolicy`) against what the replica holds: whatever the server would
+    /// refuse is refused now, before anything is recorded, so offline work is never silently
+    /// doomed.
     @discardableResult
     func record(_ writes: [FieldWrite], _ db: Database) throws -> [SyncOperation] {
         let me = try IdentityTable.load(replicaID: store.replicaID, db)
+        try Self.judge(writes, as: me.principal, db)
         return try store.record(writes, author: me.memberID, db)
+    }
+
+    /// Throws the first refusal the access rules give for `writes`, judged together as the
+    /// server will judge them (the replica's own earlier, unsynced writes are part of its state).
+    static func judge(_ writes: [FieldWrite], as principal: Principal, _ db: Database) throws {
+        guard principal.role != .hq, !writes.isEmpty else { return }
+        let local = ReplicaID("local")!
+        let provisional = writes.enumerated().map { index, write in
+            // Placeholder ids and increasing timestamps: record() dates the writes in this order.
+            SyncOperation(id: OperationID(replica: local, counter: Int64(index + 1)),
+                          hlc: HLCTimestamp(wallMilliseconds: 0, logical: Int32(min(index, Int(HLCTimestamp.maxLogical))), replica: local),
+                          author: principal.memberID, entity: write.entity, entityID: write.entityID, field: write.field,
+                          key: write.key, kind: write.kind, value: write.value)
+        }
+        let denials = try AccessPolicy().judge(provisional, by: principal, facts: ReplicaAccessFacts(db: db, visibility: .heldEntities))
+        guard let (index, denial) = provisional.enumerated().lazy.compactMap({ index, op in denials[op.id].map { (index, $0) } }).first
+        else { return }
+        let write = writes[index]
+        let code: SyncError.Code = denial.code == .notFound ? .notFound : .forbidden
+        throw SyncError(code, "the server would refuse this (\(write.entity.rawValue) \(write.entityID) \(write.field)): \(denial.reason); nothing was recorded")
     }
 
     func me(_ db: Database) throws -> Identity { try IdentityTable.load(replicaID: store.replicaID, db) }

@@ -30,6 +30,17 @@ public struct Identity: Codable, Sendable, Equatable {
     public var replicaID: String
     /// Cases created on this replica so far (the last number used in a reference).
     public var caseCounter: Int
+    /// The principal the server knows this owner as (the token HQ issues for them has the same
+    /// role, branch and kind): the replica judges its own writes as that principal.
+    public var principal: Principal {
+        switch role {
+        case .hq: Principal(memberID: memberID, role: .hq)
+        case .branch: Principal(memberID: memberID, role: .branch, branch: branch)
+        case .monitor: Principal(memberID: memberID, role: .monitor,
+                                 monitorKind: monitorKind == "internal-monitor" ? .internal : .external)
+        }
+    }
+
     /// The member kind written to the replicated `members` table for this role.
     public var memberKind: String {
         switch role {

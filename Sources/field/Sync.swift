@@ -9,9 +9,13 @@ struct Sync: AsyncParsableCommand {
         discussion: """
         Safe to interrupt: a killed or disconnected sync resumes where it stopped and never
         applies anything twice. Operations the server rejects are kept on the replica and shown
-        by `field status` with the reason; they are not retried.
+        by `field status` with the reason; they are not retried, and the exit code is 23.
+        Operations refused only because of time (the device's clock disagrees with the server's)
+        are not rejected: the replica learns the server's time, re-dates them and sends them
+        again; any still refused wait for the next sync.
 
-        When the server cannot be reached the replica is left as it was and the exit code is 20.
+        When the server cannot be reached the replica is left as it was and the exit code is 20;
+        when the server asks to wait (rate limit, daily quota) it is 24.
 
         Examples:
           field sync
@@ -37,12 +41,33 @@ struct Sync: AsyncParsableCommand {
         }
         let report = try await client.sync(progress: showProgress ? printer : nil)
         if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-        if output.json { try CLI.printJSON(report); return }
-        print("pushed \(report.pushed) (acknowledged \(report.acknowledged), rejected \(report.rejected.count)), pulled \(report.pulled) (new \(report.applied))")
-        for rejection in report.rejected {
-            print("  rejected \(rejection.id): \(rejection.code): \(rejection.reason)")
+        if output.json {
+            try CLI.printJSON(report)
+        } else {
+            print("pushed \(report.pushed) (acknowledged \(report.acknowledged), rejected \(report.rejected.count)), pulled \(report.pulled) (new \(report.applied))")
+            for rejection in report.rejected {
+                print("  rejected \(rejection.id): \(rejection.code): \(rejection.reason)")
+            }
+            if report.redated > 0 {
+                print("re-dated:  \(report.redated) local change(s) written while this device's clock ran ahead of the server's")
+            }
+            if report.scopeChanged {
+                print("scope:     this token sees another scope than before; pulled again from the beginning")
+            }
+            if report.waiting > 0 {
+                print("waiting:   \(report.waiting) local change(s) still to send (they go with the next `field sync`)")
+            }
+            print("conflicts: \(report.conflicts)")
+            print("digest:    \(report.digest) (\(report.converged == true ? "matches the server" : "differs from the server: \(report.serverDigest ?? "unknown")"))")
         }
-        print("conflicts: \(report.conflicts)")
-        print("digest:    \(report.digest) (\(report.converged == true ? "matches the server" : "differs from the server: \(report.serverDigest ?? "unknown")"))")
+        if !report.rejected.isEmpty {
+            // Scripts and people at a glance must not miss a refusal: say what to do, exit non-zero.
+            FileHandle.standardError.write(Data("""
+                error: the server refused \(report.rejected.count) of this replica's change(s); they stay on this replica but will not reach anyone. \
+                See them with `field status`; change the record so the rules allow it (docs/ACCESS.md) or ask your branch or HQ to make the change.
+
+                """.utf8))
+            throw ExitCode(ExitCodes.rejected)
+        }
     }
 }

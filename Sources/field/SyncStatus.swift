@@ -27,11 +27,32 @@ struct SyncStatus: AsyncParsableCommand {
         print("server:     \(status.server ?? "(not configured: field remote set)")")
         print("last sync:  \(status.lastSync ?? "never")")
         print("waiting:    \(status.waiting) local change(s)")
+        for deferred in status.deferred {
+            print("  \(deferred.id) \(deferred.entity) \(deferred.entityID).\(deferred.field): goes again next sync (\(deferred.reason))")
+        }
+        if status.clockOffsetMilliseconds != 0 {
+            print("clock:      this device is \(Self.describe(status.clockOffsetMilliseconds)) the server (corrected when dating changes)")
+        }
         print("rejected:   \(status.rejected.count)")
         for rejected in status.rejected {
             print("  \(rejected.id) \(rejected.entity) \(rejected.entityID).\(rejected.field): \(rejected.reason)")
         }
         print("digest:     \(status.localDigest)")
         print("server:     \(status.digestMatch)")
+    }
+
+    /// "3.2 s behind" / "2 h 5 min ahead of".
+    static func describe(_ offset: Int64) -> String {
+        let magnitude = abs(offset)
+        let text: String
+        if magnitude < 60_000 {
+            text = String(format: "%.1f s", Double(magnitude) / 1000)
+        } else if magnitude < 3_600_000 {
+            text = "\(magnitude / 60_000) min"
+        } else {
+            text = "\(magnitude / 3_600_000) h \(magnitude / 60_000 % 60) min"
+        }
+        // The offset is what the device adds to reach the server's time: positive means behind.
+        return offset > 0 ? "\(text) behind" : "\(text) ahead of"
     }
 }

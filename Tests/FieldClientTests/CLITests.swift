@@ -77,7 +77,7 @@ struct CLITests {
         try monitor.ok(["export", "--output", dir.path("m1.jsonl")])
         try branch.ok(["import", dir.path("m1.jsonl")])
         try branch.ok(["meeting", "attend", "ws", "lee", "park"], date: "2026-03-14")
-        try monitor.ok(["meeting", "attend", "ws", "lee", "park"], date: "2026-03-14")
+        try monitor.ok(["meeting", "attend", "ws", "lee"], date: "2026-03-14")
         try monitor.ok(["meeting", "subject", "ws", "--member", "lee", "--subject", "Refund deadlines"], date: "2026-03-14")
         try branch.ok(["export", "--output", dir.path("b2.jsonl")])
         try monitor.ok(["export", "--output", dir.path("m2.jsonl")])

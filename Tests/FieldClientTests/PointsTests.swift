@@ -37,7 +37,7 @@ struct PointsTests {
         try branch.addMember(id: "park", MemberFields(name: "Park", kind: "internal-monitor", division: "contracts"))
         try branch.addMember(id: "choi", MemberFields(name: "Choi", kind: "external-monitor"))
         // Lee's suggestion, made on Lee's own replica and synced to the branch.
-        let a = try monitor.createCase(NewCase(title: "Refunds", body: "slow", area: "goods", cause: "process"))
+        let a = try monitor.createCase(NewCase(title: "Refunds", body: "slow", area: "goods", cause: "process", branch: "busan"))
         try exchange(branch, monitor)
         let b = try branch.createCase(NewCase(title: "Forms", body: "too many", area: "services", cause: "practice",
                                               source: "internal-monitor", submitter: "park"))

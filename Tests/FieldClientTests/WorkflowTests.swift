@@ -115,9 +115,11 @@ struct WorkflowTests {
         try branch.addMember(id: "park", MemberFields(name: "Park", kind: "internal-monitor"))
         try branch.createMeeting(id: "ws-0314", kind: "workshop", title: "Goods workshop", date: "2026-03-14")
         try exchange(branch, monitor)
-        // Both devices record the same people and the same debate subject, offline.
+        // Both devices record the same attendance and the same debate subject, offline (a
+        // monitor's device records only its owner; the server refuses anything else).
         try branch.attend("ws-0314", members: ["lee", "park"])
-        try monitor.attend("ws-0314", members: ["lee", "park"])
+        try monitor.attend("ws-0314", members: ["lee"])
+        expectError(.forbidden) { try monitor.attend("ws-0314", members: ["park"]) }
         try branch.raiseSubject("ws-0314", member: "lee", subject: "Bid bond refunds")
         try monitor.raiseSubject("ws-0314", member: "lee", subject: "bid bond refunds ")
         try exchange(branch, monitor)
@@ -142,7 +144,8 @@ struct WorkflowTests {
 
     @Test func councilVoteWithChangedVotesAndAVoteAfterClosing() throws {
         let (hq, hqClock) = try makeReplica("hq1", role: .hq, prefix: "HQ", seed: 3, on: "2026-04-01")
-        let (branch, branchClock) = try makeReplica("kim", role: .branch, branch: "busan", prefix: "BSN", seed: 4, on: "2026-04-01")
+        // A second HQ device, where the council's secretary records votes while offline.
+        let (branch, branchClock) = try makeReplica("hq2", role: .hq, prefix: "HQB", seed: 4, on: "2026-04-01")
         for id in ["e1", "e2", "e3", "e4"] { try hq.addMember(id: id, MemberFields(name: id, kind: "expert")) }
         try hq.addMember(id: "outsider", MemberFields(name: "Outsider", kind: "external-monitor"))
         let made = try hq.createCase(NewCase(title: "Irrational rule", body: "b", area: "services", cause: "law-system"))
@@ -270,9 +273,11 @@ struct WorkflowTests {
         expectError(.forbidden) { try monitor.route(made.id) }
         expectError(.forbidden) { try monitor.decide(made.id, accept: true, reason: "x") }
         expectError(.forbidden) { try monitor.createCouncil(name: "C") }
-        // ...but may run a workshop and note a result was received.
+        // ...but may run a workshop of their own; milestones, even `result-notified`, are for
+        // staff (the server would refuse them, so the replica does too, before recording).
         try monitor.createMeeting(id: "w", kind: "workshop", title: "W", date: "2026-03-02")
-        try monitor.milestone(made.id, "result-notified")
+        #expect(try monitor.meeting("w").attendance.isEmpty)
+        expectError(.forbidden) { try monitor.milestone(made.id, "result-notified") }
     }
 }
 

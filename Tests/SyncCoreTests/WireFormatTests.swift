@@ -71,7 +71,7 @@ import SyncCore
     @Test func schemaFilesMatchTheCode() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let sql = try String(contentsOf: root.appendingPathComponent("Schemas/replica.sql"), encoding: .utf8)
-        #expect(sql == ReplicaSchema.version1 + "\n", "regenerate Schemas/replica.sql from ReplicaSchema.version1")
+        #expect(sql == ReplicaSchema.all + "\n", "regenerate Schemas/replica.sql from ReplicaSchema.all")
         let schema = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: root.appendingPathComponent("Schemas/operation.schema.json")))
         let properties = schema.objectValue?["properties"]?.objectValue ?? [:]
         #expect(Set(properties.keys) == ["v", "id", "hlc", "author", "entity", "entityId", "field", "key", "op", "value", "context"])

@@ -169,4 +169,5 @@ private struct FixedFacts: AccessFacts {
     func consultationFacts(_ id: String) -> ConsultationFacts? { ConsultationFacts(branch: "b") }
     func motions(referencing entity: EntityKey) -> [String] { entity.id == "k" || entity.id == "c" ? ["v"] : [] }
     func meetings(withAgendaCase caseID: String) -> [String] { caseID == "c" ? ["n"] : [] }
+    func isVisible(_ entity: EntityKey, to principal: Principal) -> Bool { true }
 }

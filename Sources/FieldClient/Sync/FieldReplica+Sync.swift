@@ -57,8 +57,13 @@ extension FieldReplica {
         public var server: String?
         /// ISO date-time (UTC) of the last sync that finished, nil if never.
         public var lastSync: String?
+        /// Local operations not yet stored by the server (deferred ones included).
         public var waiting: Int
+        /// Of those, the ones the server refused for now because of time, with its reason.
+        public var deferred: [RejectedOperation]
         public var rejected: [RejectedOperation]
+        /// What this device adds to its clock to read the server's time, as last measured.
+        public var clockOffsetMilliseconds: Int64
         public var localDigest: String
         /// nil when not checked (offline, or no server configured).
         public var serverDigest: String?
@@ -71,16 +76,18 @@ extension FieldReplica {
     public func syncStatus(checkServer: Bool, transport: (any SyncTransport)? = nil) async throws -> SyncStatusView {
         let me = try identity()
         let state = try syncState()
-        let (waiting, rejectedOps, digest) = try await store.writer.read { db in
-            (try store.countWaiting(db), try store.rejectedOperations(db), try store.stateDigest(visible: nil, db))
+        let (waiting, deferredOps, rejectedOps, digest, offset) = try await store.writer.read { db in
+            (try store.countWaiting(db), try store.deferredOperations(db), try store.rejectedOperations(db),
+             try store.stateDigest(visible: nil, db), try store.clockOffset(db))
+        }
+        func described(_ logged: ReplicaStore.LoggedOperation) -> SyncStatusView.RejectedOperation {
+            .init(id: logged.operation.id.description, entity: logged.operation.entity.rawValue, entityID: logged.operation.entityID,
+                  field: logged.operation.field, reason: logged.rejectReason ?? "")
         }
         var view = SyncStatusView(
             replicaID: me.replicaID, member: me.memberID, server: state.settings?.serverURL,
             lastSync: state.lastSyncMilliseconds.map(Self.isoDateTime), waiting: waiting,
-            rejected: rejectedOps.map {
-                .init(id: $0.operation.id.description, entity: $0.operation.entity.rawValue, entityID: $0.operation.entityID,
-                      field: $0.operation.field, reason: $0.rejectReason ?? "")
-            },
+            deferred: deferredOps.map(described), rejected: rejectedOps.map(described), clockOffsetMilliseconds: offset,
             localDigest: digest, serverDigest: nil, digestMatch: "unknown: not checked", pullCursor: state.cursor)
         guard state.settings != nil else {
             view.digestMatch = "unknown: no server configured"

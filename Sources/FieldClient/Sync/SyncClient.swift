@@ -8,9 +8,17 @@ import SyncCore
 /// Safe to interrupt anywhere: acknowledgements are saved after the server stored the batch
 /// (a re-push is idempotent), and each pulled batch is applied in the same transaction as the
 /// cursor that follows it, so a resumed sync neither skips nor doubles anything.
+///
+/// Time is part of the protocol: every answer carries the server's clock, and the replica
+/// stores its offset to it, so it dates its operations with the server's time (see
+/// docs/ARCHITECTURE.md, "Clocks"). Operations the server refuses because of time are never
+/// final: they wait, are re-dated with the corrected clock, and go again.
 public struct SyncClient: Sendable {
     /// The wire protocol this client speaks (header `CivicSync-Protocol`).
     public static let protocolVersion = 1
+    /// The longest wait the client sits through when the server asks it to slow down (429);
+    /// longer waits end the sync with `SyncError(.throttled)`, nothing lost.
+    public static let longestPoliteWaitSeconds = 30
 
     public let store: ReplicaStore
     public let transport: any SyncTransport
@@ -18,6 +26,8 @@ public struct SyncClient: Sendable {
     let wallClock: any WallClock
     /// Waits between retries; injected so tests need not sleep.
     let pause: @Sendable (Int) async -> Void
+    /// The best clock sample of this sync (smallest round trip).
+    private let samples = ClockSamples()
 
     public init(store: ReplicaStore, transport: any SyncTransport, settings: SyncSettings, wallClock: any WallClock,
                 pause: @escaping @Sendable (Int) async -> Void = { milliseconds in
@@ -37,10 +47,12 @@ public struct SyncClient: Sendable {
         try await push(&report, progress: progress)
         try await pull(&report, progress: progress)
         progress?(SyncProgress(phase: .verify, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
+        report.serverDigest = try await serverDigest()
+        try await saveClockOffset()
         report.digest = try await store.writer.read { db in try store.stateDigest(visible: nil, db) }
         report.conflicts = try await store.writer.read { db in try store.conflicts(db).count }
-        report.serverDigest = try await serverDigest()
         report.converged = report.serverDigest == report.digest
+        report.waiting = try await store.writer.read { db in try store.countWaiting(db) }
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         let now = wallClock.nowMilliseconds()
         try await store.writer.write { db in try SyncSettingsTable.saveFinished(milliseconds: now, reportJSON: json, db) }
@@ -49,49 +61,85 @@ public struct SyncClient: Sendable {
 
     // MARK: Push
 
+    /// Pushes every waiting operation. An entity's operations travel together when they fit in
+    /// one batch, its deciding fields first; an entity with more waiting operations than a
+    /// batch holds goes over several batches, so the queue always moves.
     public func push(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
-        var batchSize = max(1, settings.batchSize)
+        // Operations deferred by an earlier sync (the server's clock disagreed) go again.
+        try await store.writer.write { db in try store.resumeDeferred(db) }
+        let batchSize = max(1, settings.batchSize)
+        /// What the server accepts in one request, once it said (413) that a request was too large.
+        var hardLimit = Int.max
+        var redated = false
+        /// The server's time and tolerance from the last push that refused operations for time.
+        var clockRefusal: (serverTime: Int64, maxAhead: Int64, offset: Int64)?
         while true {
-            let limit = batchSize
-            let waiting = try await store.writer.read { db in try store.waitingBatch(limit: limit, db) }
-            if waiting.isEmpty { return }
+            let (limit, hard) = (batchSize, hardLimit)
+            let waiting = try await store.writer.read { db in
+                try store.waitingBatch(limit: limit, hardLimit: hard, firstFields: BatchFacts.decisiveFields, db)
+            }
+            if waiting.isEmpty {
+                // Refused for time: learn the server's clock, re-date what was written while the
+                // device ran ahead, and push once more.
+                guard let clock = clockRefusal, !redated else { return }
+                redated = true
+                let ids = try await store.writer.write { db -> [OperationID] in
+                    try store.setClockOffset(clock.offset, db)
+                    return try store.redateLocalOperations(datedAfter: clock.serverTime + clock.maxAhead, db)
+                }
+                report.redated += ids.count
+                if ids.isEmpty { return }
+                continue
+            }
             var body = "{\"replica\":"
             body += JSONValue.string(store.replicaID.rawValue).canonicalJSON
             body += ",\"operations\":["
             body += waiting.map(\.operation.canonicalJSON).joined(separator: ",")
             body += "]}"
-            let response: JSONValue
+            let answer: Answer
             do {
-                response = try await call("POST", "/v1/push", body: Data(body.utf8))
-            } catch let error as SyncError where error.code == .malformed && error.message.hasPrefix("413") && batchSize > 1 {
-                batchSize = max(1, batchSize / 2)   // the server's body limit: send smaller batches
+                answer = try await call("POST", "/v1/push", body: Data(body.utf8))
+            } catch let error as SyncError where error.code == .malformed && error.message.hasPrefix("413") && waiting.count > 1 {
+                hardLimit = max(1, waiting.count / 2)   // the server's body or batch limit: send smaller requests
                 continue
             }
-            guard let object = response.objectValue,
+            guard let object = answer.json.objectValue,
                   let acknowledged = object["acknowledged"]?.arrayValue?.compactMap({ $0.stringValue.flatMap(OperationID.init) }),
                   let rejected = object["rejected"]?.arrayValue else {
                 throw SyncError(.server, "the server's push answer is not understood")
             }
             let sent = Set(waiting.map(\.operation.id))
             var rejections: [(OperationID, SyncReport.Rejection)] = []
+            var deferred: [(OperationID, String)] = []
             for item in rejected {
                 guard let entry = item.objectValue, let idText = entry["id"]?.stringValue, let id = OperationID(idText), sent.contains(id) else { continue }
-                rejections.append((id, SyncReport.Rejection(id: idText, code: entry["code"]?.stringValue ?? "rejected",
-                                                            reason: entry["reason"]?.stringValue ?? "no reason given")))
+                let code = entry["code"]?.stringValue ?? "rejected"
+                let reason = entry["reason"]?.stringValue ?? "no reason given"
+                if code == "clock_ahead" {
+                    deferred.append((id, "\(code): \(reason)"))
+                } else {
+                    rejections.append((id, SyncReport.Rejection(id: idText, code: code, reason: reason)))
+                }
+            }
+            if !deferred.isEmpty, let serverTime = object["serverTime"]?.intValue, let maxAhead = object["maxClockAheadMs"]?.intValue {
+                let offset = serverTime - (answer.sentAt + answer.receivedAt) / 2
+                clockRefusal = (serverTime, maxAhead, offset)
             }
             let acked = acknowledged.filter(sent.contains)
-            let answered = Set(acked).union(rejections.map(\.0))
-            if answered.isEmpty {
-                throw SyncError(.server, "the server answered a push of \(waiting.count) operations without acknowledging or rejecting any")
+            let answered = Set(acked).union(rejections.map(\.0)).union(deferred.map(\.0))
+            guard answered == sent else {
+                throw SyncError(.server, "the server answered a push of \(waiting.count) operations without a verdict for \(sent.subtracting(answered).count) of them")
             }
-            let toReject = rejections
+            let toReject = rejections, toDefer = deferred
             try await store.writer.write { db in
                 try store.markAcknowledged(acked, db)
                 for (id, rejection) in toReject { try store.markRejected(id, reason: "\(rejection.code): \(rejection.reason)", db) }
+                for (id, reason) in toDefer { try store.markDeferred(id, reason: reason, db) }
             }
             report.pushed += waiting.count
             report.acknowledged += acked.count
             report.rejected += rejections.map(\.1)
+            report.deferred += deferred.count
             report.batches += 1
             progress?(SyncProgress(phase: .push, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
         }
@@ -99,15 +147,34 @@ public struct SyncClient: Sendable {
 
     // MARK: Pull
 
+    /// Pulls from the saved cursor until the server says nothing more remains. The answer
+    /// names the scope the token sees; when it is not the scope the cursor was reached with
+    /// (a new token, a member moved to another branch), the pull starts again from the
+    /// beginning so that everything the new scope may see arrives.
     public func pull(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
-        var cursor = try await store.writer.read { db in try SyncSettingsTable.load(db).cursor }
+        let saved = try await store.writer.read { db in try SyncSettingsTable.load(db) }
+        var cursor = saved.cursor
+        var knownScope = saved.pullScope
         while true {
-            let response = try await call("GET", "/v1/pull?cursor=\(cursor)&limit=\(max(1, settings.pullLimit))", body: nil)
-            guard let object = response.objectValue,
+            let answer = try await call("GET", "/v1/pull?cursor=\(cursor)&limit=\(max(1, settings.pullLimit))", body: nil)
+            guard let object = answer.json.objectValue,
                   let items = object["operations"]?.arrayValue,
                   let next = object["cursor"]?.intValue,
                   let more = object["more"]?.boolValue else {
                 throw SyncError(.server, "the server's pull answer is not understood")
+            }
+            if let scope = object["scope"]?.stringValue, scope != knownScope {
+                knownScope = scope
+                let restart = cursor != 0
+                try await store.writer.write { db in
+                    try SyncSettingsTable.saveScope(scope, db)
+                    if restart { try SyncSettingsTable.saveCursor(0, db) }
+                }
+                if restart {
+                    cursor = 0
+                    report.scopeChanged = true
+                    continue
+                }
             }
             let operations: [SyncOperation]
             do {
@@ -137,27 +204,54 @@ public struct SyncClient: Sendable {
 
     /// The server's digest over what this replica may see.
     public func serverDigest() async throws -> String {
-        let response = try await call("GET", "/v1/digest", body: nil)
-        guard let digest = response.objectValue?["digest"]?.stringValue else {
+        let answer = try await call("GET", "/v1/digest", body: nil)
+        guard let digest = answer.json.objectValue?["digest"]?.stringValue else {
             throw SyncError(.server, "the server's digest answer is not understood")
         }
         return digest
     }
 
+    // MARK: Clock
+
+    /// Stores the offset of the best sample of this sync (the one with the shortest round trip).
+    func saveClockOffset() async throws {
+        guard let best = await samples.best else { return }
+        try await store.writer.write { db in try store.setClockOffset(best.offset, db) }
+    }
+
     // MARK: HTTP with retries
 
+    /// A parsed answer with the device-clock instants around it.
+    struct Answer: Sendable {
+        var json: JSONValue
+        var sentAt: Int64
+        var receivedAt: Int64
+    }
+
     /// One request with retries on unreachable servers and 5xx answers; 4xx answers become
-    /// `SyncError`s carrying the server's message.
-    func call(_ method: String, _ path: String, body: Data?) async throws -> JSONValue {
+    /// `SyncError`s carrying the server's message. A short 429 wait is sat through.
+    func call(_ method: String, _ path: String, body: Data?) async throws -> Answer {
         var headers = ["Authorization": "Bearer \(settings.token)", "CivicSync-Protocol": String(Self.protocolVersion),
                        "Accept": "application/json"]
         if body != nil { headers["Content-Type"] = "application/json" }
         let request = TransportRequest(method: method, path: path, headers: headers, body: body)
         var attempt = 0
+        var politeWaits = 0
         while true {
             do {
+                let sentAt = wallClock.nowMilliseconds()
                 let response = try await transport.send(request)
-                return try interpret(response, path: path)
+                let receivedAt = wallClock.nowMilliseconds()
+                if let text = response.headers["civicsync-time"], let serverTime = Int64(text) {
+                    await samples.add(serverTime: serverTime, sentAt: sentAt, receivedAt: receivedAt)
+                }
+                if response.status == 429, politeWaits < 3,
+                   let wait = response.headers["retry-after"].flatMap(Int.init), wait <= Self.longestPoliteWaitSeconds {
+                    politeWaits += 1
+                    await pause(max(1, wait) * 1000)
+                    continue
+                }
+                return Answer(json: try interpret(response, path: path), sentAt: sentAt, receivedAt: receivedAt)
             } catch let error as SyncError where (error.code == .unreachable || error.code == .server) && attempt < settings.retries {
                 await pause(settings.backoffMilliseconds << min(attempt, 10))
                 attempt += 1
@@ -166,7 +260,7 @@ public struct SyncClient: Sendable {
     }
 
     func interpret(_ response: TransportResponse, path: String) throws -> JSONValue {
-        let json = try? JSONDecoder().decode(JSONValue.self, from: response.body)
+        let json = try? JSONParser.parse(response.body)
         let serverMessage = json?.objectValue?["error"]?.objectValue?["message"]?.stringValue
         let serverCode = json?.objectValue?["error"]?.objectValue?["code"]?.stringValue
         switch response.status {
@@ -181,6 +275,9 @@ public struct SyncClient: Sendable {
             throw SyncError(.conflict, "this replica has pulled further than the server's log reaches: the server's data was reset or replaced; point the replica at the right server (`field remote set`) or ask HQ")
         case 413:
             throw SyncError(.malformed, "413: the server found the request too large (\(serverMessage ?? "payload too large"))")
+        case 429:
+            let wait = response.headers["retry-after"].map { " in \($0) s" } ?? " later"
+            throw SyncError(.throttled, "the server asks this replica to wait (\(serverCode ?? "too_many_requests"): \(serverMessage ?? "slow down")); nothing was lost, run `field sync` again\(wait)")
         case 400..<500:
             if serverCode == "unsupported_protocol" {
                 throw SyncError(.unsupportedVersion, "the server speaks another sync protocol: \(serverMessage ?? "")  (upgrade `field`)")
@@ -189,5 +286,21 @@ public struct SyncClient: Sendable {
         default:
             throw SyncError(.server, "the server failed (\(response.status)): \(serverMessage ?? "no details")")
         }
+    }
+}
+
+/// The clock samples of one sync: the server's time against the device's around each request.
+/// The sample with the shortest round trip bounds the offset's error best.
+actor ClockSamples {
+    struct Sample { var offset: Int64; var roundTrip: Int64 }
+    private(set) var best: Sample?
+
+    /// Years 2000 to 9000: a server time outside them is a broken server, not a clock to follow.
+    static let plausible: ClosedRange<Int64> = 946_684_800_000...221_845_392_000_000
+
+    func add(serverTime: Int64, sentAt: Int64, receivedAt: Int64) {
+        guard Self.plausible.contains(serverTime), receivedAt >= sentAt else { return }
+        let sample = Sample(offset: serverTime - (sentAt + (receivedAt - sentAt) / 2), roundTrip: receivedAt - sentAt)
+        if best.map({ sample.roundTrip < $0.roundTrip }) ?? true { best = sample }
     }
 }

@@ -11,6 +11,14 @@ public struct SyncReport: Sendable, Codable, Equatable {
     public var acknowledged = 0
     /// Refused by the server, with its reasons; kept on the replica, not retried.
     public var rejected: [Rejection] = []
+    /// Refused for now because of time (`clock_ahead`): they stay waiting and go again.
+    public var deferred = 0
+    /// Own operations re-dated with the clock corrected by the server's time.
+    public var redated = 0
+    /// Local operations still waiting after this sync (deferred ones included).
+    public var waiting = 0
+    /// Whether the token's scope had changed, so the pull started again from the beginning.
+    public var scopeChanged = false
     /// Operations received.
     public var pulled = 0
     /// Of those, new to this replica.

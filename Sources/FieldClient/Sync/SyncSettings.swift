@@ -28,6 +28,9 @@ public struct SyncStateRecord: Sendable, Codable, Equatable {
     public var settings: SyncSettings?
     /// The server's oplog position this replica has pulled up to.
     public var cursor: Int64
+    /// The scope (as the server names it) the cursor was reached with; another scope starts
+    /// the pull again from the beginning.
+    public var pullScope: String? = nil
     /// Wall-clock milliseconds of the last sync that finished.
     public var lastSyncMilliseconds: Int64?
     /// The summary of that sync (JSON of `SyncReport`).
@@ -54,7 +57,7 @@ public enum SyncSettingsTable {
 
     public static func load(_ db: Database) throws -> SyncStateRecord {
         guard try db.tableExists("field_sync"), let row = try Row.fetchOne(db, sql: "SELECT * FROM field_sync WHERE singleton = 1") else {
-            return SyncStateRecord(settings: nil, cursor: 0, lastSyncMilliseconds: nil, lastReportJSON: nil)
+            return SyncStateRecord(settings: nil, cursor: 0, pullScope: nil, lastSyncMilliseconds: nil, lastReportJSON: nil)
         }
         var settings: SyncSettings?
         if let url: String = row["server_url"], let token: String = row["token"] {
@@ -66,31 +69,49 @@ public enum SyncSettingsTable {
             s.timeoutSeconds = row["timeout_seconds"]
             settings = s
         }
-        return SyncStateRecord(settings: settings, cursor: row["pull_cursor"], lastSyncMilliseconds: row["last_sync_ms"],
-                               lastReportJSON: row["last_report"])
+        return SyncStateRecord(settings: settings, cursor: row["pull_cursor"], pullScope: row["pull_scope"],
+                               lastSyncMilliseconds: row["last_sync_ms"], lastReportJSON: row["last_report"])
     }
 
-    /// Saves settings; pointing the replica at another server starts pulling from its beginning.
-    public static func save(_ settings: SyncSettings, _ db: Database) throws {
+    /// Creates the table, or adds what a newer client keeps in it.
+    static func prepare(_ db: Database) throws {
         try db.execute(sql: create)
-        let previous = try String.fetchOne(db, sql: "SELECT server_url FROM field_sync WHERE singleton = 1")
+        if try !db.columns(in: "field_sync").contains(where: { $0.name == "pull_scope" }) {
+            try db.execute(sql: "ALTER TABLE field_sync ADD COLUMN pull_scope TEXT")
+        }
+    }
+
+    /// Saves settings; pointing the replica at another server, or using another token, starts
+    /// pulling from the beginning (the token may see more than the old one did).
+    public static func save(_ settings: SyncSettings, _ db: Database) throws {
+        try prepare(db)
+        let previous = try Row.fetchOne(db, sql: "SELECT server_url, token FROM field_sync WHERE singleton = 1")
         try db.execute(sql: """
             UPDATE field_sync SET server_url = ?, token = ?, batch_size = ?, pull_limit = ?, retries = ?, backoff_ms = ?,
             timeout_seconds = ? WHERE singleton = 1
             """, arguments: [settings.serverURL, settings.token, settings.batchSize, settings.pullLimit, settings.retries,
                              settings.backoffMilliseconds, settings.timeoutSeconds])
-        if previous != settings.serverURL {
-            try db.execute(sql: "UPDATE field_sync SET pull_cursor = 0, last_sync_ms = NULL, last_report = NULL WHERE singleton = 1")
+        if previous?["server_url"] != settings.serverURL {
+            try db.execute(sql: """
+                UPDATE field_sync SET pull_cursor = 0, pull_scope = NULL, last_sync_ms = NULL, last_report = NULL WHERE singleton = 1
+                """)
+        } else if previous?["token"] != settings.token {
+            try db.execute(sql: "UPDATE field_sync SET pull_cursor = 0, pull_scope = NULL WHERE singleton = 1")
         }
     }
 
     static func saveCursor(_ cursor: Int64, _ db: Database) throws {
-        try db.execute(sql: create)
+        try prepare(db)
         try db.execute(sql: "UPDATE field_sync SET pull_cursor = ? WHERE singleton = 1", arguments: [cursor])
     }
 
+    static func saveScope(_ scope: String, _ db: Database) throws {
+        try prepare(db)
+        try db.execute(sql: "UPDATE field_sync SET pull_scope = ? WHERE singleton = 1", arguments: [scope])
+    }
+
     static func saveFinished(milliseconds: Int64, reportJSON: String, _ db: Database) throws {
-        try db.execute(sql: create)
+        try prepare(db)
         try db.execute(sql: "UPDATE field_sync SET last_sync_ms = ?, last_report = ? WHERE singleton = 1",
                        arguments: [milliseconds, reportJSON])
     }

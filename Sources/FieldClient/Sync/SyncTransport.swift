@@ -24,8 +24,11 @@ public struct TransportRequest: Sendable, Equatable {
 public struct TransportResponse: Sendable, Equatable {
     public var status: Int
     public var body: Data
-    public init(status: Int, body: Data) {
+    /// Response headers, names in lower case.
+    public var headers: [String: String]
+    public init(status: Int, body: Data, headers: [String: String] = [:]) {
         self.status = status
         self.body = body
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 }

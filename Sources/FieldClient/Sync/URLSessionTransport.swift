@@ -32,7 +32,11 @@ public struct URLSessionTransport: SyncTransport {
             guard let http = response as? HTTPURLResponse else {
                 throw SyncError(.server, "the server at \(baseURL.absoluteString) did not answer over HTTP")
             }
-            return TransportResponse(status: http.statusCode, body: data)
+            var headers: [String: String] = [:]
+            for (name, value) in http.allHeaderFields {
+                if let name = name as? String, let value = value as? String { headers[name] = value }
+            }
+            return TransportResponse(status: http.statusCode, body: data, headers: headers)
         } catch let error as SyncError {
             throw error
         } catch {

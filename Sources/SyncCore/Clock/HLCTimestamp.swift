@@ -22,6 +22,9 @@ public struct HLCTimestamp: Hashable, Sendable, Comparable, CustomStringConverti
 
     /// Largest physical time accepted: year 9999. Keeps the fixed-width text form sortable.
     public static let maxWallMilliseconds: Int64 = 253_402_300_799_999
+    /// Largest logical counter: six digits in the text form. A clock that would count past it
+    /// carries into the next millisecond instead, so the text form always parses and sorts.
+    public static let maxLogical: Int32 = 999_999
 
     public var description: String {
         let wall = String(wallMilliseconds)
@@ -36,7 +39,7 @@ public struct HLCTimestamp: Hashable, Sendable, Comparable, CustomStringConverti
         guard parts.count == 3, parts[0].count == 15, parts[1].count == 6,
               parts[0].allSatisfy(\.isASCIIDigit), parts[1].allSatisfy(\.isASCIIDigit),
               let wall = Int64(parts[0]), let logical = Int32(parts[1]),
-              wall <= Self.maxWallMilliseconds,
+              wall <= Self.maxWallMilliseconds, logical <= Self.maxLogical,
               let replica = ReplicaID(String(parts[2]))
         else { return nil }
         self.init(wallMilliseconds: wall, logical: logical, replica: replica)

@@ -62,7 +62,7 @@ extension DataSetRun {
         var step = Int(routing.causes[cause] ?? 1)
         guard entryDay <= calendar.lastDay,
               emitter.emit(replica, at: calendar.at(entryDay, minute: workMinute()), author: clerk, .case, id, "step",
-                           kind: .max, value: .int(Int64(step)))
+                           kind: .max, value: .int(Int64(step))) != nil
         else { return }
         if rng.chance(0.8) { emitter.reach(replica, at: calendar.at(entryDay + rng.int(1...4), minute: workMinute()), author: clerk, .case, id, "agency-responsible") }
         if rng.chance(0.85) { emitter.reach(replica, at: calendar.at(entryDay + rng.int(3...12), minute: workMinute()), author: clerk, .case, id, "examined") }
@@ -100,7 +100,7 @@ extension DataSetRun {
             switch outcome {
             case "escalate":
                 step += 1
-                guard emitter.emit(Self.hq, at: decidedAt, author: decider, .case, id, "step", kind: .max, value: .int(Int64(step)))
+                guard emitter.emit(Self.hq, at: decidedAt, author: decider, .case, id, "step", kind: .max, value: .int(Int64(step))) != nil
                 else { return }
                 entryDay = meetingDay
                 ready = entryDay + prepDays(step)
@@ -163,16 +163,19 @@ extension DataSetRun {
         if reachSubmitted { emitter.reach(Self.hq, at: t, author: author, .case, caseID, "submitted-to-council") }
         summary.motions += 1
         var yes = 0, no = 0
+        var cast: [OperationID] = []
         let voters = rng.sample(rng.int(quorum...electorate.count), of: electorate.count).map { electorate[$0] }
         for (index, voter) in voters.enumerated() {
             let choice = rng.weighted([("yes", 0.75), ("no", 0.17), ("abstain", 0.08)])
             if choice == "yes" { yes += 1 } else if choice == "no" { no += 1 }
-            if emitter.emit(Self.hq, at: calendar.at(meetingDay, minute: 600 + index), author: voter, .motion, id, "votes",
-                            key: voter, kind: .set, value: .string(choice)) {
+            if let vote = emitter.emit(Self.hq, at: calendar.at(meetingDay, minute: 600 + index), author: voter, .motion, id, "votes",
+                                       key: voter, kind: .set, value: .string(choice)) {
                 summary.votes += 1
+                cast.append(vote)
             }
         }
-        emitter.reach(Self.hq, at: calendar.at(meetingDay, minute: 900), author: author, .motion, id, "closed")
+        // The closing seals the votes it saw: all of them, cast at the meeting before it.
+        emitter.reach(Self.hq, at: calendar.at(meetingDay, minute: 900), author: author, .motion, id, "closed", sealing: cast)
         return yes > no
     }
 

@@ -19,20 +19,22 @@ struct OperationEmitter {
         counters = Array(repeating: 0, count: replicas.count)
     }
 
-    /// Emits one operation by replica number `replica`, at minute-aligned `at`.
+    /// Emits one operation by replica number `replica`, at minute-aligned `at`; returns its id,
+    /// or nil when the event falls after the end of the simulated period.
     @discardableResult
     mutating func emit(_ replica: Int, at: Int64, author: String, _ entity: EntityKind, _ id: String, _ field: String,
-                       key: String = "", kind: OperationKind, value: JSONValue = .null) -> Bool {
-        guard at <= endMilliseconds else { return false }
+                       key: String = "", kind: OperationKind, value: JSONValue = .null, context: [OperationID] = []) -> OperationID? {
+        guard at <= endMilliseconds else { return nil }
         counters[replica] += 1
         let counter = counters[replica]
         let replicaID = replicas[replica]
         let wall = at - at % 60_000 + counter % 60_000
         buffer.append(SyncOperation(id: OperationID(replica: replicaID, counter: counter),
                                     hlc: HLCTimestamp(wallMilliseconds: wall, logical: 0, replica: replicaID),
-                                    author: author, entity: entity, entityID: id, field: field, key: key, kind: kind, value: value))
+                                    author: author, entity: entity, entityID: id, field: field, key: key, kind: kind, value: value,
+                                    context: context))
         emitted += 1
-        return true
+        return OperationID(replica: replicaID, counter: counter)
     }
 
     mutating func set(_ replica: Int, at: Int64, author: String, _ entity: EntityKind, _ id: String, _ field: String, _ value: JSONValue) {
@@ -43,9 +45,11 @@ struct OperationEmitter {
         emit(replica, at: at, author: author, entity, id, field, kind: .set, value: .string(text))
     }
 
+    /// A milestone; `sealing` are the operations it closes (a motion's votes), as its context.
     @discardableResult
-    mutating func reach(_ replica: Int, at: Int64, author: String, _ entity: EntityKind, _ id: String, _ milestone: String) -> Bool {
-        emit(replica, at: at, author: author, entity, id, "milestones", key: milestone, kind: .reach)
+    mutating func reach(_ replica: Int, at: Int64, author: String, _ entity: EntityKind, _ id: String, _ milestone: String,
+                        sealing: [OperationID] = []) -> Bool {
+        emit(replica, at: at, author: author, entity, id, "milestones", key: milestone, kind: .reach, context: sealing) != nil
     }
 
     mutating func add(_ replica: Int, at: Int64, author: String, _ entity: EntityKind, _ id: String, _ field: String,

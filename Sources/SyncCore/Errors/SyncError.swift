@@ -30,6 +30,9 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case unauthorized
         /// The sync server answered with something unexpected (5xx, garbage).
         case server
+        /// The sync server asks the client to wait (a rate limit or a daily quota); nothing was
+        /// lost, the same request succeeds later.
+        case throttled
     }
 
     public var code: Code

@@ -52,13 +52,17 @@ public struct FieldCatalog: Sendable {
                 "title": .register(text),
                 "date": .register(.date),
                 "branch": .register(optionalReference),
+                // The monitor who organised a workshop of their own (nil: staff ran it).
+                "organizer": .register(optionalReference),
                 "agenda": .addWinsSet(reference),
                 "attendance": .addWinsSet(reference),
                 "confirmed": .addWinsSet(reference),
-                "debateSubjects": .addWinsSet(.record(["member", "subject"])),
+                "debateSubjects": .addWinsSet(.record(["member": reference, "subject": text])),
             ],
             .council: [
                 "name": .register(text),
+                // The branch whose staff own the council (nil: headquarters').
+                "branch": .register(optionalReference),
                 "members": .addWinsSet(reference),
             ],
             .motion: [
@@ -67,7 +71,7 @@ public struct FieldCatalog: Sendable {
                 "council": .register(reference),
                 "action": .register(.choice(Domain.motionActions)),
                 "quorum": .register(.integer(0...10_000)),
-                "milestones": .milestones(["closed"]),
+                "milestones": .milestones(["closed"], seals: ["closed": "votes"]),
                 "votes": .keyedRegister(.choice(Domain.voteChoices)),
             ],
             .consultation: [

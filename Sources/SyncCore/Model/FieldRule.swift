@@ -9,7 +9,10 @@ public enum FieldRule: Sendable, Equatable {
     /// An integer that only goes up (the ladder step).
     case maxInteger(ClosedRange<Int64>)
     /// A grow-only set of named facts, each with the HLC at which it was first reached.
-    case milestones(Set<String>)
+    /// `seals` maps a milestone to a keyed-register field of the same entity that reaching it
+    /// closes (a motion's `closed` seals its `votes`): the reaching operation carries, as its
+    /// context, the heads of that field its replica held, and only those count afterwards.
+    case milestones(Set<String>, seals: [String: String] = [:])
     /// An add-wins (observed-remove) set: a removal only removes the additions it had seen.
     case addWinsSet(ValueType)
     /// An append-only log (comments), ordered by HLC.
@@ -36,6 +39,11 @@ public enum FieldRule: Sendable, Equatable {
 }
 
 /// What a field's values may be.
+///
+/// Text limits are counted twice: in characters (grapheme clusters, what a person reads) and
+/// in UTF-8 bytes (what the wire, the log and every replica store), at most four bytes per
+/// allowed character. A single "character" built of thousands of combining marks therefore
+/// cannot smuggle megabytes into a one-character field.
 public indirect enum ValueType: Sendable, Equatable {
     case text(maxLength: Int)
     case optionalText(maxLength: Int)
@@ -45,10 +53,13 @@ public indirect enum ValueType: Sendable, Equatable {
     /// `YYYY-MM-DD`.
     case date
     case optionalDate
-    /// An array of strings drawn from a list.
+    /// An array of distinct strings drawn from a list.
     case choiceList([String])
-    /// A JSON object with the given required string members.
-    case record([String])
+    /// A JSON object with exactly these members, each of its own type.
+    case record([String: ValueType])
+
+    /// UTF-8 bytes allowed per character of a text limit.
+    public static let bytesPerCharacter = 4
 
     public func validate(_ value: JSONValue, field: String) throws {
         func fail(_ expected: String) -> SyncError {
@@ -56,10 +67,14 @@ public indirect enum ValueType: Sendable, Equatable {
         }
         switch self {
         case .text(let max):
-            guard let s = value.stringValue, !s.isEmpty, s.count <= max else { throw fail("non-empty text of at most \(max) characters") }
+            guard let s = value.stringValue, !s.isEmpty, Self.fits(s, max) else {
+                throw fail("non-empty text of at most \(max) characters (\(max * Self.bytesPerCharacter) UTF-8 bytes)")
+            }
         case .optionalText(let max):
             if value == .null { return }
-            guard let s = value.stringValue, s.count <= max else { throw fail("text of at most \(max) characters or null") }
+            guard let s = value.stringValue, Self.fits(s, max) else {
+                throw fail("text of at most \(max) characters (\(max * Self.bytesPerCharacter) UTF-8 bytes) or null")
+            }
         case .choice(let options):
             guard let s = value.stringValue, options.contains(s) else { throw fail("one of " + options.joined(separator: ", ")) }
         case .optionalChoice(let options):
@@ -73,16 +88,25 @@ public indirect enum ValueType: Sendable, Equatable {
             if value == .null { return }
             guard let s = value.stringValue, ValueType.isDate(s) else { throw fail("a date YYYY-MM-DD or null") }
         case .choiceList(let options):
-            guard let items = value.arrayValue,
+            guard let items = value.arrayValue, items.count <= options.count,
+                  Set(items).count == items.count,
                   items.allSatisfy({ $0.stringValue.map(options.contains) ?? false }) else {
-                throw fail("a list drawn from " + options.joined(separator: ", "))
+                throw fail("a list of distinct items drawn from " + options.joined(separator: ", "))
             }
         case .record(let members):
-            guard let object = value.objectValue,
-                  members.allSatisfy({ object[$0]?.stringValue.map { !$0.isEmpty } ?? false }) else {
-                throw fail("an object with text members " + members.joined(separator: ", "))
+            let names = members.keys.sorted()
+            guard let object = value.objectValue, object.count == members.count,
+                  Set(object.keys) == Set(members.keys) else {
+                throw fail("an object with exactly the members " + names.joined(separator: ", "))
             }
+            for name in names { try members[name]!.validate(object[name]!, field: "\(field).\(name)") }
         }
+    }
+
+    /// Whether `text` is within `maxLength` characters and the matching byte budget. Bytes are
+    /// counted first: cheap, and it bounds the cost of counting grapheme clusters.
+    static func fits(_ text: String, _ maxLength: Int) -> Bool {
+        text.utf8.count <= maxLength * bytesPerCharacter && text.count <= maxLength
     }
 
     /// A strict calendar check for `YYYY-MM-DD`.

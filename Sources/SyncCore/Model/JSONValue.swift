@@ -21,7 +21,8 @@ public enum JSONValue: Hashable, Sendable {
         return out
     }
 
-    func write(to out: inout String) {
+    /// Appends the canonical text to `out`.
+    public func write(to out: inout String) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"

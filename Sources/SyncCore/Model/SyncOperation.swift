@@ -2,6 +2,10 @@
 public struct SyncOperation: Hashable, Sendable {
     /// The wire version this build writes and reads.
     public static let wireVersion = 1
+    /// Most operation ids one context may name (`Schemas/operation.schema.json`).
+    public static let maxContextEntries = 1_000
+    /// Longest key, in UTF-8 bytes.
+    public static let maxKeyBytes = 128
 
     public var id: OperationID
     public var hlc: HLCTimestamp
@@ -51,21 +55,21 @@ extension SyncOperation {
             throw SyncError(.malformed, "operation \(id) carries a timestamp of replica \(hlc.replica)")
         }
         if rule.isKeyed {
-            guard !key.isEmpty, key.count <= 128 else {
-                throw SyncError(.malformed, "\(entity.rawValue).\(field) operations need a key of 1-128 characters")
+            guard !key.isEmpty, key.utf8.count <= Self.maxKeyBytes else {
+                throw SyncError(.malformed, "\(entity.rawValue).\(field) operations need a key of 1-\(Self.maxKeyBytes) UTF-8 bytes")
             }
         } else if !key.isEmpty {
             throw SyncError(.malformed, "\(entity.rawValue).\(field) operations take no key")
         }
-        guard context.count <= 1_000 else {
-            throw SyncError(.malformed, "operation \(id) has more than 1000 context entries")
+        guard context.count <= Self.maxContextEntries else {
+            throw SyncError(.malformed, "operation \(id) has more than \(Self.maxContextEntries) context entries")
         }
         switch rule {
         case .register(let type), .keyedRegister(let type), .log(let type):
             try type.validate(value, field: field)
         case .maxInteger(let range):
             try ValueType.integer(range).validate(value, field: field)
-        case .milestones(let allowed):
+        case .milestones(let allowed, _):
             guard allowed.contains(key) else {
                 throw SyncError(.invalidValue, "'\(key)' is not a milestone of \(entity.rawValue) (known: \(allowed.sorted().joined(separator: ", ")))")
             }
@@ -73,6 +77,11 @@ extension SyncOperation {
         case .addWinsSet(let type):
             if kind == .add {
                 try type.validate(value, field: field)
+                // A set of plain elements (member ids, case ids) is keyed by the element itself:
+                // the key says what is added, the value repeats it, and the two must agree.
+                if case .text = type, value.stringValue != key {
+                    throw SyncError(.invalidValue, "\(entity.rawValue).\(field) adds the element named by its key; the value must repeat the key")
+                }
             } else {
                 guard value == .null else { throw SyncError(.invalidValue, "remove operations carry a null value") }
             }

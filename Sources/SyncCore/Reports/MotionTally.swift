@@ -19,6 +19,9 @@ public struct MotionTally: Codable, Sendable, Hashable {
     public var counted: Int
     /// Voters outside the electorate, or who voted only after closing: not counted.
     public var ignored: [String]
+    /// Voters with a vote dated before the closing that the closing did not see (cast offline
+    /// or on a slow clock and delivered after the close): shown, never counted.
+    public var late: [String]
     public var quorumMet: Bool
     /// `open` while the motion is open; once closed `passed` (quorum met, more yes than no),
     /// `failed` (quorum met, not more yes than no) or `no-quorum`.
@@ -32,10 +35,12 @@ public struct MotionTally: Codable, Sendable, Hashable {
                                                  arguments: [council ?? ""]))
         var yes = 0, no = 0, abstain = 0
         var ignored: [String] = []
-        for vote in try Row.fetchAll(db, sql: "SELECT voter_id, counted_choice FROM votes WHERE motion_id = ? ORDER BY voter_id",
+        var late: [String] = []
+        for vote in try Row.fetchAll(db, sql: "SELECT voter_id, counted_choice, late FROM votes WHERE motion_id = ? ORDER BY voter_id",
                                      arguments: [id]) {
             let voter: String = vote[0]
             let choice: String? = vote[1]
+            if (vote[2] as Int64) != 0 { late.append(voter) }
             guard electorate.contains(voter), let choice else { ignored.append(voter); continue }
             switch choice {
             case "yes": yes += 1
@@ -51,7 +56,7 @@ public struct MotionTally: Codable, Sendable, Hashable {
         let outcome = !closed ? "open" : !quorumMet ? "no-quorum" : yes > no ? "passed" : "failed"
         return MotionTally(motion: id, caseID: row[0], council: council, action: row[2], quorum: quorum, closed: closed,
                            electorate: electorate.count, yes: yes, no: no, abstain: abstain, counted: counted,
-                           ignored: ignored, quorumMet: quorumMet, outcome: outcome)
+                           ignored: ignored, late: late, quorumMet: quorumMet, outcome: outcome)
     }
 }
 

@@ -1,5 +1,5 @@
-/// The SQL schema of a replica, applied by GRDB migrations. `Schemas/replica.sql` is a copy of
-/// `ReplicaSchema.version1` kept for readers and checked equal by a test.
+/// The SQL schema of a replica, applied by GRDB migrations in order. `Schemas/replica.sql` is
+/// a copy of `ReplicaSchema.all` kept for readers and checked equal by a test.
 public enum ReplicaSchema {
     /// Written into `replica_meta` so a foreign SQLite file is never mistaken for a replica.
     public static let formatMarker = "civicsync-replica"
@@ -115,4 +115,22 @@ public enum ReplicaSchema {
         PRIMARY KEY (entity, entity_id, field, key)
     ) WITHOUT ROWID;
     """
+
+    /// Version 2: supersession remembers the timestamp of the operation that named the
+    /// superseded one (an operation can only overwrite what happened before it); votes record
+    /// whether the voter has a vote the closing did not see; meetings name the monitor who
+    /// organised them and councils the branch that owns them (both decide access); timestamps
+    /// are indexed (the server refuses a replica that reuses one). The state is rebuilt from
+    /// the log after this migration, since the merge rules it records changed.
+    public static let version2 = """
+    -- CivicSync replica schema, version 2.
+    ALTER TABLE superseded ADD COLUMN by_hlc TEXT NOT NULL DEFAULT '';
+    ALTER TABLE votes ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE meetings ADD COLUMN organizer TEXT;
+    ALTER TABLE councils ADD COLUMN branch TEXT;
+    CREATE INDEX oplog_hlc ON oplog(hlc);
+    """
+
+    /// Every version, in order: what a new replica runs.
+    public static var all: String { version1 + "\n\n" + version2 }
 }

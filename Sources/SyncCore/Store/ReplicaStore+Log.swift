@@ -12,8 +12,10 @@ extension ReplicaStore {
         public var rejectReason: String?
     }
 
+    /// Where a local operation stands with the server. `deferred`: refused for now because of
+    /// time (the clocks disagreed); it goes again at the next sync, re-dated if need be.
     public enum SyncState: Int, Sendable, Codable {
-        case waiting = 0, acknowledged = 1, rejected = 2
+        case waiting = 0, acknowledged = 1, rejected = 2, deferred = 3
     }
 
     static func loggedOperation(_ row: Row) throws -> LoggedOperation {
@@ -49,13 +51,21 @@ extension ReplicaStore {
                          arguments: [limit]).map { try Self.loggedOperation($0) }
     }
 
-    /// The next push batch: about `limit` waiting operations, never splitting one entity's
-    /// waiting operations across batches (a new case must reach the server with its submitter
-    /// and branch, which the server needs to authorise the rest), oldest first.
-    public func waitingBatch(limit: Int, _ db: Database) throws -> [LoggedOperation] {
+    /// The next push batch, oldest first. An entity's waiting operations travel together (a
+    /// new case must reach the server with its submitter and branch, which the server needs to
+    /// authorise the rest): whole entities are added while the batch holds at most `limit`
+    /// operations, and an entity with more than `limit` goes alone.
+    ///
+    /// Only an entity with more waiting operations than the server accepts in one request
+    /// (`hardLimit`, learnt from a 413) is split, so the queue always moves however large one
+    /// entity's backlog is: its operations on `firstFields` (the fields that decide access)
+    /// go first, then its other register writes (what creates it), then the rest, each by age.
+    public func waitingBatch(limit: Int, hardLimit: Int = .max, firstFields: Set<String> = [],
+                             _ db: Database) throws -> [LoggedOperation] {
+        let limit = max(1, min(limit, hardLimit)), hardLimit = max(1, hardLimit)
         // The oldest `limit` waiting operations name the entities; take every waiting operation
         // of those entities, in one query.
-        try Row.fetchAll(db.cachedStatement(sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             WITH head AS (
                 SELECT entity, entity_id FROM oplog WHERE origin_local = 1 AND sync_state = 0 ORDER BY seq LIMIT ?
             )
@@ -63,6 +73,50 @@ extension ReplicaStore {
             WHERE origin_local = 1 AND sync_state = 0 AND (entity, entity_id) IN (SELECT entity, entity_id FROM head)
             ORDER BY seq
             """), arguments: [limit]).map { try Self.loggedOperation($0) }
+        var groups: [EntityKey: [LoggedOperation]] = [:]
+        var order: [EntityKey] = []
+        for logged in rows {
+            let key = EntityKey(logged.operation.entity, logged.operation.entityID)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(logged)
+        }
+        var batch: [LoggedOperation] = []
+        for key in order {
+            let group = groups[key]!
+            if batch.count + group.count <= limit {
+                batch += group
+            } else if batch.isEmpty {
+                guard group.count > hardLimit else { return group }
+                func rank(_ logged: LoggedOperation) -> Int {
+                    firstFields.contains(logged.operation.field) ? 0 : logged.operation.kind == .set ? 1 : 2
+                }
+                let ordered = group.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }
+                return ordered.prefix(hardLimit).map(\.element)
+            } else {
+                break
+            }
+        }
+        return batch
+    }
+
+    /// Marks operations deferred by an earlier sync as waiting again, and those an older
+    /// client marked rejected for time (`clock_ahead`, which is never final).
+    public func resumeDeferred(_ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE oplog SET sync_state = 0
+            WHERE origin_local = 1 AND (sync_state = 3 OR (sync_state = 2 AND reject_reason LIKE 'clock_ahead:%'))
+            """)
+    }
+
+    /// Records that the server refused an operation for now (time); it goes again next sync.
+    public func markDeferred(_ id: OperationID, reason: String, _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE oplog SET sync_state = 3, reject_reason = ? WHERE op_id = ? AND origin_local = 1")
+            .execute(arguments: [reason, id.description])
+    }
+
+    /// Local operations waiting for another try because of time, with the server's reason.
+    public func deferredOperations(_ db: Database) throws -> [LoggedOperation] {
+        try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state = 3 ORDER BY seq").map { try Self.loggedOperation($0) }
     }
 
     /// Local operations the server refused, with its reasons.
@@ -70,8 +124,9 @@ extension ReplicaStore {
         try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state = 2 ORDER BY seq").map { try Self.loggedOperation($0) }
     }
 
+    /// Local operations not yet stored by a server: waiting, or deferred for time.
     public func countWaiting(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog WHERE origin_local = 1 AND sync_state = 0") ?? 0
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog WHERE origin_local = 1 AND sync_state IN (0, 3)") ?? 0
     }
 
     /// Records the server's answer for local operations.

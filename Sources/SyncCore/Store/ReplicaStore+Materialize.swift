@@ -12,8 +12,9 @@ extension ReplicaStore {
                           ("source", "source"), ("submitter", "submitter"), ("branch", "branch"), ("assignee", "assignee"),
                           ("priority", "priority"), ("reportedOn", "reported_on"), ("decisionReason", "decision_reason"),
                           ("referredTo", "referred_to"), ("budgetPriority", "budget_priority"), ("step", "step")]),
-        .meeting: ("meetings", [("kind", "kind"), ("title", "title"), ("date", "date"), ("branch", "branch")]),
-        .council: ("councils", [("name", "name")]),
+        .meeting: ("meetings", [("kind", "kind"), ("title", "title"), ("date", "date"), ("branch", "branch"),
+                                ("organizer", "organizer")]),
+        .council: ("councils", [("name", "name"), ("branch", "branch")]),
         .motion: ("motions", [("case", "case_id"), ("meeting", "meeting_id"), ("council", "council_id"),
                               ("action", "action"), ("quorum", "quorum")]),
         .consultation: ("consultations", [("channel", "channel"), ("branch", "branch"), ("topic", "topic"),
@@ -114,7 +115,7 @@ extension ReplicaStore {
     private func refreshConflict(_ scope: Scope, _ batch: inout BatchState, _ db: Database) throws -> String? {
         let heads = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT op_id, hlc, author, value FROM field_state
-            WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? ORDER BY hlc DESC
+            WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? ORDER BY \(MergeOrder.sqlWinnerFirst)
             """), arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key])
         if batch.conflictsMayExist { try deleteConflict(scope, db) }
         // Concurrent writes of the same value (one person on two devices) agree: no conflict.
@@ -155,7 +156,7 @@ extension ReplicaStore {
     /// The elements present in an add-wins set, with the value of their newest addition.
     func setElements(_ ref: EntityRef, field: String, _ db: Database) throws -> [(key: String, value: String, author: String)] {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT key, value, author, hlc FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? ORDER BY key, hlc DESC
+            SELECT key, value, author, hlc FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? ORDER BY key, \(MergeOrder.sqlWinnerFirst)
             """), arguments: [ref.entity.rawValue, ref.entityID, field])
         var result: [(key: String, value: String, author: String)] = []
         for row in rows {
@@ -193,32 +194,72 @@ extension ReplicaStore {
         }
     }
 
-    /// Current vote per voter, and the vote that counts: the voter's last vote cast before the
-    /// motion closed (by HLC), read from the log so a change of mind after closing is ignored.
+    /// Current vote per voter, the vote that counts, and whether the voter has a vote the
+    /// closing did not see.
+    ///
+    /// Closing a motion seals its votes: the closing operation names, in its context, the vote
+    /// heads its replica held (`FieldRule.milestones(_:seals:)`). A voter's counted vote is the
+    /// latest of the votes the closing saw, directly or through the votes they overwrote. A vote
+    /// dated before the closing that the closing did not see (cast offline, or on a device whose
+    /// clock was slow, and delivered after the close) is shown as `late` and does not count:
+    /// every replica agrees, because the closing's context travels with it.
     private func refreshVotes(_ ref: EntityRef, _ db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM votes WHERE motion_id = ?").execute(arguments: [ref.entityID])
-        let closed = try String.fetchOne(db.cachedStatement(sql: """
-            SELECT hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'milestones' AND key = 'closed'
+        let close = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT hlc, value FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'milestones' AND key = 'closed'
             """), arguments: [ref.entityID])
-        var counted: [String: String] = [:]
-        let cast = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT key, value, hlc FROM oplog WHERE entity = 'motion' AND entity_id = ? AND field = 'votes' ORDER BY key, hlc
-            """), arguments: [ref.entityID])
-        for row in cast {
-            let hlc: String = row[2]
-            if let closed, hlc >= closed { continue }
-            counted[row[0] as String] = row[1] as String
+        let closedHLC: String? = close?[0]
+        var sealed: Set<String> = []
+        if let valueJSON: String = close?[1], let closeID = try? JSONDecoder().decode(String.self, from: Data(valueJSON.utf8)),
+           let contextJSON = try String.fetchOne(db.cachedStatement(sql: "SELECT context FROM oplog WHERE op_id = ?"), arguments: [closeID]) {
+            sealed = Set((try? JSONDecoder().decode([String].self, from: Data(contextJSON.utf8))) ?? [])
+        }
+        struct Cast { var voter: String; var value: String; var hlc: String; var context: [String] }
+        var cast: [String: Cast] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT op_id, key, value, hlc, context FROM oplog WHERE entity = 'motion' AND entity_id = ? AND field = 'votes'
+            """), arguments: [ref.entityID]) {
+            let contextJSON: String = row[4]
+            cast[row[0]] = Cast(voter: row[1], value: row[2], hlc: row[3],
+                                context: (try? JSONDecoder().decode([String].self, from: Data(contextJSON.utf8))) ?? [])
+        }
+        var counted: [String: (id: String, vote: Cast)] = [:]
+        var late: Set<String> = []
+        if let closedHLC {
+            // The votes the closing saw: those it names, and every vote they overwrote.
+            var seen: Set<String> = []
+            var frontier = sealed.filter { cast[$0].map { $0.hlc < closedHLC } ?? false }
+            while let id = frontier.popFirst() {
+                guard seen.insert(id).inserted, let vote = cast[id] else { continue }
+                for earlier in vote.context where cast[earlier].map({ $0.hlc < vote.hlc }) ?? false { frontier.insert(earlier) }
+            }
+            for (id, vote) in cast where vote.hlc < closedHLC {
+                guard seen.contains(id) else { late.insert(vote.voter); continue }
+                if let best = counted[vote.voter],
+                   (best.vote.hlc, best.id) > (vote.hlc, id) { continue }
+                counted[vote.voter] = (id, vote)
+            }
+        } else {
+            // Open: every voter's current vote counts.
+            for (id, vote) in cast {
+                if let best = counted[vote.voter], (best.vote.hlc, best.id) > (vote.hlc, id) { continue }
+                counted[vote.voter] = (id, vote)
+            }
         }
         let current = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT key, value, hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'votes' ORDER BY key, hlc DESC
+            SELECT key, value, hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'votes'
+            ORDER BY key, \(MergeOrder.sqlWinnerFirst)
             """), arguments: [ref.entityID])
-        let insert = try db.cachedStatement(sql: "INSERT INTO votes(motion_id, voter_id, choice, hlc, counted_choice) VALUES (?, ?, ?, ?, ?)")
-        var seen = Set<String>()
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO votes(motion_id, voter_id, choice, hlc, counted_choice, late) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        var written = Set<String>()
         for row in current {
             let voter: String = row[0]
-            guard seen.insert(voter).inserted else { continue }
+            guard written.insert(voter).inserted else { continue }
             try insert.execute(arguments: [ref.entityID, voter, Self.databaseValue(json: row[1]), row[2] as String,
-                                           counted[voter].map { Self.databaseValue(json: $0) } ?? .null])
+                                           counted[voter].map { Self.databaseValue(json: $0.vote.value) } ?? .null,
+                                           late.contains(voter) ? 1 : 0])
         }
     }
 

@@ -53,6 +53,10 @@ extension ReplicaStore {
         var supersededMayExist: Bool
         /// False while the `conflicts` table is known to be empty (no row to clear).
         var conflictsMayExist: Bool
+        init(supersededMayExist: Bool, conflictsMayExist: Bool) {
+            self.supersededMayExist = supersededMayExist
+            self.conflictsMayExist = conflictsMayExist
+        }
         init(_ db: Database) throws {
             supersededMayExist = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM superseded)")) ?? true
             conflictsMayExist = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM conflicts)")) ?? true
@@ -82,9 +86,11 @@ extension ReplicaStore {
         let scope = Scope(entity: op.entity, entityID: op.entityID, field: op.field, key: op.key)
         switch op.kind {
         case .set, .add, .append:
-            for overwritten in op.context { try supersede(overwritten, in: scope, &batch, db) }
-            // A fresh local operation cannot have been named by anyone yet.
-            let superseded = (op.kind == .append || local || !batch.supersededMayExist) ? false : try isSuperseded(idText, in: scope, db)
+            for overwritten in op.context { try supersede(overwritten, in: scope, by: hlcText, &batch, db) }
+            // A fresh local operation is dated after everything the replica has seen, so no
+            // operation it holds can overwrite it (supersession needs a later timestamp).
+            let superseded = (op.kind == .append || local || !batch.supersededMayExist)
+                ? false : try isSuperseded(idText, hlc: hlcText, in: scope, db)
             if !superseded {
                 let insert = try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value)
@@ -94,7 +100,7 @@ extension ReplicaStore {
                                                hlcText, op.author, valueJSON])
             }
         case .remove:
-            for removed in op.context { try supersede(removed, in: scope, &batch, db) }
+            for removed in op.context { try supersede(removed, in: scope, by: hlcText, &batch, db) }
         case .max:
             // One row per field: the largest value, and the earliest operation that reached it.
             let upsert = try db.cachedStatement(sql: """
@@ -120,29 +126,39 @@ extension ReplicaStore {
         }
     }
 
-    /// Marks `overwritten` as seen-and-replaced within `scope`: drops it if present, or
-    /// remembers it so that it is born superseded when it arrives later.
-    private func supersede(_ overwritten: OperationID, in scope: Scope, _ batch: inout BatchState, _ db: Database) throws {
+    /// Marks `overwritten` as seen-and-replaced within `scope` by an operation dated `byHLC`:
+    /// drops it if present and dated earlier, or remembers it so that it is born superseded
+    /// when it arrives later, if it turns out to be dated earlier.
+    ///
+    /// An operation can only overwrite what happened before it: a context naming an operation
+    /// with a later timestamp (one that cannot have been seen, such as another replica's next
+    /// counters) overwrites nothing. This keeps the state a function of the set of operations
+    /// and makes a local write reach the same state as a rebuild of the log.
+    private func supersede(_ overwritten: OperationID, in scope: Scope, by byHLC: String,
+                           _ batch: inout BatchState, _ db: Database) throws {
         let delete = try db.cachedStatement(sql: """
-            DELETE FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?
+            DELETE FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ? AND hlc < ?
             """)
         let idText = overwritten.description
-        try delete.execute(arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, idText])
+        try delete.execute(arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, idText, byHLC])
         if db.changesCount > 0 { return }
+        // Already merged (a head dated later, another scope, or already overwritten): nothing to remember.
         let known = try db.cachedStatement(sql: "SELECT 1 FROM oplog WHERE op_id = ?")
         if try Bool.fetchOne(known, arguments: [idText]) != nil { return }
         let remember = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO superseded(op_id, entity, entity_id, field, key) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO superseded(op_id, entity, entity_id, field, key, by_hlc) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(op_id, entity, entity_id, field, key) DO UPDATE SET by_hlc = max(by_hlc, excluded.by_hlc)
             """)
-        try remember.execute(arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key])
+        try remember.execute(arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, byHLC])
         batch.supersededMayExist = true
     }
 
-    private func isSuperseded(_ idText: String, in scope: Scope, _ db: Database) throws -> Bool {
+    /// Whether an arriving operation was named, before it arrived, by a later operation.
+    private func isSuperseded(_ idText: String, hlc: String, in scope: Scope, _ db: Database) throws -> Bool {
         let lookup = try db.cachedStatement(sql: """
-            SELECT 1 FROM superseded WHERE op_id = ? AND entity = ? AND entity_id = ? AND field = ? AND key = ?
+            SELECT 1 FROM superseded WHERE op_id = ? AND entity = ? AND entity_id = ? AND field = ? AND key = ? AND by_hlc > ?
             """)
-        return try Bool.fetchOne(lookup, arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key]) != nil
+        return try Bool.fetchOne(lookup, arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, hlc]) != nil
     }
 
     /// The operation ids currently live in a scope: register heads or an element's additions

@@ -30,11 +30,13 @@ extension ReplicaStore {
                 if context.isEmpty {
                     throw SyncError(.notFound, "'\(write.key)' is not in \(write.entity.rawValue) \(write.entityID)'s \(write.field)")
                 }
-            case .add, .max, .reach, .append:
+            case .reach:
+                context = try sealedHeads(write, db)
+            case .add, .max, .append:
                 context = []
             }
             counter += 1
-            let op = SyncOperation(id: OperationID(replica: replicaID, counter: counter), hlc: clock.now(), author: author,
+            let op = SyncOperation(id: OperationID(replica: replicaID, counter: counter), hlc: try clock.now(), author: author,
                                entity: write.entity, entityID: write.entityID, field: write.field, key: write.key,
                                kind: write.kind, value: write.value, context: context)
             try op.validate(against: catalog)
@@ -88,11 +90,60 @@ extension ReplicaStore {
         return result
     }
 
+    /// The context of a milestone that seals a keyed register (closing a motion seals its
+    /// votes): every head of that field the replica holds, so the votes that count are exactly
+    /// the ones the closer saw.
+    private func sealedHeads(_ write: FieldWrite, _ db: Database) throws -> [OperationID] {
+        guard case .milestones(_, let seals)? = catalog.fields[write.entity]?[write.field],
+              let sealed = seals[write.key] else { return [] }
+        let heads = try String.fetchAll(db.cachedStatement(sql: """
+            SELECT op_id FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
+            """), arguments: [write.entity.rawValue, write.entityID, sealed]).compactMap(OperationID.init)
+        guard heads.count <= SyncOperation.maxContextEntries else {
+            throw SyncError(.conflict, "\(write.entity.rawValue) \(write.entityID) has \(heads.count) \(sealed); one operation can seal at most \(SyncOperation.maxContextEntries)")
+        }
+        return heads
+    }
+
     // MARK: - Clock and counter, kept in the database so they survive restarts
 
+    /// The replica's clock: the last timestamp it issued or saw, over the wall clock corrected
+    /// by the offset learnt from the server (`clockOffset`). A clock that cannot be read is an
+    /// error, never a reset: a reset would date the next write before what the replica has seen.
     func loadClock(_ db: Database) throws -> HybridLogicalClock {
         let text = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM replica_meta WHERE key = 'hlc'")) ?? ""
-        return HybridLogicalClock(replica: replicaID, wallClock: wallClock, last: HLCTimestamp(text))
+        let last: HLCTimestamp?
+        if text.isEmpty {
+            last = nil
+        } else if let parsed = HLCTimestamp(text) {
+            last = parsed
+        } else {
+            throw SyncError(.storage, "the replica's clock ('\(text.prefix(60))') cannot be read; the file is damaged (restore it from a copy)")
+        }
+        return HybridLogicalClock(replica: replicaID, wallClock: try correctedWallClock(db), last: last)
+    }
+
+    /// The wall clock corrected by the stored offset.
+    func correctedWallClock(_ db: Database) throws -> any WallClock {
+        let offset = try clockOffset(db)
+        return offset == 0 ? wallClock : SkewedWallClock(base: wallClock, skewMilliseconds: offset)
+    }
+
+    /// Milliseconds to add to this device's clock to read the server's time, as last measured
+    /// by a sync (0 until then).
+    public func clockOffset(_ db: Database) throws -> Int64 {
+        Int64(try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM replica_meta WHERE key = 'clock_offset_ms'")) ?? "0") ?? 0
+    }
+
+    /// Stores the offset measured against the server; later operations are dated with it.
+    public func setClockOffset(_ milliseconds: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO replica_meta(key, value) VALUES ('clock_offset_ms', ?)")
+            .execute(arguments: [String(milliseconds)])
+    }
+
+    /// The corrected time now (device clock plus the stored offset).
+    public func correctedNow(_ db: Database) throws -> Int64 {
+        try correctedWallClock(db).nowMilliseconds()
     }
 
     func saveClock(_ clock: HybridLogicalClock, _ db: Database) throws {
@@ -100,7 +151,11 @@ extension ReplicaStore {
     }
 
     func loadCounter(_ db: Database) throws -> Int64 {
-        Int64(try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM replica_meta WHERE key = 'counter'")) ?? "0") ?? 0
+        let text = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM replica_meta WHERE key = 'counter'")) ?? "0"
+        guard let counter = Int64(text), counter >= 0 else {
+            throw SyncError(.storage, "the replica's operation counter ('\(text.prefix(40))') cannot be read; the file is damaged (restore it from a copy)")
+        }
+        return counter
     }
 
     func saveCounter(_ counter: Int64, _ db: Database) throws {

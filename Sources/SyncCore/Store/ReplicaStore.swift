@@ -46,6 +46,7 @@ public final class ReplicaStore: Sendable {
                 }
                 try ReplicaStore.checkMigrations(writer)
                 self.replicaID = id
+                try finishMigrations()
             }
         } catch let error as SyncError {
             throw error
@@ -133,7 +134,22 @@ public final class ReplicaStore: Sendable {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: ReplicaSchema.version1)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: ReplicaSchema.version2)
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM oplog)") == true {
+                try db.execute(sql: "INSERT OR REPLACE INTO replica_meta(key, value) VALUES ('rebuild_needed', '1')")
+            }
+        }
         return migrator
+    }
+
+    /// Rebuilds the state from the log when a migration changed what the merge records.
+    private func finishMigrations() throws {
+        try writer.write { db in
+            guard try String.fetchOne(db, sql: "SELECT value FROM replica_meta WHERE key = 'rebuild_needed'") != nil else { return }
+            try rebuildState(db)
+            try db.execute(sql: "DELETE FROM replica_meta WHERE key = 'rebuild_needed'")
+        }
     }
 
     static func checkMigrations(_ writer: any DatabaseWriter) throws {

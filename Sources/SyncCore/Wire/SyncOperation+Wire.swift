@@ -77,14 +77,7 @@ extension SyncOperation {
 
     /// Parses and validates one operation from wire bytes.
     public static func decode(wire data: Data, catalog: FieldCatalog = .civicSync) throws -> SyncOperation {
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let error as SyncError {
-            throw error
-        } catch {
-            throw SyncError(.malformed, "operation is not valid JSON", cause: error)
-        }
+        let value = try JSONParser.parse(data)
         let operation = try SyncOperation(wire: value)
         try operation.validate(against: catalog)
         return operation

@@ -1,6 +1,7 @@
 import SyncCore
 import Foundation
 import Hummingbird
+import HTTPTypes
 import Logging
 
 /// The route handlers. Parsing is strict (unknown members, wrong types and wrong content types
@@ -55,11 +56,21 @@ struct SyncRoutes: Sendable {
             buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(configuration.maxBodyBytes)
+        } catch {
+            // The connection ended before the body it announced: the client's fault, not ours.
+            throw APIError.badRequest("incomplete_body", "the push body ended before it was complete; send it again")
         }
-        let batch = try parsePush(Data(buffer.readableBytesView))
+        let batch = try parsePush(buffer.readableBytesView)
         metrics.pushes.increment()
         metrics.operationsPushed.increment(by: batch.items.count)
-        let outcome = try await storage.push(batch, as: principal, receivedAt: wallClock.nowMilliseconds())
+        let outcome: PushOutcome
+        do {
+            outcome = try await storage.push(batch, as: principal, receivedAt: wallClock.nowMilliseconds())
+        } catch let quota as QuotaExceeded {
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(quota.retryAfterSeconds)
+            throw APIError(.tooManyRequests, "quota_exceeded", quota.message, headers: headers)
+        }
         metrics.operationsAccepted.increment(by: outcome.acknowledged.count)
         metrics.operationsApplied.increment(by: outcome.applied)
         metrics.operationsRejected.increment(by: outcome.rejected.count)
@@ -68,27 +79,43 @@ struct SyncRoutes: Sendable {
             "acknowledged": .stringConvertible(outcome.acknowledged.count), "applied": .stringConvertible(outcome.applied),
             "rejected": .stringConvertible(outcome.rejected.count),
         ])
-        return JSONBody.ok(.object([
+        return JSONBody.response(.ok, JSONValue.object([
             "acknowledged": .array(outcome.acknowledged.map(JSONValue.string)),
             "rejected": .array(outcome.rejected.map { rejection in
                 .object(["id": .string(rejection.id), "code": .string(rejection.denial.code.rawValue),
                          "reason": .string(rejection.denial.reason)])
             }),
-        ]))
+            "serverTime": .int(outcome.serverTime),
+            "maxClockAheadMs": .int(outcome.maxClockAheadMilliseconds),
+        ]).canonicalJSON, headers: timeHeader())
     }
 
-    /// Reads a push body. Whole-body problems are 4xx errors; a bad operation is only rejected.
-    func parsePush(_ data: Data) throws -> PushBatch {
-        let body: JSONValue
+    /// The server's clock, on every sync answer: clients learn their offset from it.
+    static let timeHeaderName = HTTPField.Name("CivicSync-Time")!
+
+    func timeHeader() -> HTTPFields {
+        var headers = HTTPFields()
+        headers[Self.timeHeaderName] = String(wallClock.nowMilliseconds())
+        return headers
+    }
+
+    /// Reads a push body. Whole-body problems are 4xx errors; a bad operation (even one whose
+    /// number cannot be read) is only rejected, and the operations beside it go on.
+    func parsePush(_ data: some Collection<UInt8>) throws -> PushBatch {
+        try Self.parsePush(data, maxBatchOperations: configuration.maxBatchOperations)
+    }
+
+    /// The push body parser, shared with the fuzz target.
+    public static func parsePush(_ data: some Collection<UInt8>, maxBatchOperations: Int) throws -> PushBatch {
+        let object: [String: JSONValue]
+        let elements: [JSONParser.IsolatedElement]?
         do {
-            body = try JSONDecoder().decode(JSONValue.self, from: data)
+            (object, elements) = try JSONParser.parseObject(data, isolating: "operations")
         } catch let error as SyncError {
+            if error == JSONParser.notAnObject {
+                throw APIError.badRequest("invalid_request", "the push body must be a JSON object {\"replica\":…,\"operations\":[…]}")
+            }
             throw APIError.badRequest("malformed_json", "the push body is not acceptable JSON: \(error.message)")
-        } catch {
-            throw APIError.badRequest("malformed_json", "the push body is not valid JSON")
-        }
-        guard let object = body.objectValue else {
-            throw APIError.badRequest("invalid_request", "the push body must be a JSON object {\"replica\":…,\"operations\":[…]}")
         }
         let unknown = Set(object.keys).subtracting(Self.pushMembers)
         if !unknown.isEmpty {
@@ -100,21 +127,22 @@ struct SyncRoutes: Sendable {
         guard let replica = ReplicaID(replicaText) else {
             throw APIError.badRequest("invalid_request", "'\(replicaText.prefix(40))' is not a replica id (1-32 letters, digits or _)")
         }
-        guard let operations = object["operations"]?.arrayValue else {
+        guard let operations = elements else {
             throw APIError.badRequest("invalid_request", "the push body needs 'operations', an array of operations")
         }
-        guard operations.count <= configuration.maxBatchOperations else {
+        guard operations.count <= maxBatchOperations else {
             throw APIError(.contentTooLarge, "batch_too_large",
-                           "a push may carry at most \(configuration.maxBatchOperations) operations, this one has \(operations.count); push in smaller batches")
+                           "a push may carry at most \(maxBatchOperations) operations, this one has \(operations.count); push in smaller batches")
         }
-        let items = operations.enumerated().map { index, wire -> PushBatch.Item in
+        let items = operations.enumerated().map { index, element -> PushBatch.Item in
             do {
-                let op = try SyncOperation(wire: wire)
+                if let problem = element.problem { throw problem }
+                let op = try SyncOperation(wire: element.value)
                 try op.validate(against: .civicSync)
                 return .operation(op)
             } catch {
                 let syncError = error as? SyncError ?? SyncError(.malformed, "operation could not be read")
-                let id = wire.objectValue?["id"]?.stringValue.map { String($0.prefix(100)) } ?? "#\(index)"
+                let id = element.value.objectValue?["id"]?.stringValue.map { String($0.prefix(100)) } ?? "#\(index)"
                 return .invalid(id: id, error: syncError)
             }
         }
@@ -143,8 +171,10 @@ struct SyncRoutes: Sendable {
             if index > 0 { text += "," }
             text += op.canonicalJSON
         }
-        text += "],\"cursor\":\(page.cursor),\"more\":\(page.more)}"
-        return JSONBody.response(.ok, text)
+        text += "],\"cursor\":\(page.cursor),\"more\":\(page.more),\"scope\":"
+        JSONValue.string(principal.scopeDescription).write(to: &text)
+        text += "}"
+        return JSONBody.response(.ok, text, headers: timeHeader())
     }
 
     func digest(_ request: Request, context: SyncRequestContext) async throws -> Response {
@@ -156,7 +186,7 @@ struct SyncRoutes: Sendable {
         if let visible = report.visible {
             body["visible"] = .array(visible.map { .object(["entity": .string($0.entity.rawValue), "id": .string($0.id)]) })
         }
-        return JSONBody.ok(.object(body))
+        return JSONBody.response(.ok, JSONValue.object(body).canonicalJSON, headers: timeHeader())
     }
 
     /// A non-negative integer query parameter, or a 400 naming it.

@@ -16,6 +16,11 @@ public struct PushOutcome: Sendable, Equatable {
     public var rejected: [Rejection] = []
     /// How many acknowledged operations were new to the server (for metrics).
     public var applied: Int = 0
+    /// The server's time when it judged the push (milliseconds since the epoch): a client
+    /// learns its clock's offset from it.
+    public var serverTime: Int64 = 0
+    /// How far ahead of `serverTime` an operation may be dated.
+    public var maxClockAheadMilliseconds: Int64 = 0
 
     public init() {}
 }

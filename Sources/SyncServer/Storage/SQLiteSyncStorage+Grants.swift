@@ -10,7 +10,7 @@ import GRDB
 /// cursor is already past them when the entity becomes visible to it.
 extension SQLiteSyncStorage {
     func refreshGrants(for touched: Set<EntityKey>, seq: Int64, _ db: Database) throws {
-        let facts = SQLiteAccessFacts(db: db)
+        let facts = ReplicaAccessFacts(db: db, visibility: .grants)
         let insert = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO server_grants(scope, entity, entity_id, seq) VALUES (?, ?, ?, ?)
             """)

@@ -12,82 +12,139 @@ extension SQLiteSyncStorage {
         }
     }
 
+    /// Judges a batch in two stages. First what does not depend on the rules: another
+    /// replica's id, an id already stored, a reused timestamp, a clock too far ahead, a
+    /// remembered refusal. Then the access rules (`AccessPolicy.judge`) on the rest, with facts
+    /// about new entities taken only from operations that are themselves accepted.
     func push(_ batch: PushBatch, as principal: Principal, receivedAt: Int64, _ db: Database) throws -> PushOutcome {
         try bindReplica(batch.replica, to: principal.memberID, at: receivedAt, db)
-        let operations = batch.items.compactMap { item -> SyncOperation? in
-            if case .operation(let op) = item { return op }
-            return nil
-        }
-        let batchFacts = BatchFacts(operations)
-        let facts = SQLiteAccessFacts(db: db)
+        let facts = ReplicaAccessFacts(db: db, visibility: .grants)
         var outcome = PushOutcome()
-        var decided: [OperationID: (op: SyncOperation, denial: Denial?)] = [:]
-        var accepted: [SyncOperation] = []
+        outcome.serverTime = receivedAt
+        outcome.maxClockAheadMilliseconds = policy.maxClockAheadMilliseconds
+
+        var first: [OperationID: SyncOperation] = [:]
+        var refused: [OperationID: Denial] = [:]
+        var remember: Set<OperationID> = []
+        var stored: Set<OperationID> = []
+        var fingerprints: [OperationID: String] = [:]
+        var hlcOwners: [HLCTimestamp: OperationID] = [:]
+        var candidates: [SyncOperation] = []
+        for item in batch.items {
+            guard case .operation(let op) = item, first[op.id] == nil else { continue }
+            first[op.id] = op
+            if let denial = try prefilter(op, batch: batch, principal: principal, now: receivedAt, hlcOwners: &hlcOwners,
+                                          fingerprints: &fingerprints, stored: &stored, remember: &remember, db) {
+                refused[op.id] = denial
+            } else if !stored.contains(op.id) {
+                candidates.append(op)
+            }
+        }
+        let judged = try policy.judge(candidates, by: principal, facts: facts, refused: [:])
+        for (id, denial) in judged {
+            refused[id] = denial
+            remember.insert(id)
+        }
+        let accepted = candidates.filter { refused[$0.id] == nil }
+        try chargeQuota(accepted, principal: principal, now: receivedAt, db)
+
         let rememberRejection = try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO server_rejections(op_id, member_id, fingerprint, code, reason) VALUES (?, ?, ?, ?, ?)
             """)
+        for id in remember.sorted() {
+            guard let op = first[id], let denial = refused[id] else { continue }
+            try rememberRejection.execute(arguments: [id.description, principal.memberID, Self.fingerprint(op, &fingerprints),
+                                                      denial.code.rawValue, denial.reason])
+        }
+
+        // The answer, item by item in batch order.
         for item in batch.items {
             switch item {
             case .invalid(let id, let error):
                 outcome.rejected.append(.init(id: id, denial: Denial(Denial.Code(error.code), error.message)))
             case .operation(let op):
-                let denial: Denial?
-                if let earlier = decided[op.id] {
-                    denial = earlier.op == op ? earlier.denial
-                        : Denial(.idConflict, "operation id \(op.id) appears twice in this batch with different content")
-                } else {
-                    let decision = try decide(op, batch: batch, principal: principal, now: receivedAt, facts: facts, batchFacts: batchFacts,
-                                              remember: rememberRejection, db)
-                    denial = decision.denial
-                    decided[op.id] = (op, denial)
-                    if denial == nil, !decision.alreadyStored {
-                        accepted.append(op)
-                        if op.entity == .council, principal.role == .branch, let branch = principal.branch,
-                           try facts.councilFacts(op.entityID) == nil {
-                            try db.execute(sql: "INSERT OR IGNORE INTO server_council_owners(council_id, branch) VALUES (?, ?)",
-                                           arguments: [op.entityID, branch])
-                        }
-                    }
-                }
-                if let denial {
+                if let original = first[op.id], !Self.sameBytes(original, op) {
+                    outcome.rejected.append(.init(id: op.id.description,
+                                                  denial: Denial(.idConflict, "operation id \(op.id) appears twice in this batch with different content")))
+                } else if let denial = refused[op.id] {
                     outcome.rejected.append(.init(id: op.id.description, denial: denial))
                 } else {
                     outcome.acknowledged.append(op.id.description)
                 }
             }
         }
+
         let result = try store.apply(accepted, db)
         outcome.applied = result.applied.count
         if !result.applied.isEmpty {
-            let appliedIDs = Set(result.applied)
-            let touched = Set(accepted.filter { appliedIDs.contains($0.id) }.map { EntityKey($0.entity, $0.entityID) })
+            let touched = Set(accepted.map { EntityKey($0.entity, $0.entityID) })
             try refreshGrants(for: touched, seq: try maxSeq(db), db)
         }
         return outcome
     }
 
-    /// Decides one operation: already stored (acknowledged again), rejected before (the same
-    /// answer again), or judged now by the policy.
-    private func decide(_ op: SyncOperation, batch: PushBatch, principal: Principal, now: Int64, facts: SQLiteAccessFacts,
-                        batchFacts: BatchFacts, remember: Statement, _ db: Database) throws -> (denial: Denial?, alreadyStored: Bool) {
-        if let stored = try facts.storedOperation(op.id) {
-            return (stored == op ? nil : Denial(.idConflict, "operation id \(op.id) is already stored with different content"), true)
-        }
+    /// What refuses an operation before the access rules are asked, or marks it as already
+    /// stored. A replica's operation id reveals nothing about other replicas: another replica's
+    /// id is refused as foreign before anything is looked up.
+    private func prefilter(_ op: SyncOperation, batch: PushBatch, principal: Principal, now: Int64,
+                           hlcOwners: inout [HLCTimestamp: OperationID], fingerprints: inout [OperationID: String],
+                           stored: inout Set<OperationID>, remember: inout Set<OperationID>, _ db: Database) throws -> Denial? {
         guard op.id.replica == batch.replica else {
-            return (Denial(.foreignReplica, "operation \(op.id) belongs to replica '\(op.id.replica)', not to the pushing replica '\(batch.replica)'"), false)
+            return Denial(.foreignReplica, "operation \(op.id) belongs to replica '\(op.id.replica)', not to the pushing replica '\(batch.replica)'")
         }
-        // Not remembered: the same operation becomes acceptable once the server's time catches up.
-        if let denial = policy.clockDenial(op, now: now) { return (denial, false) }
-        let fingerprint = SHA256.hash(data: Data(op.canonicalJSON.utf8)).map { String(format: "%02x", $0) }.joined()
+        if let existing = try storedOperation(op.id, db) {
+            // Byte for byte: two texts that differ only in Unicode normalisation are different content.
+            guard Self.sameBytes(existing, op) else {
+                return Denial(.idConflict, "operation id \(op.id) is already stored with different content")
+            }
+            stored.insert(op.id)
+            return nil
+        }
+        if let owner = hlcOwners[op.hlc], owner != op.id {
+            remember.insert(op.id)
+            return Denial(.hlcReused, "operation \(op.id) reuses the timestamp of operation \(owner) in this batch; a replica dates each operation differently")
+        }
+        hlcOwners[op.hlc] = op.id
+        if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT op_id FROM oplog WHERE hlc = ? AND op_id != ?"),
+                                           arguments: [op.hlc.description, op.id.description]) {
+            remember.insert(op.id)
+            return Denial(.hlcReused, "operation \(op.id) reuses the timestamp of stored operation \(owner); a replica dates each operation differently")
+        }
+        // Not remembered: the same operation becomes acceptable once re-dated or once the
+        // server's time catches up.
+        if let denial = policy.clockDenial(op, now: now) { return denial }
         if let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT code, reason FROM server_rejections WHERE op_id = ? AND member_id = ? AND fingerprint = ?
-            """), arguments: [op.id.description, principal.memberID, fingerprint]),
+            """), arguments: [op.id.description, principal.memberID, Self.fingerprint(op, &fingerprints)]),
            let code = Denial.Code(rawValue: row["code"]) {
-            return (Denial(code, row["reason"]), false)
+            return Denial(code, row["reason"])
         }
-        guard let denial = try policy.authorize(op, by: principal, facts: facts, batch: batchFacts) else { return (nil, false) }
-        try remember.execute(arguments: [op.id.description, principal.memberID, fingerprint, denial.code.rawValue, denial.reason])
-        return (denial, false)
+        return nil
+    }
+
+    /// Counts what a member stores today; refuses the whole push, storing nothing, when it
+    /// would go over the quota.
+    private func chargeQuota(_ accepted: [SyncOperation], principal: Principal, now: Int64, _ db: Database) throws {
+        guard principal.role != .hq, !accepted.isEmpty,
+              quota.operationsPerDay > 0 || quota.bytesPerDay > 0 else { return }
+        let day = CivilDate(millisecondsSinceEpoch: now).description
+        let bytes = accepted.reduce(0) { $0 + $1.canonicalJSON.utf8.count }
+        let used = try Row.fetchOne(db.cachedStatement(sql: "SELECT operations, bytes FROM server_usage WHERE member_id = ? AND day = ?"),
+                                    arguments: [principal.memberID, day])
+        let operations = (used?["operations"] as Int?) ?? 0
+        let usedBytes = (used?["bytes"] as Int?) ?? 0
+        let overOperations = quota.operationsPerDay > 0 && operations + accepted.count > quota.operationsPerDay
+        let overBytes = quota.bytesPerDay > 0 && usedBytes + bytes > quota.bytesPerDay
+        if overOperations || overBytes {
+            let nextDay = CivilDate(millisecondsSinceEpoch: now).millisecondsSinceEpoch + 86_400_000
+            let limit = overOperations ? "\(quota.operationsPerDay) operations" : "\(quota.bytesPerDay) bytes"
+            throw QuotaExceeded(retryAfterSeconds: Int(max(1, (nextDay - now + 999) / 1000)),
+                                message: "member '\(principal.memberID)' may store at most \(limit) a day (UTC); this push would go over it, so nothing of it was stored; push again tomorrow or ask headquarters to raise the quota")
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO server_usage(member_id, day, operations, bytes) VALUES (?, ?, ?, ?)
+            ON CONFLICT(member_id, day) DO UPDATE SET operations = operations + excluded.operations, bytes = bytes + excluded.bytes
+            """).execute(arguments: [principal.memberID, day, accepted.count, bytes])
     }
 
     /// A replica pushes for the member who first pushed from it; anyone else is refused.
@@ -95,7 +152,7 @@ extension SQLiteSyncStorage {
         if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT member_id FROM server_replicas WHERE replica = ?"),
                                            arguments: [replica.rawValue]) {
             guard owner == member else {
-                throw SyncError(.forbidden, "replica '\(replica)' pushes for member '\(owner)', not for '\(member)'; each replica has one owner")
+                throw SyncError(.forbidden, "replica '\(replica)' pushes for another member, not for '\(member)'; each replica has one owner")
             }
             try db.cachedStatement(sql: "UPDATE server_replicas SET last_push_ms = ? WHERE replica = ?")
                 .execute(arguments: [milliseconds, replica.rawValue])
@@ -104,12 +161,23 @@ extension SQLiteSyncStorage {
                 .execute(arguments: [replica.rawValue, member, milliseconds, milliseconds])
         }
     }
-}
 
-extension SQLiteAccessFacts {
     /// The stored operation with this id, if the server has it.
-    func storedOperation(_ id: OperationID) throws -> SyncOperation? {
+    func storedOperation(_ id: OperationID, _ db: Database) throws -> SyncOperation? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM oplog WHERE op_id = ?"), arguments: [id.description])
             .map { try ReplicaStore.loggedOperation(fromRow: $0).operation }
+    }
+
+    /// Whether two operations are the same bytes on the wire (Swift's `==` on strings treats
+    /// canonically equivalent Unicode as equal; stored content is compared exactly).
+    static func sameBytes(_ a: SyncOperation, _ b: SyncOperation) -> Bool {
+        a.canonicalJSON.utf8.elementsEqual(b.canonicalJSON.utf8)
+    }
+
+    static func fingerprint(_ op: SyncOperation, _ cache: inout [OperationID: String]) -> String {
+        if let known = cache[op.id] { return known }
+        let text = SHA256.hash(data: Data(op.canonicalJSON.utf8)).map { String(format: "%02x", $0) }.joined()
+        cache[op.id] = text
+        return text
     }
 }

@@ -11,6 +11,8 @@ public final class SQLiteSyncStorage: SyncStorage {
     /// The replica the server merges into. Its writer is the pool every method uses.
     public let store: ReplicaStore
     public let policy: AccessPolicy
+    /// What each member other than HQ may store per day.
+    public let quota: UsageQuota
     let writer: any DatabaseWriter
 
     /// The file name inside the data directory.
@@ -18,11 +20,12 @@ public final class SQLiteSyncStorage: SyncStorage {
     /// The replica id of the server's own replica; the server never records operations itself.
     public static let replicaID = ReplicaID("server")!
     /// Bumped when the visibility rules change, so grants are recomputed at the next start.
-    static let grantsVersion = "1"
+    /// 2: monitors' own workshops are shown to their organiser and branch, not to everyone.
+    static let grantsVersion = "2"
 
     /// Opens (creating if needed) the store in `directory`.
     public static func open(directory: String, wallClock: any WallClock = SystemWallClock(),
-                            policy: AccessPolicy = AccessPolicy()) throws -> SQLiteSyncStorage {
+                            policy: AccessPolicy = AccessPolicy(), quota: UsageQuota = .standard) throws -> SQLiteSyncStorage {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -36,18 +39,21 @@ public final class SQLiteSyncStorage: SyncStorage {
         } catch {
             throw SyncError(.notAReplica, "cannot open \(directory)/\(fileName) as a SQLite database", cause: error)
         }
-        return try SQLiteSyncStorage(writer: pool, wallClock: wallClock, policy: policy)
+        return try SQLiteSyncStorage(writer: pool, wallClock: wallClock, policy: policy, quota: quota)
     }
 
     /// A throw-away store in memory, for tests.
-    public static func inMemory(wallClock: any WallClock = SystemWallClock(), policy: AccessPolicy = AccessPolicy()) throws -> SQLiteSyncStorage {
-        try SQLiteSyncStorage(writer: try DatabaseQueue(), wallClock: wallClock, policy: policy)
+    public static func inMemory(wallClock: any WallClock = SystemWallClock(), policy: AccessPolicy = AccessPolicy(),
+                                quota: UsageQuota = .standard) throws -> SQLiteSyncStorage {
+        try SQLiteSyncStorage(writer: try DatabaseQueue(), wallClock: wallClock, policy: policy, quota: quota)
     }
 
     /// Wraps a GRDB writer: an empty database becomes a server store; an existing one must be one.
-    public init(writer: any DatabaseWriter, wallClock: any WallClock, policy: AccessPolicy = AccessPolicy()) throws {
+    public init(writer: any DatabaseWriter, wallClock: any WallClock, policy: AccessPolicy = AccessPolicy(),
+                quota: UsageQuota = .standard) throws {
         self.writer = writer
         self.policy = policy
+        self.quota = quota
         let isEmpty = try Self.wrap {
             try writer.read { db in
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") == 0
@@ -90,8 +96,13 @@ public final class SQLiteSyncStorage: SyncStorage {
     CREATE TABLE IF NOT EXISTS server_replicas (
         replica TEXT PRIMARY KEY, member_id TEXT NOT NULL, first_push_ms INTEGER NOT NULL, last_push_ms INTEGER NOT NULL
     ) WITHOUT ROWID;
-    -- Councils created by branch staff belong to that branch.
+    -- Councils created by branch staff before councils named their branch (field council.branch).
     CREATE TABLE IF NOT EXISTS server_council_owners (council_id TEXT PRIMARY KEY, branch TEXT NOT NULL) WITHOUT ROWID;
+    -- What each member stored per UTC day, for the quota.
+    CREATE TABLE IF NOT EXISTS server_usage (
+        member_id TEXT NOT NULL, day TEXT NOT NULL, operations INTEGER NOT NULL, bytes INTEGER NOT NULL,
+        PRIMARY KEY (member_id, day)
+    ) WITHOUT ROWID;
     -- Lookups the access rules make on the materialised tables.
     CREATE INDEX IF NOT EXISTS server_motions_case ON motions(case_id);
     CREATE INDEX IF NOT EXISTS server_motions_meeting ON motions(meeting_id);

@@ -1,9 +1,11 @@
 import SyncCore
+
 /// What the access rules need to know about the current state, asked entity by entity.
 ///
-/// `AccessPolicy` decides from these facts only, so the rules do not depend on how a storage
-/// keeps its state: the SQLite store answers from its materialised tables, a PostgreSQL store
-/// will answer from its own. Every method returns nil for an entity the server has never seen.
+/// `AccessPolicy` decides from these facts only, so the rules do not depend on where the state
+/// lives: the server answers from its store and its visibility grants, a field replica answers
+/// from its own file (so the CLI can refuse, before recording, what the server would refuse).
+/// Every `…Facts` method returns nil for an entity the state does not hold.
 public protocol AccessFacts {
     func caseFacts(_ id: String) throws -> CaseFacts?
     func meetingFacts(_ id: String) throws -> MeetingFacts?
@@ -15,6 +17,24 @@ public protocol AccessFacts {
     func motions(referencing entity: EntityKey) throws -> [String]
     /// Meetings whose agenda contains this case.
     func meetings(withAgendaCase caseID: String) throws -> [String]
+    /// Whether `principal` may see an entity the state holds. On the server: whether it is
+    /// granted to one of the principal's scopes. On a replica: whether the replica holds it
+    /// (a replica holds only what it was shown, and what it wrote itself).
+    func isVisible(_ entity: EntityKey, to principal: Principal) throws -> Bool
+}
+
+extension AccessFacts {
+    /// Whether the state holds the entity at all.
+    public func exists(_ entity: EntityKey) throws -> Bool {
+        switch entity.entity {
+        case .case: try caseFacts(entity.id) != nil
+        case .meeting: try meetingFacts(entity.id) != nil
+        case .motion: try motionFacts(entity.id) != nil
+        case .council: try councilFacts(entity.id) != nil
+        case .member: try memberFacts(entity.id) != nil
+        case .consultation: try consultationFacts(entity.id) != nil
+        }
+    }
 }
 
 /// A case as far as access is concerned.
@@ -29,19 +49,25 @@ public struct CaseFacts: Sendable, Equatable {
     }
 }
 
-/// A meeting: its branch (nil: national) and the people taking part in it.
+/// A meeting: its branch (nil: national), its kind, the monitor who organised it (nil: staff
+/// did) and the people taking part in it.
 public struct MeetingFacts: Sendable, Equatable {
     public var branch: String?
-    /// The meeting kind (`workshop` meetings are public).
-    public var kind: String? = nil
+    /// The meeting kind (`workshop` meetings run by staff are public).
+    public var kind: String?
+    /// The monitor who organised a workshop of their own.
+    public var organizer: String?
     /// Members recorded as attending (confirmed or not).
     public var attendees: Set<String>
     /// Cases on the agenda.
     public var agendaCases: Set<String>
     /// Members who raised a debate subject.
     public var debaters: Set<String>
-    public init(branch: String?, attendees: Set<String> = [], agendaCases: Set<String> = [], debaters: Set<String> = []) {
+    public init(branch: String?, kind: String? = nil, organizer: String? = nil, attendees: Set<String> = [],
+                agendaCases: Set<String> = [], debaters: Set<String> = []) {
         self.branch = branch
+        self.kind = kind
+        self.organizer = organizer
         self.attendees = attendees
         self.agendaCases = agendaCases
         self.debaters = debaters
@@ -59,7 +85,7 @@ public struct MotionFacts: Sendable, Equatable {
     }
 }
 
-/// A council: who sits on it (its electorate) and which branch created it (nil: HQ's).
+/// A council: who sits on it (its electorate) and which branch owns it (nil: HQ's).
 public struct CouncilFacts: Sendable, Equatable {
     public var members: Set<String>
     public var ownerBranch: String?
@@ -71,7 +97,12 @@ public struct CouncilFacts: Sendable, Equatable {
 
 public struct MemberFacts: Sendable, Equatable {
     public var branch: String?
-    public init(branch: String?) { self.branch = branch }
+    /// The member's kind (`Domain.memberKinds`), which limits who may change the record.
+    public var kind: String?
+    public init(branch: String?, kind: String? = nil) {
+        self.branch = branch
+        self.kind = kind
+    }
 }
 
 public struct ConsultationFacts: Sendable, Equatable {

@@ -54,6 +54,12 @@ public struct Principal: Sendable, Hashable, Codable {
         }
     }
 
+    /// The scopes as one text (`all` for HQ): a pull answer carries it, so a replica whose
+    /// token now sees another scope knows to pull again from the start.
+    public var scopeDescription: String {
+        scopes.map { $0.map(\.description).sorted().joined(separator: ",") } ?? "all"
+    }
+
     /// One-line description for logs and CLI output.
     public var summary: String {
         switch role {

@@ -14,6 +14,9 @@ public struct Denial: Sendable, Hashable, Codable {
         case foreignReplica = "foreign_replica"
         /// The id was already used for a different operation.
         case idConflict = "id_conflict"
+        /// The operation's timestamp was already used by another operation of the same replica
+        /// (a replica never reuses one; two writes with one timestamp would merge ambiguously).
+        case hlcReused = "hlc_reused"
         /// The wire form does not parse.
         case malformed
         /// An operation wire version this server does not read.

@@ -1,0 +1,423 @@
+import SyncCore
+
+/// Every access rule of the system, in one place: who may write which operation (write rules)
+/// and who is shown which entity (visibility). docs/ACCESS.md describes the same rules for
+/// people; the tables below are the rules for the program.
+///
+/// The policy decides from `AccessFacts` (the current state) and `BatchFacts` (what a batch
+/// says about entities the state does not hold yet), so the server judges pushes with it and a
+/// field replica judges its own writes with it before recording them: offline work the server
+/// would refuse is refused at once, with the same reason.
+public struct AccessPolicy: Sendable {
+    /// How far ahead of the server's clock an operation's timestamp may be. Hybrid logical
+    /// clocks follow the largest timestamp they see, so one device whose clock runs ahead would
+    /// otherwise drag every replica's clock (and every date derived from one) with it. Clients
+    /// learn their offset from the server at every sync and re-date what they wrote while
+    /// wrong, so the bound can be minutes.
+    public var maxClockAheadMilliseconds: Int64
+
+    /// Five minutes.
+    public static let defaultMaxClockAheadMilliseconds: Int64 = 5 * 60_000
+
+    public init(maxClockAheadMilliseconds: Int64 = AccessPolicy.defaultMaxClockAheadMilliseconds) {
+        self.maxClockAheadMilliseconds = maxClockAheadMilliseconds
+    }
+
+    // MARK: - The rules as data
+
+    /// Case fields a member may write while creating a case they submit themselves.
+    public static let submitterCreationFields: Set<String> = [
+        "ref", "title", "body", "area", "cause", "source", "submitter", "branch", "reportedOn", "priority",
+    ]
+    /// Case fields a submitter may still edit on their own case, until it is examined.
+    public static let submitterTextFields: Set<String> = ["title", "body", "area", "cause"]
+    /// Once a case has reached any of these, its submitter can no longer edit its text.
+    public static let textLockingMilestones: Set<String> = [
+        "examined", "submitted-to-council", "accepted", "rejected", "implemented", "referred", "result-notified",
+    ]
+    /// Fields of a national meeting that any branch's staff may record.
+    public static let nationalMeetingStaffFields: Set<String> = ["attendance", "debateSubjects"]
+    /// Fields of their own member record anyone may write (`kind` only with their token's kind).
+    public static let ownMemberFields: Set<String> = ["name", "affiliation", "division", "areas", "branch"]
+    /// The meeting kind a monitor may organise on their own.
+    public static let monitorMeetingKind = "workshop"
+    /// Fields a monitor sets while organising a workshop of their own.
+    public static let organizerCreationFields: Set<String> = ["kind", "title", "date", "branch", "organizer"]
+    /// Fields the organiser may still change afterwards.
+    public static let organizerEditableFields: Set<String> = ["title", "date"]
+    /// Fields that name another entity: writing one requires seeing (or creating) that entity,
+    /// so that a write can never be a way to be shown something.
+    public static let references: [EntityKind: [String: EntityKind]] = [
+        .motion: ["case": .case, "meeting": .meeting, "council": .council],
+        .consultation: ["case": .case],
+        .meeting: ["agenda": .case],
+    ]
+    /// Member kinds by rank: a writer may give or edit only kinds up to their own (`hq` is HQ's).
+    public static let memberKindRank: [String: Int] = [
+        "external-monitor": 1, "internal-monitor": 1, "expert": 1, "staff": 2, "hq": 3,
+    ]
+
+    /// The one answer for an entity the writer may not see, or that does not exist: it says
+    /// nothing about whose it is or whether it is there.
+    public static func outOfScope(_ entity: EntityKey) -> Denial {
+        Denial(.notFound, "\(entity.entity.rawValue) \(entity.id) does not exist or is outside your scope")
+    }
+
+    /// Nil when `op`'s timestamp is plausible at server time `now`.
+    public func clockDenial(_ op: SyncOperation, now: Int64) -> Denial? {
+        let ahead = op.hlc.wallMilliseconds - now
+        guard ahead > maxClockAheadMilliseconds else { return nil }
+        return Denial(.clockAhead, "operation \(op.id) is dated \(ahead / 1000) s after the server's time (at most \(maxClockAheadMilliseconds / 1000) s allowed); it stays waiting and is dated again by the device's corrected clock at the next sync")
+    }
+
+    // MARK: - Judging a batch
+
+    /// Judges every operation of one batch written by `principal`, and returns the refused
+    /// ones with their reasons (including `refused`, operations the caller refused already, for
+    /// reasons of its own such as the clock).
+    ///
+    /// Facts about new entities come only from operations that are themselves accepted: when
+    /// an operation is refused, the batch facts are built again without it and the rest is
+    /// judged again, until nothing more is refused. So a decoy that is refused can never lend
+    /// its facts to the operations beside it.
+    public func judge(_ operations: [SyncOperation], by principal: Principal, facts: any AccessFacts,
+                      refused: [OperationID: Denial] = [:]) throws -> [OperationID: Denial] {
+        var denials = refused
+        var candidates: [SyncOperation] = []
+        var seen = Set<OperationID>()
+        for op in operations where denials[op.id] == nil && seen.insert(op.id).inserted { candidates.append(op) }
+        while true {
+            let batch = BatchFacts(candidates)
+            var kept: [SyncOperation] = []
+            kept.reserveCapacity(candidates.count)
+            for op in candidates {
+                if let denial = try authorize(op, by: principal, facts: facts, batch: batch) {
+                    denials[op.id] = denial
+                } else {
+                    kept.append(op)
+                }
+            }
+            if kept.count == candidates.count { return denials }
+            candidates = kept
+        }
+    }
+
+    // MARK: - Write rules
+
+    /// Nil when `principal` may store `op` given the state and the batch; otherwise why not.
+    public func authorize(_ op: SyncOperation, by principal: Principal, facts: any AccessFacts,
+                          batch: BatchFacts) throws -> Denial? {
+        guard op.author == principal.memberID else {
+            return Denial(.authorMismatch, "operation \(op.id) is authored by '\(op.author)' but this token belongs to member '\(principal.memberID)'")
+        }
+        if principal.role == .hq { return nil }
+        let key = EntityKey(op.entity, op.entityID)
+        if try facts.exists(key), try !facts.isVisible(key, to: principal) { return Self.outOfScope(key) }
+        if let denial = try referenceDenial(op, principal, facts: facts, batch: batch) { return denial }
+        switch principal.role {
+        case .hq:
+            return nil
+        case .branch:
+            guard let staffDenial = try branchDenial(op, branch: principal.branch ?? "", facts: facts, batch: batch) else { return nil }
+            // Staff are members too: they may attend, raise subjects and vote like anyone.
+            return try selfServiceDenial(op, principal, facts: facts, batch: batch) == nil ? nil : staffDenial
+        case .monitor:
+            return try selfServiceDenial(op, principal, facts: facts, batch: batch)
+        }
+    }
+
+    /// A write that names another entity must name one the writer sees, or one the same batch
+    /// creates.
+    private func referenceDenial(_ op: SyncOperation, _ principal: Principal, facts: any AccessFacts,
+                                 batch: BatchFacts) throws -> Denial? {
+        guard let target = Self.references[op.entity]?[op.field] else { return nil }
+        let named: String?
+        switch op.kind {
+        case .set: named = op.value.stringValue
+        case .add: named = op.key
+        default: named = nil
+        }
+        guard let named else { return nil }
+        let reference = EntityKey(target, named)
+        if try facts.exists(reference) {
+            if try facts.isVisible(reference, to: principal) { return nil }
+        } else if batch.touches(reference) {
+            return nil
+        }
+        return Denial(.notFound, "\(op.entity.rawValue) \(op.entityID) names \(target.rawValue) \(named), which does not exist or is outside your scope")
+    }
+
+    /// What branch staff may do: anything on the entities of their branch.
+    private func branchDenial(_ op: SyncOperation, branch: String, facts: any AccessFacts, batch: BatchFacts) throws -> Denial? {
+        let id = op.entityID
+        func newEntity(_ kind: String) -> Denial? {
+            if batch.text(op.entity, id, "branch") == branch { return nil }
+            return Denial(.forbidden, "new \(kind) \(id) is not filed under your branch '\(branch)'; staff create \(kind)s of their own branch only")
+        }
+        switch op.entity {
+        case .case:
+            guard let state = try facts.caseFacts(id) else { return newEntity("case") }
+            if state.branch == branch { return nil }
+            return Denial(.forbidden, "case \(id) is filed under another branch; only that branch's staff and headquarters may change it")
+        case .meeting:
+            guard let state = try facts.meetingFacts(id) else { return newEntity("meeting") }
+            // National meetings (no branch) are run with the branches: their staff record who
+            // attended and which subjects were raised, but do not confirm or reshape them.
+            if state.branch == nil, Self.nationalMeetingStaffFields.contains(op.field) { return nil }
+            if state.branch == branch { return nil }
+            return Denial(.forbidden, "meeting \(id) is run by headquarters or another branch; only its own staff may change its \(op.field)")
+        case .consultation:
+            guard let state = try facts.consultationFacts(id) else { return newEntity("consultation") }
+            if state.branch == branch { return nil }
+            return Denial(.forbidden, "consultation \(id) is filed under another branch; only that branch's staff and headquarters may change it")
+        case .council:
+            guard let state = try facts.councilFacts(id) else { return newEntity("council") }
+            if state.ownerBranch == branch { return nil }
+            return Denial(.forbidden, "council \(id) belongs to headquarters or another branch; only its owners may change it")
+        case .member:
+            return try memberDenial(op, branch: branch, facts: facts, batch: batch)
+        case .motion:
+            let motion = try facts.motionFacts(id)
+                ?? MotionFacts(caseID: batch.text(.motion, id, "case"), meetingID: batch.text(.motion, id, "meeting"),
+                               councilID: batch.text(.motion, id, "council"))
+            if let caseID = motion.caseID {
+                let caseBranch = try facts.caseFacts(caseID).map(\.branch) ?? batch.text(.case, caseID, "branch")
+                if caseBranch == branch { return nil }
+            }
+            if let meetingID = motion.meetingID {
+                let meetingBranch = try facts.meetingFacts(meetingID).map(\.branch) ?? batch.text(.meeting, meetingID, "branch")
+                if meetingBranch == branch { return nil }
+            }
+            if let councilID = motion.councilID {
+                let owner = try facts.councilFacts(councilID).map(\.ownerBranch) ?? batch.text(.council, councilID, "branch")
+                if owner == branch { return nil }
+            }
+            return Denial(.forbidden, "motion \(id) is neither on a case or meeting of your branch nor in one of its councils")
+        }
+    }
+
+    /// Branch staff register and keep the members of their branch, up to their own rank.
+    private func memberDenial(_ op: SyncOperation, branch: String, facts: any AccessFacts, batch: BatchFacts) throws -> Denial? {
+        let id = op.entityID
+        let staffRank = Self.rank("staff")
+        if op.field == "kind", let kind = op.value.stringValue, Self.rank(kind) > staffRank {
+            return Denial(.forbidden, "only headquarters may record a member as '\(kind)'")
+        }
+        if let state = try facts.memberFacts(id) {
+            if Self.rank(state.kind) > staffRank {
+                return Denial(.forbidden, "member \(id) is a headquarters member; only headquarters may change the record")
+            }
+            if state.branch == branch { return nil }
+            return Denial(.forbidden, "member \(id) is registered with another branch or with none; only its branch's staff and headquarters may change it")
+        }
+        if let kind = batch.text(.member, id, "kind"), Self.rank(kind) > staffRank {
+            return Denial(.forbidden, "only headquarters may register a member as '\(kind)'")
+        }
+        if batch.text(.member, id, "branch") == branch { return nil }
+        return Denial(.forbidden, "new member \(id) must be registered with your branch (branch '\(branch)') for its staff to keep it")
+    }
+
+    static func rank(_ kind: String?) -> Int { kind.flatMap { memberKindRank[$0] } ?? 0 }
+
+    /// What every member may do for themselves: submit and follow their own cases, organise a
+    /// workshop, attend, raise debate subjects, vote where they sit, keep their member record.
+    private func selfServiceDenial(_ op: SyncOperation, _ principal: Principal, facts: any AccessFacts,
+                                   batch: BatchFacts) throws -> Denial? {
+        let me = principal.memberID, id = op.entityID
+        let key = EntityKey(op.entity, id)
+        switch op.entity {
+        case .case:
+            if let state = try facts.caseFacts(id) {
+                guard state.submitter == me else {
+                    return Denial(.forbidden, "case \(id) is not yours: only its submitter and the staff of its branch may change it")
+                }
+                if op.field == "comments" { return nil }
+                guard Self.submitterTextFields.contains(op.field) else {
+                    return Denial(.forbidden, "a submitter may edit only the title, body, area and cause of their case and comment on it; '\(op.field)' is for staff")
+                }
+                if let locked = Self.textLockingMilestones.intersection(state.milestones).sorted().first {
+                    return Denial(.forbidden, "case \(id) has reached '\(locked)'; its submitter can no longer edit its \(op.field)")
+                }
+                return nil
+            }
+            // A new case: the batch must say who submitted it (a client pushes a new entity's
+            // deciding fields first). Without it, the answer is the one for any unknown case.
+            guard let submitter = batch.text(.case, id, "submitter") else { return Self.outOfScope(key) }
+            guard submitter == me else {
+                return Denial(.forbidden, "new case \(id) names '\(submitter)' as submitter; you may submit cases only as yourself")
+            }
+            if op.field == "comments" || Self.submitterCreationFields.contains(op.field) { return nil }
+            return Denial(.forbidden, "a submitter cannot set '\(op.field)' on their new case \(id); that is for staff")
+        case .meeting:
+            if let meeting = try facts.meetingFacts(id) {
+                if let verdict = participation(op, me: me) { return verdict.denial }
+                if meeting.organizer == me, Self.organizerEditableFields.contains(op.field) { return nil }
+                return Denial(.forbidden, "only the staff of meeting \(id)'s branch may change its \(op.field)")
+            }
+            // A new meeting: a workshop the monitor organises, or nothing.
+            guard let kind = batch.text(.meeting, id, "kind") else { return Self.outOfScope(key) }
+            guard kind == Self.monitorMeetingKind else {
+                return Denial(.forbidden, "new meeting \(id) is a '\(kind)'; you may organise only workshops (staff create the other meetings)")
+            }
+            guard batch.text(.meeting, id, "organizer") == me else {
+                return Denial(.forbidden, "new workshop \(id) must name you as its organizer (field 'organizer')")
+            }
+            if let verdict = participation(op, me: me) { return verdict.denial }
+            if Self.organizerCreationFields.contains(op.field) {
+                if op.field == "organizer", op.value.stringValue != me {
+                    return Denial(.forbidden, "you may name only yourself as the organizer of workshop \(id)")
+                }
+                return nil
+            }
+            return Denial(.forbidden, "an organiser sets a workshop's kind, title, date and branch and records their own attendance and subjects; '\(op.field)' is for staff")
+        case .motion:
+            guard op.field == "votes" else {
+                return Denial(.forbidden, "only staff may change a motion's \(op.field)")
+            }
+            guard op.key == me else {
+                return Denial(.forbidden, "you may cast only your own vote (key '\(me)'), not '\(op.key)'")
+            }
+            guard let motion = try facts.motionFacts(id) else { return Self.outOfScope(key) }
+            guard let councilID = motion.councilID, let council = try facts.councilFacts(councilID),
+                  council.members.contains(me) else {
+                return Denial(.forbidden, "you do not sit on the council of motion \(id), so you cannot vote on it")
+            }
+            return nil
+        case .member:
+            guard id == me else {
+                return Denial(.forbidden, "you may change only your own member record, not member \(id)'s")
+            }
+            if op.field == "kind" {
+                if op.value.stringValue == principal.ownMemberKind { return nil }
+                return Denial(.forbidden, "your token makes you '\(principal.ownMemberKind)'; you cannot record yourself as '\(op.value.stringValue ?? "?")'")
+            }
+            if Self.ownMemberFields.contains(op.field) { return nil }
+            return Denial(.forbidden, "you cannot change '\(op.field)' on your own member record")
+        case .council:
+            return Denial(.forbidden, "only staff may change councils")
+        case .consultation:
+            return Denial(.forbidden, "only staff may record consultations")
+        }
+    }
+
+    /// The verdict of a participation rule.
+    private enum Participation {
+        case allowed
+        case denied(Denial)
+        var denial: Denial? { if case .denied(let denial) = self { return denial } else { return nil } }
+    }
+
+    /// Attending and raising subjects as oneself; nil when the field is not about participation.
+    private func participation(_ op: SyncOperation, me: String) -> Participation? {
+        switch op.field {
+        case "attendance":
+            if op.key == me { return .allowed }
+            return .denied(Denial(.forbidden, "you may record only your own attendance (key '\(me)'), not '\(op.key)'"))
+        case "debateSubjects":
+            let owner = Self.subjectOwner(op.key)
+            if op.kind == .add, owner == me, op.value.objectValue?["member"]?.stringValue == me { return .allowed }
+            if op.kind == .remove, owner == me { return .allowed }
+            return .denied(Denial(.forbidden, "you may raise or withdraw only your own debate subjects (key '\(me).…', member '\(me)')"))
+        case "confirmed":
+            return .denied(Denial(.forbidden, "attendance is confirmed by the staff who ran the meeting, not by the attendee"))
+        default:
+            return nil
+        }
+    }
+
+    /// The member a debate subject's key belongs to: the key is `<member>.<hash of the text>`,
+    /// and member ids may themselves contain dots, so the owner is everything before the last one.
+    public static func subjectOwner(_ key: String) -> String? {
+        guard let dot = key.lastIndex(of: "."), dot != key.startIndex, key.index(after: dot) != key.endIndex else { return nil }
+        return String(key[..<dot])
+    }
+
+    // MARK: - Visibility
+
+    /// Who is shown an entity: every operation on it goes to every principal with one of these
+    /// scopes (HQ sees everything). Per entity, so a replica holds whole entities.
+    public func audience(of entity: EntityKey, facts: any AccessFacts) throws -> Set<AudienceScope> {
+        var scopes: Set<AudienceScope> = []
+        switch entity.entity {
+        case .member:
+            scopes = [.allBranches, .member(entity.id)]
+        case .case:
+            if let facts = try facts.caseFacts(entity.id) { scopes = caseAudience(facts) }
+        case .meeting:
+            guard let meeting = try facts.meetingFacts(entity.id) else { break }
+            scopes.insert(meetingBranchScope(meeting))
+            if let organizer = meeting.organizer {
+                // A monitor's own workshop: its organiser, the branch it names, those taking part.
+                scopes.insert(.member(organizer))
+            } else if meeting.kind == Self.monitorMeetingKind {
+                // Workshops run by staff are public debates: every monitor may see one and attend.
+                scopes.insert(.everyone)
+            }
+            for member in meeting.attendees.union(meeting.debaters) { scopes.insert(.member(member)) }
+            for caseID in meeting.agendaCases {
+                if let submitter = try facts.caseFacts(caseID)?.submitter { scopes.insert(.member(submitter)) }
+            }
+        case .motion:
+            guard let motion = try facts.motionFacts(entity.id) else { break }
+            if let caseID = motion.caseID, let facts = try facts.caseFacts(caseID) { scopes.formUnion(caseAudience(facts)) }
+            scopes.formUnion(try motionBranchScopes(motion, facts: facts))
+            if let councilID = motion.councilID, let council = try facts.councilFacts(councilID) {
+                for member in council.members { scopes.insert(.member(member)) }
+            }
+        case .council:
+            guard let council = try facts.councilFacts(entity.id) else { break }
+            for member in council.members { scopes.insert(.member(member)) }
+            if let owner = council.ownerBranch { scopes.insert(.branch(owner)) }
+            // Branches see the councils that decide on their motions.
+            for motionID in try facts.motions(referencing: entity) {
+                if let motion = try facts.motionFacts(motionID) { scopes.formUnion(try motionBranchScopes(motion, facts: facts)) }
+            }
+        case .consultation:
+            if let branch = try facts.consultationFacts(entity.id)?.branch { scopes.insert(.branch(branch)) }
+        }
+        return scopes
+    }
+
+    private func caseAudience(_ facts: CaseFacts) -> Set<AudienceScope> {
+        var scopes: Set<AudienceScope> = []
+        if let branch = facts.branch { scopes.insert(.branch(branch)) }
+        if let submitter = facts.submitter { scopes.insert(.member(submitter)) }
+        return scopes
+    }
+
+    /// A meeting without a branch is national: every branch sees it.
+    private func meetingBranchScope(_ meeting: MeetingFacts) -> AudienceScope {
+        meeting.branch.map(AudienceScope.branch) ?? .allBranches
+    }
+
+    /// The branches a motion concerns: its case's, its meeting's, its council's owner.
+    private func motionBranchScopes(_ motion: MotionFacts, facts: any AccessFacts) throws -> Set<AudienceScope> {
+        var scopes: Set<AudienceScope> = []
+        if let caseID = motion.caseID, let branch = try facts.caseFacts(caseID)?.branch { scopes.insert(.branch(branch)) }
+        if let meetingID = motion.meetingID, let meeting = try facts.meetingFacts(meetingID) { scopes.insert(meetingBranchScope(meeting)) }
+        if let councilID = motion.councilID, let owner = try facts.councilFacts(councilID)?.ownerBranch { scopes.insert(.branch(owner)) }
+        return scopes
+    }
+
+    /// The entities whose audience may change when `touched` entities change: a case's motions
+    /// and the meetings that have it on the agenda, a meeting's or council's motions, and the
+    /// councils of all those motions.
+    public func affected(by touched: Set<EntityKey>, facts: any AccessFacts) throws -> Set<EntityKey> {
+        var result = touched
+        for key in touched {
+            switch key.entity {
+            case .case:
+                for motion in try facts.motions(referencing: key) { result.insert(EntityKey(.motion, motion)) }
+                for meeting in try facts.meetings(withAgendaCase: key.id) { result.insert(EntityKey(.meeting, meeting)) }
+            case .meeting, .council:
+                for motion in try facts.motions(referencing: key) { result.insert(EntityKey(.motion, motion)) }
+            case .member, .motion, .consultation:
+                break
+            }
+        }
+        for key in result where key.entity == .motion {
+            if let council = try facts.motionFacts(key.id)?.councilID { result.insert(EntityKey(.council, council)) }
+        }
+        return result
+    }
+}

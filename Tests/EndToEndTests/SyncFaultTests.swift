@@ -54,6 +54,25 @@ import Testing
         #expect(try world.hq.replica.member("hq1").name == "HQ")
     }
 
+    /// Issue 9, item 11: a refusal must not pass unnoticed in a script or at a glance.
+    @Test func fieldSyncExitsNonZeroAndSaysWhatToDoWhenChangesAreRefused() async throws {
+        let world = try makeWorld()
+        defer { world.server.stop() }
+        let mine = try world.monitor.replica.createCase(NewCase(title: "Portal times out", body: "At 17:59 every day.",
+                                                                area: "e-procurement", cause: "electronic-system"))
+        // A tampered replica writes what the server refuses (the CLI itself would not).
+        _ = try world.monitor.replica.store.record([.reach(.case, mine.id, "accepted")], author: "park")
+        let path = world.directory.path("m1.replica")
+        let refused = try Binaries.run(Binaries.field, ["sync", "--replica", path])
+        #expect(refused.status == 23, "\(refused.stdout) \(refused.stderr)")
+        #expect(refused.stderr.contains("refused 1") && refused.stderr.contains("field status"), "\(refused.stderr)")
+        #expect(refused.stdout.contains("rejected 1"))
+        let json = try Binaries.run(Binaries.field, ["sync", "--replica", path, "--json"])
+        #expect(json.status == 0, "nothing new was refused: \(json.stderr)")
+        let status = try Binaries.run(Binaries.field, ["status", "--replica", path, "--offline"])
+        #expect(status.stdout.contains("rejected:   1"))
+    }
+
     @Test func serverRestartedBetweenPushAndPullStillConverges() async throws {
         let world = try makeWorld()
         defer { world.server.stop() }

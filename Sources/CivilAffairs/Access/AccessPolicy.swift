@@ -151,6 +151,8 @@ public struct AccessPolicy: Sendable {
     private func branchDenial(_ op: SyncOperation, branch: String, facts: any AccessFacts, batch: BatchFacts) throws -> Denial? {
         let id = op.entityID
         func newEntity(_ kind: String) -> Denial? {
+            // Nothing in the batch creates it: the answer for any entity one cannot see.
+            guard batch.declares(EntityKey(op.entity, id)) else { return Self.outOfScope(EntityKey(op.entity, id)) }
             if batch.text(op.entity, id, "branch") == branch { return nil }
             return Denial(.forbidden, "new \(kind) \(id) is not filed under your branch '\(branch)'; staff create \(kind)s of their own branch only")
         }

@@ -34,6 +34,9 @@ public struct BatchFacts: Sendable {
         registers[EntityKey(entity, id)]?[field]?.value.stringValue
     }
 
+    /// Whether the batch sets any deciding field of the entity: it is creating it.
+    public func declares(_ entity: EntityKey) -> Bool { registers[entity] != nil }
+
     /// Whether the batch says anything about the entity.
     public func touches(_ entity: EntityKey) -> Bool { entities.contains(entity) }
 }

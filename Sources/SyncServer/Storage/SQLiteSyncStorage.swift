@@ -132,6 +132,8 @@ public final class SQLiteSyncStorage: SyncStorage {
             return try await body()
         } catch let error as SyncError {
             throw error
+        } catch let error as QuotaExceeded {
+            throw error
         } catch {
             throw SyncError(.storage, "the server database failed; nothing was changed", cause: error)
         }

@@ -1,0 +1,47 @@
+import FieldClient
+import Foundation
+import SyncCore
+
+/// A device's clock: the true time (the harness's manual clock) plus a skew that a test can
+/// change, as when someone sets a wrong clock right.
+final class DeviceClock: WallClock, @unchecked Sendable {
+    // @unchecked: `skew` is only touched while holding `lock`.
+    private let lock = NSLock()
+    private let trueTime: ManualWallClock
+    private var skew: Int64
+
+    init(trueTime: ManualWallClock, skewMilliseconds: Int64) {
+        self.trueTime = trueTime
+        skew = skewMilliseconds
+    }
+
+    func nowMilliseconds() -> Int64 { lock.withLock { trueTime.nowMilliseconds() + skew } }
+    func setSkew(_ milliseconds: Int64) { lock.withLock { skew = milliseconds } }
+}
+
+/// A field replica (the real `FieldReplica` and `SyncClient`) syncing over real HTTP with a
+/// live app of a `ServerHarness` on 127.0.0.1.
+struct FieldDevice: Sendable {
+    let replica: FieldReplica
+    let clock: DeviceClock
+
+    init(_ harness: ServerHarness, port: Int, member: String, role: Role, branch: String? = nil, prefix: String,
+         token: String, skewMilliseconds: Int64 = 0, batchSize: Int = 500, seed: UInt64) throws {
+        clock = DeviceClock(trueTime: harness.clock, skewMilliseconds: skewMilliseconds)
+        replica = try FieldReplica.createInMemory(
+            setup: .init(memberID: member, name: member.capitalized, role: role, branch: branch, refPrefix: prefix),
+            wallClock: clock, ids: SeededIDSource(seed: seed))
+        var settings = SyncSettings(serverURL: "http://127.0.0.1:\(port)", token: token)
+        settings.batchSize = batchSize
+        settings.retries = 0
+        try replica.setRemote(settings)
+    }
+
+    @discardableResult
+    func sync() async throws -> SyncReport {
+        try await replica.syncClient().sync()
+    }
+
+    /// Every operation of this replica's log.
+    var operations: [SyncOperation] { get throws { try replica.operations().map(\.operation) } }
+}

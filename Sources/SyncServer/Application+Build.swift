@@ -27,6 +27,7 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
                                     wallClock: wallClock)
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: RequestLogMiddleware(ids: ids, metrics: metrics, knownPaths: Set(syncServerRoutes.map(\.path))))
+    router.add(middleware: MethodNotAllowedMiddleware(routes: syncServerRoutes))
     router.get("/v1/health", use: routes.health)
     router.get("/v1/version", use: routes.version)
     router.get("/metrics", use: routes.metricsText)

@@ -56,7 +56,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         var headers = HTTPFields()
         headers[.retryAfter] = String(retryAfterSeconds)
         return APIError(.tooManyRequests, "rate_limited",
-                        "this token sent more than \(requestsPerSecond) requests per second (bursts of \(burst)); retry after \(retryAfterSeconds) s")
+                        "this token sent more than \(requestsPerSecond) requests per second (bursts of \(burst)); retry after \(retryAfterSeconds) s",
+                        headers: headers)
     }
 
     /// The status and code for a SyncCore error that escaped a route.

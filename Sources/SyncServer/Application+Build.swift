@@ -1,5 +1,6 @@
 import SyncCore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -15,10 +16,13 @@ public let syncServerRoutes: [(method: String, path: String)] = [
 /// Builds the router: open routes (health, version, metrics), the sync and report routes
 /// behind the protocol check and bearer-token authentication, and the HQ dashboard, which
 /// checks its own credentials (bearer token or session cookie) and answers HTML.
-/// `dashboardSessions` defaults to a fresh in-memory session table on the injected clock and ids.
+/// `dashboardSessions` defaults to a fresh in-memory session table on the injected clock and ids;
+/// `rateLimiter` to one built from the configuration on the injected clock (none when
+/// `rateLimitPerSecond` is 0).
 public func buildRouter(configuration: ServerConfiguration, storage: any SyncStorage,
                         wallClock: any WallClock, ids: any IDSource, metrics: ServerMetrics,
-                        dashboardSessions: DashboardSessions? = nil) -> Router<SyncRequestContext> {
+                        dashboardSessions: DashboardSessions? = nil,
+                        rateLimiter: RateLimiter? = nil) -> Router<SyncRequestContext> {
     let routes = SyncRoutes(configuration: configuration, storage: storage, metrics: metrics, wallClock: wallClock)
     let tokens = TokenAuthority(storage: storage, ids: ids, wallClock: wallClock)
     let reports = ReportRoutes(storage: storage, wallClock: wallClock)
@@ -27,12 +31,16 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
                                     wallClock: wallClock)
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: RequestLogMiddleware(ids: ids, metrics: metrics, knownPaths: Set(syncServerRoutes.map(\.path))))
+    router.add(middleware: MethodNotAllowedMiddleware(routes: syncServerRoutes))
     router.get("/v1/health", use: routes.health)
     router.get("/v1/version", use: routes.version)
     router.get("/metrics", use: routes.metricsText)
     let sync = router.group("/v1")
         .add(middleware: ProtocolMiddleware())
         .add(middleware: AuthMiddleware(tokens: tokens))
+    if let limiter = rateLimiter ?? RateLimiter(configuration, clock: wallClock) {
+        sync.add(middleware: RateLimitMiddleware(limiter: limiter, metrics: metrics))
+    }
     sync.post("push", use: routes.push)
     sync.get("pull", use: routes.pull)
     sync.get("digest", use: routes.digest)
@@ -59,12 +67,14 @@ public func buildApplication(
     logger: Logger = Logger(label: "civicsync.server"),
     metrics: ServerMetrics = ServerMetrics(),
     dashboardSessions: DashboardSessions? = nil,
+    rateLimiter: RateLimiter? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(configuration: configuration, storage: storage, wallClock: wallClock, ids: ids, metrics: metrics,
-                             dashboardSessions: dashboardSessions)
+                             dashboardSessions: dashboardSessions, rateLimiter: rateLimiter)
     return Application(
         router: router,
+        server: .http1(configuration: http1Configuration(configuration, metrics: metrics, logger: logger)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                              serverName: configuration.serverName),
         onServerRunning: { channel in
@@ -72,4 +82,38 @@ public func buildApplication(
         },
         logger: logger
     )
+}
+
+/// The HTTP/1 channel settings that protect the server's connections: Hummingbird's idle
+/// timeout, and in every connection's pipeline the connection cap (first, so a refused
+/// connection starts nothing else) and the request-head timeout. The counter is shared by all
+/// connections of this one server.
+func http1Configuration(_ configuration: ServerConfiguration, metrics: ServerMetrics,
+                        logger: Logger) -> HTTP1Channel.Configuration {
+    let counter = ConnectionCounter(maximum: max(0, configuration.maxConnections))
+    let headerTimeout = configuration.headerTimeout.flatMap { $0 > .zero ? TimeAmount($0) : nil }
+    let idleTimeout = configuration.idleTimeout.flatMap { $0 > .zero ? TimeAmount($0) : nil }
+    let refused = metrics.connectionsRefused, timedOut = metrics.headerTimeouts
+    return HTTP1Channel.Configuration(
+        additionalChannelHandlers: {
+            var handlers: [any RemovableChannelHandler] = [
+                ConnectionCapHandler(counter: counter) { refusals in
+                    refused.increment()
+                    // The first refusal and every thousandth: a flood must not flood the log too.
+                    if refusals == 1 || refusals % 1_000 == 0 {
+                        logger.warning("connection refused: the server has its maximum of connections open",
+                                       metadata: ["max_connections": .stringConvertible(counter.maximum),
+                                                  "refused_so_far": .stringConvertible(refusals)])
+                    }
+                },
+            ]
+            if let headerTimeout {
+                handlers.append(RequestHeadTimeoutHandler(timeout: headerTimeout) {
+                    timedOut.increment()
+                    logger.debug("connection closed: no complete request head within the header timeout")
+                })
+            }
+            return handlers
+        }(),
+        idleTimeout: idleTimeout)
 }

@@ -18,10 +18,38 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxPullLimit: Int
     /// Name used in `/v1/version` and logs.
     public var serverName: String
+    /// Requests per second each bearer token may sustain on the `/v1` routes behind
+    /// authentication; more get 429 `rate_limited` with `Retry-After`. 0 turns the limit off.
+    /// The default, 100, is several times what one replica's sync sends (it waits for each answer
+    /// before the next request), so no number of replicas with their own tokens meets it, while
+    /// one runaway client cannot take more than its share of the server.
+    public var rateLimitPerSecond: Int
+    /// Requests a token may send at once before the per-second rate applies: a sync's pull pages
+    /// come back to back, and 1,000 pages of 500 operations cover half a million operations.
+    public var rateLimitBurst: Int
+    /// Most tokens the rate limiter remembers at once; idle ones are forgotten first, so memory
+    /// stays bounded whatever the number of tokens.
+    public var rateLimitTrackedTokens: Int
+    /// A connection that has sent no request part for this long while no request is being
+    /// answered is closed (keep-alive connections of clients that went away); nil never closes.
+    public var idleTimeout: Duration?
+    /// A new connection that has not sent a complete request head within this time is closed,
+    /// so slow or silent connections (slowloris) cannot pile up; nil waits forever.
+    public var headerTimeout: Duration?
+    /// Most connections open at once; a connection over it is closed as soon as it is accepted,
+    /// so the process keeps file descriptors for its database and for `/v1/health`. 0 means no cap.
+    public var maxConnections: Int
+
+    /// The cap `syncserver serve` uses when none is given: 4,096, or fewer when the process may
+    /// open fewer files (256 descriptors stay for SQLite, logs and the listening socket).
+    public static let defaultMaxConnections = 4_096
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 8 * 1024 * 1024,
                 maxBatchOperations: Int = 5_000, defaultPullLimit: Int = 500, maxPullLimit: Int = 5_000,
-                serverName: String = "civicsync \(ServerVersion.current)") {
+                serverName: String = "civicsync \(ServerVersion.current)",
+                rateLimitPerSecond: Int = 100, rateLimitBurst: Int = 1_000, rateLimitTrackedTokens: Int = 10_000,
+                idleTimeout: Duration? = .seconds(60), headerTimeout: Duration? = .seconds(10),
+                maxConnections: Int = ServerConfiguration.defaultMaxConnections) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
@@ -29,6 +57,21 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.defaultPullLimit = defaultPullLimit
         self.maxPullLimit = maxPullLimit
         self.serverName = serverName
+        self.rateLimitPerSecond = rateLimitPerSecond
+        self.rateLimitBurst = rateLimitBurst
+        self.rateLimitTrackedTokens = rateLimitTrackedTokens
+        self.idleTimeout = idleTimeout
+        self.headerTimeout = headerTimeout
+        self.maxConnections = maxConnections
+    }
+
+    /// The default connection cap for a process allowed `fileDescriptorLimit` open files (nil:
+    /// unknown): `defaultMaxConnections`, lowered to leave 256 descriptors free, and never below
+    /// 16. Without this, a burst of connections exhausts the descriptors and even `/v1/health`
+    /// fails (the database cannot open a file, the listener cannot accept).
+    public static func defaultMaxConnections(fileDescriptorLimit: Int?) -> Int {
+        guard let fileDescriptorLimit else { return defaultMaxConnections }
+        return max(16, min(defaultMaxConnections, fileDescriptorLimit - 256))
     }
 }
 

@@ -19,6 +19,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes (env CIVICSYNC_MAX_BODY_BYTES; default 8 MiB).") var maxBodyBytes: Int?
     @Option(help: "Most operations in one push (env CIVICSYNC_MAX_BATCH; default 5000).") var maxBatch: Int?
     @Option(help: "Largest pull page (env CIVICSYNC_MAX_PULL_LIMIT; default 5000).") var maxPullLimit: Int?
+    @Option(help: "Requests per second each token may sustain on /v1, 0 for no limit (env CIVICSYNC_RATE_LIMIT; default 100).")
+    var rateLimit: Int?
+    @Option(help: "Requests a token may send at once before the rate applies (env CIVICSYNC_RATE_LIMIT_BURST; default 1000).")
+    var rateLimitBurst: Int?
+    @Option(help: "Seconds a connection may stay idle between requests, 0 for never closing (env CIVICSYNC_IDLE_TIMEOUT; default 60).")
+    var idleTimeout: Int?
+    @Option(help: "Seconds a new connection has to send a complete request head, 0 for no limit (env CIVICSYNC_HEADER_TIMEOUT; default 10).")
+    var headerTimeout: Int?
+    @Option(help: "Most connections open at once, 0 for no cap (env CIVICSYNC_MAX_CONNECTIONS; default 4096, or fewer when the file-descriptor limit is lower).")
+    var maxConnections: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env CIVICSYNC_LOG_LEVEL; default info).")
     var logLevel: String?
     @Option(help: "Log format: json or text (env CIVICSYNC_LOG_FORMAT; default json).") var logFormat: String?
@@ -38,9 +48,24 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxBatchOperations = try setting(maxBatch, "CIVICSYNC_MAX_BATCH", configuration.maxBatchOperations)
         configuration.maxPullLimit = try setting(maxPullLimit, "CIVICSYNC_MAX_PULL_LIMIT", configuration.maxPullLimit)
         configuration.defaultPullLimit = min(configuration.defaultPullLimit, configuration.maxPullLimit)
+        configuration.rateLimitPerSecond = try setting(rateLimit, "CIVICSYNC_RATE_LIMIT", configuration.rateLimitPerSecond)
+        configuration.rateLimitBurst = try setting(rateLimitBurst, "CIVICSYNC_RATE_LIMIT_BURST", configuration.rateLimitBurst)
+        func seconds(_ duration: Duration?) -> Int { Int(duration?.components.seconds ?? 0) }
+        let idleSeconds = try setting(idleTimeout, "CIVICSYNC_IDLE_TIMEOUT", seconds(configuration.idleTimeout))
+        let headerSeconds = try setting(headerTimeout, "CIVICSYNC_HEADER_TIMEOUT", seconds(configuration.headerTimeout))
+        configuration.idleTimeout = idleSeconds > 0 ? .seconds(idleSeconds) : nil
+        configuration.headerTimeout = headerSeconds > 0 ? .seconds(headerSeconds) : nil
+        configuration.maxConnections = try setting(maxConnections, "CIVICSYNC_MAX_CONNECTIONS",
+                                                   ServerConfiguration.defaultMaxConnections(fileDescriptorLimit: Self.fileDescriptorLimit()))
         guard (0...65_535).contains(configuration.port) else { throw ValidationError("port must be 0-65535") }
         guard configuration.maxBodyBytes > 0, configuration.maxBatchOperations > 0, configuration.maxPullLimit > 0 else {
             throw ValidationError("limits must be positive")
+        }
+        guard configuration.rateLimitPerSecond >= 0, idleSeconds >= 0, headerSeconds >= 0, configuration.maxConnections >= 0 else {
+            throw ValidationError("the rate limit, timeouts and connection cap must be 0 (off) or positive")
+        }
+        guard configuration.rateLimitPerSecond == 0 || configuration.rateLimitBurst > 0 else {
+            throw ValidationError("the rate-limit burst must be positive")
         }
         let levelText = logLevel ?? environment["CIVICSYNC_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else { throw ValidationError("unknown log level '\(levelText)'") }
@@ -69,5 +94,19 @@ struct ServeCommand: AsyncParsableCommand {
                                                 "data_dir": .string(dataDirectory)])
         }
         try await app.runService()
+    }
+
+    /// The soft limit on open files for this process (nil when unlimited or unknown), from
+    /// which the default connection cap is derived.
+    static func fileDescriptorLimit() -> Int? {
+        var limit = rlimit()
+        #if canImport(Glibc)
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        let unlimited = rlim_t.max // glibc's RLIM_INFINITY, which Swift cannot import
+        #else
+        guard getrlimit(RLIMIT_NOFILE, &limit) == 0 else { return nil }
+        let unlimited = RLIM_INFINITY
+        #endif
+        return limit.rlim_cur == unlimited ? nil : Int(clamping: limit.rlim_cur)
     }
 }

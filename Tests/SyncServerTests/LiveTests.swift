@@ -97,6 +97,42 @@ struct LiveTests {
         }
     }
 
+    @Test("serve takes the rate limit and timeouts from its options and CIVICSYNC_ variables, and checks them")
+    func serveLimits() async throws {
+        let directory = ServerHarness.temporaryDirectory("serve-limits")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let boot = try ServerProcess.run(["bootstrap", "--data-dir", directory, "--json"])
+        let token = try #require((try parseJSON(boot.stdout)).objectValue?["token"]?.stringValue)
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(token)"
+        let requestHeaders = headers
+
+        let server = try await ServerProcess.Running(
+            arguments: ["serve", "--data-dir", directory, "--port", "0", "--log-level", "warning", "--header-timeout", "1"],
+            environment: ["CIVICSYNC_RATE_LIMIT": "1", "CIVICSYNC_RATE_LIMIT_BURST": "2", "CIVICSYNC_IDLE_TIMEOUT": "30",
+                          "CIVICSYNC_MAX_CONNECTIONS": "50"])
+        defer { server.stop() }
+        try await TestClient.withClient(host: "127.0.0.1", port: server.port) { client in
+            for _ in 0..<2 { #expect(try await client.get("/v1/pull", headers: requestHeaders).status == .ok) }
+            let limited = try await client.get("/v1/pull", headers: requestHeaders)
+            #expect(limited.status == .tooManyRequests)
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(errorCode(String(buffer: limited.body ?? ByteBuffer())) == "rate_limited")
+        }
+        let silent = try RawConnection.open(port: server.port)
+        defer { silent.close() }
+        #expect(await silent.closedByServer() == .closed(received: ""))
+
+        for (arguments, environment, complaint) in [
+            (["--max-connections=-1"], [:], "connection cap"),
+            (["--rate-limit", "5", "--rate-limit-burst", "0"], [:], "burst"),
+            ([], ["CIVICSYNC_HEADER_TIMEOUT": "soon"], "CIVICSYNC_HEADER_TIMEOUT must be an integer"),
+        ] as [([String], [String: String], String)] {
+            let refused = try ServerProcess.run(["serve", "--data-dir", directory, "--port", "0"] + arguments, environment: environment)
+            #expect(refused.status != 0 && refused.stderr.contains(complaint), "\(arguments) \(environment): \(refused.stderr)")
+        }
+    }
+
     @Test("the app built by buildApplication serves on a real port (.live)")
     func liveApplication() async throws {
         let harness = try ServerHarness()

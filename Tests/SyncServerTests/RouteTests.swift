@@ -57,6 +57,42 @@ struct RouteTests {
         }
     }
 
+    @Test("a served path with a method it does not serve is 405 with Allow; unknown paths stay 404",
+          arguments: [
+              ("POST", "/v1/reports/tasks", "GET"), ("DELETE", "/v1/reports/all", "GET"), ("GET", "/v1/push", "POST"),
+              ("PUT", "/dashboard/login", "GET, POST"), ("HEAD", "/v1/health", "GET"), ("GET", "/v1/dashboard/ticket", "POST"),
+              ("POST", "/v1/reports/no-such-report", "GET"), ("PATCH", "/metrics", "GET"),
+          ])
+    func methodNotAllowed(method: String, path: String, allow: String) async throws {
+        let harness = try ServerHarness()
+        let token = try await harness.token("hq", .hq)
+        try await harness.test { client in
+            let response = try await client.execute(uri: path, method: HTTPRequest.Method(method)!, headers: client.headers(token: token))
+            #expect(response.status == .methodNotAllowed)
+            #expect(response.headers[.allow] == allow)
+            #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+            let body = try parseJSON(String(buffer: response.body)).objectValue?["error"]?.objectValue ?? [:]
+            #expect(body["code"] == .string("method_not_allowed"))
+            #expect(body["message"]?.stringValue?.contains(method) == true)
+        }
+    }
+
+    @Test("unknown paths, including longer paths under a template, stay 404; a route's own 404 is kept")
+    func unknownPathsStay404() async throws {
+        let harness = try ServerHarness()
+        let token = try await harness.token("hq", .hq)
+        try await harness.test { client in
+            for (method, path) in [("POST", "/v1/reports/tasks/extra"), ("GET", "/v1"), ("DELETE", "/v2/push"), ("GET", "/dashboard/x")] {
+                let response = try await client.execute(uri: path, method: HTTPRequest.Method(method)!, headers: client.headers(token: token))
+                #expect(response.status == .notFound, "\(method) \(path)")
+                #expect(response.headers[.allow] == nil)
+                #expect(errorCode(String(buffer: response.body)) == "not_found")
+            }
+            let unknownReport = try await client.get("/v1/reports/no-such-report", headers: client.headers(token: token))
+            #expect(unknownReport.status == 404 && errorCode(unknownReport.body) == "unknown_report")
+        }
+    }
+
     @Test("a client speaking another protocol gets 400 unsupported_protocol", arguments: ["2", "0", "abc", ""])
     func wrongProtocol(sent: String) async throws {
         let harness = try ServerHarness()

@@ -43,6 +43,22 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         APIError(.contentTooLarge, "payload_too_large", "the request body is larger than the server's limit of \(limit) bytes; push smaller batches")
     }
     static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code, message) }
+    /// 405 on a path the server serves with other methods, listed in `Allow` (RFC 9110 §15.5.6).
+    static func methodNotAllowed(_ method: String, path: String, allowed: [String]) -> APIError {
+        var headers = HTTPFields()
+        headers[.allow] = allowed.joined(separator: ", ")
+        return APIError(.methodNotAllowed, "method_not_allowed",
+                        "\(method.prefix(20)) is not allowed on \(path.prefix(200)); use \(allowed.joined(separator: " or "))",
+                        headers: headers)
+    }
+    /// 429 for a token over its rate limit; `Retry-After` says when one more request will pass.
+    static func rateLimited(retryAfterSeconds: Int, requestsPerSecond: Int, burst: Int) -> APIError {
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(retryAfterSeconds)
+        return APIError(.tooManyRequests, "rate_limited",
+                        "this token sent more than \(requestsPerSecond) requests per second (bursts of \(burst)); retry after \(retryAfterSeconds) s",
+                        headers: headers)
+    }
 
     /// The status and code for a SyncCore error that escaped a route.
     init(_ error: SyncError) {

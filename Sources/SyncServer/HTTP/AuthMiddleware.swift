@@ -21,6 +21,7 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         let principal = try await tokens.authenticate(token)
         context.principal = principal
+        context.tokenHash = token.map(TokenAuthority.hash)
         context.logger[metadataKey: "member"] = .string(principal.memberID)
         context.logger[metadataKey: "role"] = .string(principal.role.rawValue)
         return try await next(request, context)

@@ -11,7 +11,7 @@ struct RequestLogMiddleware: RouterMiddleware {
 
     let ids: any IDSource
     let metrics: ServerMetrics
-    /// Paths the router serves, so a known path with the wrong method gets 405, not 404.
+    /// Paths the router serves, to label requests in the metrics when no route matched them.
     let knownPaths: Set<String>
 
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
@@ -61,7 +61,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             case .revoked(let id): apiError = .unauthorized("revoked_token", "token \(id) was revoked; ask the administrator for a new one")
             }
         case let error as any HTTPResponseError:
-            apiError = Self.translate(error.status, request: request, knownPaths: knownPaths)
+            apiError = Self.translate(error.status, request: request)
         default:
             context.logger.error("unexpected error", metadata: ["error": .string(String(describing: error))])
             apiError = APIError(.internalServerError, "internal_error", "the server failed unexpectedly; the request id is in X-Request-Id")
@@ -69,11 +69,10 @@ struct RequestLogMiddleware: RouterMiddleware {
         return try apiError.response(from: request, context: context)
     }
 
-    /// Framework errors (no route, body too large, …) as JSON errors.
-    static func translate(_ status: HTTPResponse.Status, request: Request, knownPaths: Set<String>) -> APIError {
+    /// Framework errors (no route, body too large, …) as JSON errors. A served path with the
+    /// wrong method never gets here: `MethodNotAllowedMiddleware` answers it with 405.
+    static func translate(_ status: HTTPResponse.Status, request: Request) -> APIError {
         switch status.code {
-        case 404 where knownPaths.contains(request.uri.path):
-            return APIError(.methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not allowed on \(request.uri.path)")
         case 404:
             return APIError(.notFound, "not_found", "no route \(request.method.rawValue) \(request.uri.path.prefix(200)); see Schemas/openapi.yaml")
         case 413:

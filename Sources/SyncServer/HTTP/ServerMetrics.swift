@@ -17,6 +17,12 @@ public struct ServerMetrics: Sendable {
     let operationsPulled: CoreMetrics.Counter
     let digests: CoreMetrics.Counter
     let authFailures: CoreMetrics.Counter
+    /// Requests refused with 429 because their token was over its rate limit.
+    let rateLimited: CoreMetrics.Counter
+    /// Connections closed on arrival because the server already had its maximum open.
+    let connectionsRefused: CoreMetrics.Counter
+    /// Connections closed because no complete request head arrived within the header timeout.
+    let headerTimeouts: CoreMetrics.Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -32,6 +38,9 @@ public struct ServerMetrics: Sendable {
         operationsPulled = counter("civicsync_operations_pulled_total")
         digests = counter("civicsync_digest_requests_total")
         authFailures = counter("civicsync_auth_failures_total")
+        rateLimited = counter("civicsync_rate_limited_total")
+        connectionsRefused = counter("civicsync_connections_refused_total")
+        headerTimeouts = counter("civicsync_header_timeouts_total")
     }
 
     /// Counts one finished HTTP request by method, route and status.

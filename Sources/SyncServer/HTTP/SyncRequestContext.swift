@@ -7,10 +7,14 @@ public struct SyncRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller, once authenticated; nil on the open routes (health, version, metrics).
     public var principal: Principal?
+    /// SHA-256 of the caller's bearer token, once authenticated: the rate limiter's key (the
+    /// token itself is never kept).
+    public var tokenHash: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         principal = nil
+        tokenHash = nil
     }
 
     /// The principal, for routes behind `AuthMiddleware` (a missing one is a wiring bug).

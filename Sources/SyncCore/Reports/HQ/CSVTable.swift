@@ -4,6 +4,12 @@
 /// Fields are quoted only when they must be (a comma, a double quote, CR or LF inside), a
 /// double quote inside a quoted field is doubled, and records end with CRLF as the RFC says
 /// (spreadsheets and `csv` modules read both line endings).
+///
+/// Names, divisions and titles come from monitors, so a cell could hold a spreadsheet formula
+/// (`=HYPERLINK(…)`, `+cmd|…`, `@SUM(…)`) that runs when headquarters opens the file. Cells that
+/// begin with `=`, `+`, `-`, `@`, a tab or a carriage return are therefore written with a
+/// leading `'` (OWASP's advice for CSV injection), which spreadsheets show as text; plain
+/// signed numbers such as `-12.5`, which the reports produce, stay numbers.
 public struct CSVTable: Sendable, Hashable {
     public var header: [String]
     public var rows: [[String]]
@@ -13,8 +19,9 @@ public struct CSVTable: Sendable, Hashable {
         self.rows = rows
     }
 
-    /// One field, quoted if needed.
+    /// One field: neutralised if a spreadsheet would read it as a formula, then quoted if needed.
     public static func escape(_ field: String) -> String {
+        let field = neutralised(field)
         let needsQuotes = field.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
         guard needsQuotes else { return field }
         var out = "\""
@@ -22,6 +29,30 @@ public struct CSVTable: Sendable, Hashable {
             if character == "\"" { out += "\"\"" } else { out.append(character) }
         }
         return out + "\""
+    }
+
+    /// The characters that make a spreadsheet read a cell as a formula (or, for tab and CR,
+    /// that some spreadsheets strip before doing so).
+    static let formulaTriggers: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// `field` with a `'` in front when it begins with a formula trigger and is not a plain
+    /// number; otherwise `field` unchanged. Applied to every cell, header included.
+    public static func neutralised(_ field: String) -> String {
+        guard let first = field.unicodeScalars.first, formulaTriggers.contains(first), !isPlainNumber(field) else {
+            return field
+        }
+        return "'" + field
+    }
+
+    /// Whether `field` is an optionally signed decimal number (`-12.5`, `+3`, `7`): text a
+    /// spreadsheet reads as that number and nothing else, so it needs no neutralising.
+    static func isPlainNumber(_ field: String) -> Bool {
+        var scalars = field.unicodeScalars[...]
+        if let first = scalars.first, first == "-" || first == "+" { scalars = scalars.dropFirst() }
+        let parts = scalars.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.allSatisfy({ ("0"..."9").contains($0) }) else { return false }
+        guard parts.count == 2 else { return true }
+        return !parts[1].isEmpty && parts[1].allSatisfy { ("0"..."9").contains($0) }
     }
 
     /// One record (without its line ending).

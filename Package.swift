@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "field", targets: ["field"]),
         .executable(name: "syncserver", targets: ["syncserver"]),
         .executable(name: "civicsync-bench", targets: ["civicsync-bench"]),
+        .executable(name: "civicsync-fuzz", targets: ["civicsync-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -85,6 +86,13 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
+        // The fuzz target: a corpus replayer in a normal build; with `scripts/fuzz.sh`
+        // (-sanitize=fuzzer, CIVICSYNC_FUZZING) libFuzzer's entry point.
+        .target(name: "CLibFuzzer"),
+        .executableTarget(
+            name: "civicsync-fuzz",
+            dependencies: ["SyncCore", "CivilAffairs", "CLibFuzzer", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(
             name: "SyncCoreTests",
             dependencies: [
@@ -108,7 +116,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["FieldClient", "SyncCore", "field", "syncserver", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FieldClient", "SyncCore", "field", "syncserver", "civicsync-fuzz", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
     ]
 )

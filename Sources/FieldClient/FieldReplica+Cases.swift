@@ -156,8 +156,9 @@ extension FieldReplica {
             let submitter = new.submitter ?? me.memberID
             try requireMember(submitter, db)
             let source = new.source ?? (me.role == .monitor ? me.memberKind : "division")
-            let reportedOn = new.reportedOn ?? today()
-            let year = CivilDate(millisecondsSinceEpoch: wallClock.nowMilliseconds()).year
+            let now = try store.correctedNow(db)
+            let reportedOn = new.reportedOn ?? CivilDate(millisecondsSinceEpoch: now).description
+            let year = CivilDate(millisecondsSinceEpoch: now).year
             // The counter is this replica's; skip a number only if a reference arrived from a
             // replica that was (wrongly) given the same prefix.
             var counter = me.caseCounter

@@ -85,7 +85,7 @@ extension FieldReplica {
         try Check.identifier(consultationID, what: "consultation id")
         return try write { db in
             try requireStaff(db, "log consultations")
-            let received = receivedOn ?? today()
+            let received = try receivedOn ?? today(db)
             if let answeredOn, answeredOn < received {
                 throw SyncError(.invalidValue, "answered on \(answeredOn) is before received on \(received)")
             }
@@ -112,7 +112,7 @@ extension FieldReplica {
         return try write { db in
             try requireStaff(db, "answer consultations")
             let current = try consultation(id, db)
-            let answered = date ?? today()
+            let answered = try date ?? today(db)
             if let received = current.receivedOn, answered < received {
                 throw SyncError(.invalidValue, "answered on \(answered) is before received on \(received)")
             }

@@ -271,8 +271,17 @@ public final class FieldReplica: Sendable {
 
     // MARK: - Shared helpers
 
-    /// Today, by the injected clock (UTC).
-    public func today() -> String { CivilDate(millisecondsSinceEpoch: wallClock.nowMilliseconds()).description }
+    /// Today (UTC), by the injected clock corrected with the offset learnt from the server, so a
+    /// device whose clock is wrong still dates what it records by the server's calendar.
+    public func today() -> String { CivilDate(millisecondsSinceEpoch: now()).description }
+
+    /// Today (UTC) by the corrected clock, inside a transaction the caller holds.
+    func today(_ db: Database) throws -> String { CivilDate(millisecondsSinceEpoch: try store.correctedNow(db)).description }
+
+    /// The corrected time now, in milliseconds since the epoch.
+    public func now() -> Int64 {
+        (try? store.writer.read { db in try store.correctedNow(db) }) ?? wallClock.nowMilliseconds()
+    }
 
     func newID(_ prefix: String) -> String { prefix + "-" + ids.randomToken(length: 10) }
 

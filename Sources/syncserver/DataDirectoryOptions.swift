@@ -14,7 +14,7 @@ struct DataDirectoryOptions: ParsableArguments {
     }
 
     /// Opens the server store in the data directory.
-    func open() throws -> SQLiteSyncStorage {
-        try SQLiteSyncStorage.open(directory: resolved)
+    func open(policy: AccessPolicy = AccessPolicy(), quota: UsageQuota = .standard) throws -> SQLiteSyncStorage {
+        try SQLiteSyncStorage.open(directory: resolved, policy: policy, quota: quota)
     }
 }

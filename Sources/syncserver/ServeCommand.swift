@@ -29,6 +29,12 @@ struct ServeCommand: AsyncParsableCommand {
     var headerTimeout: Int?
     @Option(help: "Most connections open at once, 0 for no cap (env CIVICSYNC_MAX_CONNECTIONS; default 4096, or fewer when the file-descriptor limit is lower).")
     var maxConnections: Int?
+    @Option(help: "Seconds an operation may be dated after the server's clock before it is refused for now, clock_ahead (env CIVICSYNC_MAX_CLOCK_AHEAD; default 300).")
+    var maxClockAhead: Int?
+    @Option(help: "Operations each member other than HQ may store per UTC day, 0 for no limit (env CIVICSYNC_QUOTA_OPERATIONS; default 100000).")
+    var quotaOperations: Int?
+    @Option(help: "Bytes of operations each member other than HQ may store per UTC day, 0 for no limit (env CIVICSYNC_QUOTA_BYTES; default 67108864).")
+    var quotaBytes: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env CIVICSYNC_LOG_LEVEL; default info).")
     var logLevel: String?
     @Option(help: "Log format: json or text (env CIVICSYNC_LOG_FORMAT; default json).") var logFormat: String?
@@ -67,6 +73,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard configuration.rateLimitPerSecond == 0 || configuration.rateLimitBurst > 0 else {
             throw ValidationError("the rate-limit burst must be positive")
         }
+        let clockAheadSeconds = try setting(maxClockAhead, "CIVICSYNC_MAX_CLOCK_AHEAD",
+                                            Int(AccessPolicy.defaultMaxClockAheadMilliseconds / 1000))
+        let quota = UsageQuota(operationsPerDay: try setting(quotaOperations, "CIVICSYNC_QUOTA_OPERATIONS", UsageQuota.standard.operationsPerDay),
+                               bytesPerDay: try setting(quotaBytes, "CIVICSYNC_QUOTA_BYTES", UsageQuota.standard.bytesPerDay))
+        guard clockAheadSeconds > 0, quota.operationsPerDay >= 0, quota.bytesPerDay >= 0 else {
+            throw ValidationError("the clock tolerance must be positive, and the quotas 0 (off) or positive")
+        }
         let levelText = logLevel ?? environment["CIVICSYNC_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else { throw ValidationError("unknown log level '\(levelText)'") }
         let format = logFormat ?? environment["CIVICSYNC_LOG_FORMAT"] ?? "json"
@@ -82,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "civicsync.server")
         let storage: SQLiteSyncStorage
         do {
-            storage = try data.open()
+            storage = try data.open(policy: AccessPolicy(maxClockAheadMilliseconds: Int64(clockAheadSeconds) * 1000), quota: quota)
         } catch {
             throw CommandOutput.fail(error, json: false)
         }

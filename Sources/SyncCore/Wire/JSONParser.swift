@@ -105,15 +105,20 @@ public struct JSONParser {
     }
 
     private mutating func array() throws -> [JSONValue] {
+        try elements { parser in try parser.value() }
+    }
+
+    /// The elements of an array, each read by `read`.
+    private mutating func elements<Element>(_ read: (inout JSONParser) throws -> Element) throws -> [Element] {
         try enter()
         defer { depth -= 1 }
         index += 1 // [
-        var items: [JSONValue] = []
+        var items: [Element] = []
         skipWhitespace()
         if peek() == UInt8(ascii: "]") { index += 1; return items }
         while true {
             skipWhitespace()
-            items.append(try value())
+            items.append(try read(&self))
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): index += 1
@@ -133,27 +138,14 @@ public struct JSONParser {
 
     /// An array whose elements succeed or fail one by one (numbers only; syntax fails all).
     private mutating func isolatedElements() throws -> [IsolatedElement] {
-        try enter()
-        defer { depth -= 1 }
-        index += 1 // [
-        var items: [IsolatedElement] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") { index += 1; return items }
-        while true {
-            skipWhitespace()
-            lenientNumbers = true
-            badNumber = nil
-            let item = try value()
-            lenientNumbers = false
-            items.append(IsolatedElement(value: item, problem: badNumber.map {
+        try elements { parser in
+            parser.lenientNumbers = true
+            parser.badNumber = nil
+            defer { parser.lenientNumbers = false }
+            let item = try parser.value()
+            return IsolatedElement(value: item, problem: parser.badNumber.map {
                 SyncError(.invalidValue, "numbers must be integers between -9223372036854775808 and 9223372036854775807, not \($0.prefix(40))")
-            }))
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return items
-            default: throw error("expected ',' or ']' in an array")
-            }
+            })
         }
     }
 

@@ -13,9 +13,6 @@ struct SyncRoutes: Sendable {
     let metrics: ServerMetrics
     let wallClock: any WallClock
 
-    /// Members a push body may have.
-    static let pushMembers: Set<String> = ["replica", "operations"]
-
     // MARK: - Open routes
 
     func health(_ request: Request, context: SyncRequestContext) async throws -> Response {
@@ -99,54 +96,14 @@ struct SyncRoutes: Sendable {
         return headers
     }
 
-    /// Reads a push body. Whole-body problems are 4xx errors; a bad operation (even one whose
-    /// number cannot be read) is only rejected, and the operations beside it go on.
+    /// Reads a push body (`PushBody.parse`): whole-body problems are 4xx errors; a bad
+    /// operation is only rejected, and the operations beside it go on.
     func parsePush(_ data: some Collection<UInt8>) throws -> PushBatch {
-        try Self.parsePush(data, maxBatchOperations: configuration.maxBatchOperations)
-    }
-
-    /// The push body parser, shared with the fuzz target.
-    public static func parsePush(_ data: some Collection<UInt8>, maxBatchOperations: Int) throws -> PushBatch {
-        let object: [String: JSONValue]
-        let elements: [JSONParser.IsolatedElement]?
         do {
-            (object, elements) = try JSONParser.parseObject(data, isolating: "operations")
-        } catch let error as SyncError {
-            if error == JSONParser.notAnObject {
-                throw APIError.badRequest("invalid_request", "the push body must be a JSON object {\"replica\":…,\"operations\":[…]}")
-            }
-            throw APIError.badRequest("malformed_json", "the push body is not acceptable JSON: \(error.message)")
+            return try PushBody.parse(data, maxOperations: configuration.maxBatchOperations)
+        } catch {
+            throw APIError(error.tooLarge ? .contentTooLarge : .badRequest, error.code, error.message)
         }
-        let unknown = Set(object.keys).subtracting(Self.pushMembers)
-        if !unknown.isEmpty {
-            throw APIError.badRequest("unknown_field", "unknown push member(s): \(unknown.sorted().joined(separator: ", ").prefix(200)) (expected replica, operations)")
-        }
-        guard let replicaText = object["replica"]?.stringValue else {
-            throw APIError.badRequest("invalid_request", "the push body needs 'replica', the pushing replica's id")
-        }
-        guard let replica = ReplicaID(replicaText) else {
-            throw APIError.badRequest("invalid_request", "'\(replicaText.prefix(40))' is not a replica id (1-32 letters, digits or _)")
-        }
-        guard let operations = elements else {
-            throw APIError.badRequest("invalid_request", "the push body needs 'operations', an array of operations")
-        }
-        guard operations.count <= maxBatchOperations else {
-            throw APIError(.contentTooLarge, "batch_too_large",
-                           "a push may carry at most \(maxBatchOperations) operations, this one has \(operations.count); push in smaller batches")
-        }
-        let items = operations.enumerated().map { index, element -> PushBatch.Item in
-            do {
-                if let problem = element.problem { throw problem }
-                let op = try SyncOperation(wire: element.value)
-                try op.validate(against: .civicSync)
-                return .operation(op)
-            } catch {
-                let syncError = error as? SyncError ?? SyncError(.malformed, "operation could not be read")
-                let id = element.value.objectValue?["id"]?.stringValue.map { String($0.prefix(100)) } ?? "#\(index)"
-                return .invalid(id: id, error: syncError)
-            }
-        }
-        return PushBatch(replica: replica, items: items)
     }
 
     // MARK: - Pull and digest

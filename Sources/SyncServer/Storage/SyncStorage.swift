@@ -45,6 +45,9 @@ public protocol SyncStorage: Sendable {
     func dashboard(_ request: DashboardRequest) async throws -> DashboardSnapshot
 }
 
+/// A push as the storage sees it (the parsed body: the pushing replica and its operations).
+public typealias PushBatch = PushBody
+
 /// Which tokens an admin command acts on.
 public enum TokenSelector: Sendable, Equatable {
     case id(String)

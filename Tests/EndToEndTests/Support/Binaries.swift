@@ -24,6 +24,7 @@ enum Binaries {
 
     static let field = locate("field")
     static let syncserver = locate("syncserver")
+    static let fuzz = locate("civicsync-fuzz")
 
     struct Result {
         var status: Int32

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import HummingbirdTesting
 import SyncCore
 import SyncServer
@@ -79,7 +76,9 @@ struct WirePromiseTests {
             let port = try #require(client.port)
             let request = "POST /v1/push HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nCivicSync-Protocol: 1\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"replica\":\"hqr\",\"operations\":["
-            try RawSocket.sendAndClose(port: port, Array(request.utf8))
+            let connection = try RawConnection.open(port: port)
+            #expect(connection.send(request))
+            connection.close()
             // The server notices the cut on its own time; the answer's status is what it counts.
             var exposition = ""
             for _ in 0..<50 {
@@ -90,23 +89,5 @@ struct WirePromiseTests {
             let push = exposition.split(separator: "\n").filter { $0.contains("civicsync_http_requests_total") && $0.contains("/v1/push") }
             #expect(!push.isEmpty && push.allSatisfy { $0.contains("status=\"400\"") }, "\(push)")
         }
-    }
-}
-
-/// A plain TCP client for requests no HTTP library would send.
-enum RawSocket {
-    static func sendAndClose(port: Int, _ bytes: [UInt8]) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw SyncError(.unreachable, "socket() failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw SyncError(.unreachable, "connect() failed") }
-        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
     }
 }

@@ -79,6 +79,18 @@ enum IdentityTable {
                              identity.monitorKind, identity.division, identity.refPrefix])
     }
 
+    /// A branch replica whose token now names another branch (the scope a pull answer carries,
+    /// `branch:<b>,…`) takes that branch: its owner was transferred. Returns the new branch.
+    static func adoptBranch(fromScope scope: String, _ db: Database) throws -> String? {
+        guard try db.tableExists("field_identity"),
+              let row = try Row.fetchOne(db, sql: "SELECT role, branch FROM field_identity WHERE singleton = 1"),
+              (row["role"] as String) == Role.branch.rawValue else { return nil }
+        let branches = scope.split(separator: ",").filter { $0.hasPrefix("branch:") }.map { String($0.dropFirst(7)) }
+        guard branches.count == 1, let branch = branches.first, branch != (row["branch"] as String?) else { return nil }
+        try db.execute(sql: "UPDATE field_identity SET branch = ? WHERE singleton = 1", arguments: [branch])
+        return branch
+    }
+
     static func load(replicaID: ReplicaID, _ db: Database) throws -> Identity {
         guard try db.tableExists("field_identity"),
               let row = try Row.fetchOne(db, sql: "SELECT * FROM field_identity WHERE singleton = 1") else {

@@ -38,7 +38,16 @@ enum FuzzTarget {
                 for principal in principals(for: operations) {
                     _ = try AccessPolicy().judge(operations, by: principal, facts: facts)
                 }
-                _ = try store.apply(operations, db)
+                let result = try store.apply(operations, db)
+                // What the log keeps is exactly what was received, byte for byte.
+                let applied = Set(result.applied)
+                let stored = Dictionary(try store.operations(afterSeq: 0, limit: Int.max, db).map { ($0.operation.id, $0.operation) },
+                                        uniquingKeysWith: { first, _ in first })
+                for op in operations where applied.contains(op.id) {
+                    guard let back = stored[op.id], back.canonicalJSON.utf8.elementsEqual(op.canonicalJSON.utf8) else {
+                        fatalError("the log does not keep what it was given: \(op.canonicalJSON)")
+                    }
+                }
                 // The state must be exactly what a rebuild of the log gives.
                 let merged = try store.stateDigest(visible: nil, db)
                 try store.rebuildState(db)

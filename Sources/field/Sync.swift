@@ -54,6 +54,9 @@ struct Sync: AsyncParsableCommand {
             if report.scopeChanged {
                 print("scope:     this token sees another scope than before; pulled again from the beginning")
             }
+            if let branch = report.branchChanged {
+                print("branch:    the token is for branch '\(branch)' now; new work is filed under it")
+            }
             if report.waiting > 0 {
                 print("waiting:   \(report.waiting) local change(s) still to send (they go with the next `field sync`)")
             }
@@ -68,6 +71,10 @@ struct Sync: AsyncParsableCommand {
 
                 """.utf8))
             throw ExitCode(ExitCodes.rejected)
+        }
+        if let throttled = report.throttled {
+            FileHandle.standardError.write(Data("error: \(throttled)\n".utf8))
+            throw ExitCode(ExitCodes.code(for: .throttled))
         }
     }
 }

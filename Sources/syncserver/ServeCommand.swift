@@ -17,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Interface to bind (env CIVICSYNC_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port to bind, 0 for any free port (env CIVICSYNC_PORT; default 8080).") var port: Int?
     @Option(help: "Largest request body in bytes (env CIVICSYNC_MAX_BODY_BYTES; default 8 MiB).") var maxBodyBytes: Int?
-    @Option(help: "Most operations in one push (env CIVICSYNC_MAX_BATCH; default 5000).") var maxBatch: Int?
+    @Option(help: "Most operations in one push, at least 32 (env CIVICSYNC_MAX_BATCH; default 5000).") var maxBatch: Int?
     @Option(help: "Largest pull page (env CIVICSYNC_MAX_PULL_LIMIT; default 5000).") var maxPullLimit: Int?
     @Option(help: "Requests per second each token may sustain on /v1, 0 for no limit (env CIVICSYNC_RATE_LIMIT; default 100).")
     var rateLimit: Int?
@@ -66,6 +66,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65_535).contains(configuration.port) else { throw ValidationError("port must be 0-65535") }
         guard configuration.maxBodyBytes > 0, configuration.maxBatchOperations > 0, configuration.maxPullLimit > 0 else {
             throw ValidationError("limits must be positive")
+        }
+        // A client splits an entity's backlog across pushes with its creating writes first; a
+        // creation is at most a dozen operations, so 32 always carries one whole.
+        guard configuration.maxBatchOperations >= 32 else {
+            throw ValidationError("--max-batch must be at least 32 (one entity's creating operations travel in one push)")
         }
         guard configuration.rateLimitPerSecond >= 0, idleSeconds >= 0, headerSeconds >= 0, configuration.maxConnections >= 0 else {
             throw ValidationError("the rate limit, timeouts and connection cap must be 0 (off) or positive")

@@ -140,6 +140,23 @@ struct MergeIntegrityTests {
         }
     }
 
+    @Test("a closing made before votes were sealed keeps its rule: the votes dated before it count")
+    func legacyClosingKeepsItsRule() throws {
+        let (a, clock) = try makeReplica("a", at: Self.start)
+        try a.record([.set(.motion, "mo1", "council", .string("k")), .add(.council, "k", "members", element: "v1"),
+                      .set(.motion, "mo1", "votes", .string("yes"), key: "v1")], author: "chair")
+        clock.advance(by: 1_000)
+        // What an older client sent: a closing with a null value and no context.
+        let replica = ReplicaID("old")!
+        let legacy = SyncOperation(id: OperationID(replica: replica, counter: 1),
+                                   hlc: HLCTimestamp(wallMilliseconds: Self.start + 500, logical: 0, replica: replica),
+                                   author: "chair", entity: .motion, entityID: "mo1", field: "milestones", key: "closed", kind: .reach,
+                                   value: .null)
+        try a.apply([legacy])
+        let tally = try a.writer.read { db in try MotionTally.compute(motion: "mo1", db) }
+        #expect(tally?.yes == 1 && tally?.late == [] && tally?.closed == true, "\(String(describing: tally))")
+    }
+
     // MARK: 14. A corrected clock brings a replica's writes back to true time
 
     @Test("writes made while the device ran two days ahead are re-dated to true time, in order, and later writes follow true time")

@@ -109,3 +109,24 @@ public struct ConsultationFacts: Sendable, Equatable {
     public var branch: String?
     public init(branch: String?) { self.branch = branch }
 }
+
+/// Facts that pretend one entity does not exist: the policy judges an operation on an entity
+/// the writer may not see exactly as on one that is not there, so its answer tells nothing.
+struct HidingFacts: AccessFacts {
+    let base: any AccessFacts
+    let hidden: EntityKey
+
+    private func shown(_ kind: EntityKind, _ id: String) -> Bool { hidden != EntityKey(kind, id) }
+
+    func caseFacts(_ id: String) throws -> CaseFacts? { shown(.case, id) ? try base.caseFacts(id) : nil }
+    func meetingFacts(_ id: String) throws -> MeetingFacts? { shown(.meeting, id) ? try base.meetingFacts(id) : nil }
+    func motionFacts(_ id: String) throws -> MotionFacts? { shown(.motion, id) ? try base.motionFacts(id) : nil }
+    func councilFacts(_ id: String) throws -> CouncilFacts? { shown(.council, id) ? try base.councilFacts(id) : nil }
+    func memberFacts(_ id: String) throws -> MemberFacts? { shown(.member, id) ? try base.memberFacts(id) : nil }
+    func consultationFacts(_ id: String) throws -> ConsultationFacts? { shown(.consultation, id) ? try base.consultationFacts(id) : nil }
+    func motions(referencing entity: EntityKey) throws -> [String] { try base.motions(referencing: entity) }
+    func meetings(withAgendaCase caseID: String) throws -> [String] { try base.meetings(withAgendaCase: caseID) }
+    func isVisible(_ entity: EntityKey, to principal: Principal) throws -> Bool {
+        entity == hidden ? false : try base.isVisible(entity, to: principal)
+    }
+}

@@ -52,6 +52,17 @@ public struct AccessPolicy: Sendable {
         .consultation: ["case": .case],
         .meeting: ["agenda": .case],
     ]
+    /// The entities an operation names through a reference field (what must reach the server
+    /// with it, or before it).
+    public static func referencedEntities(_ op: SyncOperation) -> [EntityKey] {
+        guard let target = references[op.entity]?[op.field] else { return [] }
+        switch op.kind {
+        case .set: return op.value.stringValue.map { [EntityKey(target, $0)] } ?? []
+        case .add: return [EntityKey(target, op.key)]
+        default: return []
+        }
+    }
+
     /// Member kinds by rank: a writer may give or edit only kinds up to their own (`hq` is HQ's).
     public static let memberKindRank: [String: Int] = [
         "external-monitor": 1, "internal-monitor": 1, "expert": 1, "staff": 2, "hq": 3,
@@ -112,7 +123,11 @@ public struct AccessPolicy: Sendable {
         }
         if principal.role == .hq { return nil }
         let key = EntityKey(op.entity, op.entityID)
-        if try facts.exists(key), try !facts.isVisible(key, to: principal) { return Self.outOfScope(key) }
+        if try facts.exists(key), try !facts.isVisible(key, to: principal) {
+            // Judged as if it did not exist, so the answer is the same whether it exists or not:
+            // the refusal a creation would get, or the one answer for "not there or not yours".
+            return try authorize(op, by: principal, facts: HidingFacts(base: facts, hidden: key), batch: batch) ?? Self.outOfScope(key)
+        }
         if let denial = try referenceDenial(op, principal, facts: facts, batch: batch) { return denial }
         switch principal.role {
         case .hq:
@@ -130,20 +145,12 @@ public struct AccessPolicy: Sendable {
     /// creates.
     private func referenceDenial(_ op: SyncOperation, _ principal: Principal, facts: any AccessFacts,
                                  batch: BatchFacts) throws -> Denial? {
-        guard let target = Self.references[op.entity]?[op.field] else { return nil }
-        let named: String?
-        switch op.kind {
-        case .set: named = op.value.stringValue
-        case .add: named = op.key
-        default: named = nil
-        }
-        guard let named else { return nil }
-        let reference = EntityKey(target, named)
-        if try facts.exists(reference) {
-            if try facts.isVisible(reference, to: principal) { return nil }
-        } else if batch.touches(reference) {
-            return nil
-        }
+        guard let reference = Self.referencedEntities(op).first else { return nil }
+        let (target, named) = (reference.entity, reference.id)
+        // Seen, or created by the same batch. (A batch "creating" an entity that exists out of
+        // sight sees those operations refused, and then this one, as for one that does not exist.)
+        if try facts.exists(reference), try facts.isVisible(reference, to: principal) { return nil }
+        if batch.touches(reference) { return nil }
         return Denial(.notFound, "\(op.entity.rawValue) \(op.entityID) names \(target.rawValue) \(named), which does not exist or is outside your scope")
     }
 
@@ -245,8 +252,8 @@ public struct AccessPolicy: Sendable {
             // A new case: the batch must say who submitted it (a client pushes a new entity's
             // deciding fields first). Without it, the answer is the one for any unknown case.
             guard let submitter = batch.text(.case, id, "submitter") else { return Self.outOfScope(key) }
-            guard submitter == me else {
-                return Denial(.forbidden, "new case \(id) names '\(submitter)' as submitter; you may submit cases only as yourself")
+            guard submitter == me, op.field != "submitter" || op.value.stringValue == me else {
+                return Denial(.forbidden, "new case \(id) names '\(op.field == "submitter" ? op.value.stringValue ?? "?" : submitter)' as submitter; you may submit cases only as yourself")
             }
             if op.field == "comments" || Self.submitterCreationFields.contains(op.field) { return nil }
             return Denial(.forbidden, "a submitter cannot set '\(op.field)' on their new case \(id); that is for staff")
@@ -258,8 +265,8 @@ public struct AccessPolicy: Sendable {
             }
             // A new meeting: a workshop the monitor organises, or nothing.
             guard let kind = batch.text(.meeting, id, "kind") else { return Self.outOfScope(key) }
-            guard kind == Self.monitorMeetingKind else {
-                return Denial(.forbidden, "new meeting \(id) is a '\(kind)'; you may organise only workshops (staff create the other meetings)")
+            guard kind == Self.monitorMeetingKind, op.field != "kind" || op.value.stringValue == Self.monitorMeetingKind else {
+                return Denial(.forbidden, "new meeting \(id) is a '\(op.field == "kind" ? op.value.stringValue ?? "?" : kind)'; you may organise only workshops (staff create the other meetings)")
             }
             guard batch.text(.meeting, id, "organizer") == me else {
                 return Denial(.forbidden, "new workshop \(id) must name you as its organizer (field 'organizer')")

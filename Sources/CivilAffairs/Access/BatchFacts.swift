@@ -7,11 +7,15 @@ import SyncCore
 /// absent from the state are judged from the batch, so a batch can never override what is
 /// already known (a monitor cannot "re-submit" someone else's case).
 ///
-/// The facts must be the ones the merge will produce: they are built only from operations that
-/// are themselves accepted (`AccessPolicy.judge` rebuilds them as it refuses operations), and
-/// the winner of a field is chosen with the merge's own order (`MergeOrder`).
+/// The facts are what the entity was *created* as: for each deciding field, the earliest write
+/// in the batch, by the merge's own order (`MergeOrder`). Later writes of the same field in the
+/// batch are changes to the entity, judged against what it was before them, as they would be
+/// had the creation been stored first (branch staff may create a case in their branch and then
+/// move it to another, offline, in one push). And they come only from operations that are
+/// themselves accepted: `AccessPolicy.judge` rebuilds them as it refuses operations, so a
+/// refused decoy never lends its facts to the rest.
 public struct BatchFacts: Sendable {
-    /// The winning write of each decisive register, per entity and field.
+    /// The creating (earliest) write of each decisive register, per entity and field.
     private var registers: [EntityKey: [String: SyncOperation]] = [:]
     /// Entities the batch touches at all.
     public private(set) var entities: Set<EntityKey> = []
@@ -24,7 +28,7 @@ public struct BatchFacts: Sendable {
             let key = EntityKey(op.entity, op.entityID)
             entities.insert(key)
             guard op.kind == .set, op.key.isEmpty, Self.decisiveFields.contains(op.field) else { continue }
-            if let existing = registers[key]?[op.field], !MergeOrder.wins(op, over: existing) { continue }
+            if let existing = registers[key]?[op.field], MergeOrder.wins(op, over: existing) { continue }
             registers[key, default: [:]][op.field] = op
         }
     }

@@ -40,7 +40,7 @@ extension FieldReplica {
             }
             resolved = URLSessionTransport(baseURL: url, timeout: TimeInterval(settings.timeoutSeconds))
         }
-        return SyncClient(store: store, transport: resolved, settings: settings, wallClock: wallClock)
+        return SyncClient(store: store, transport: resolved, settings: settings, wallClock: wallClock, lockPath: path)
     }
 
     /// What `field status` shows.
@@ -78,7 +78,7 @@ extension FieldReplica {
         let state = try syncState()
         let (waiting, deferredOps, rejectedOps, digest, offset) = try await store.writer.read { db in
             (try store.countWaiting(db), try store.deferredOperations(db), try store.rejectedOperations(db),
-             try store.stateDigest(visible: nil, db), try store.clockOffset(db))
+             try store.stateDigest(visible: nil, db), try store.effectiveClockOffset(db))
         }
         func described(_ logged: ReplicaStore.LoggedOperation) -> SyncStatusView.RejectedOperation {
             .init(id: logged.operation.id.description, entity: logged.operation.entity.rawValue, entityID: logged.operation.entityID,

@@ -24,15 +24,19 @@ public struct SyncClient: Sendable {
     public let transport: any SyncTransport
     public let settings: SyncSettings
     let wallClock: any WallClock
+    /// The replica file's lock (`<replica>-sync.lock`): one sync at a time per replica; nil in memory.
+    let lockPath: String?
     /// Waits between retries; injected so tests need not sleep.
     let pause: @Sendable (Int) async -> Void
     /// The best clock sample of this sync (smallest round trip).
     private let samples = ClockSamples()
 
     public init(store: ReplicaStore, transport: any SyncTransport, settings: SyncSettings, wallClock: any WallClock,
+                lockPath: String? = nil,
                 pause: @escaping @Sendable (Int) async -> Void = { milliseconds in
                     try? await Task.sleep(nanoseconds: UInt64(max(0, milliseconds)) * 1_000_000)
                 }) {
+        self.lockPath = lockPath
         self.store = store
         self.transport = transport
         self.settings = settings
@@ -42,9 +46,18 @@ public struct SyncClient: Sendable {
 
     /// Runs a full sync. Throws `SyncError(.unreachable)` when the server cannot be reached
     /// (the replica is unchanged apart from what earlier batches completed).
+    ///
+    /// When the server asks to wait before taking more pushes (a daily quota), the sync still
+    /// pulls and compares digests; `report.throttled` says why the waiting changes stay waiting.
     public func sync(progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws -> SyncReport {
+        let lock = try SyncLock.acquire(for: lockPath)
+        defer { lock?.release() }
         var report = SyncReport()
-        try await push(&report, progress: progress)
+        do {
+            try await push(&report, progress: progress)
+        } catch let error as SyncError where error.code == .throttled {
+            report.throttled = error.message
+        }
         try await pull(&report, progress: progress)
         progress?(SyncProgress(phase: .verify, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
         report.serverDigest = try await serverDigest()
@@ -76,7 +89,8 @@ public struct SyncClient: Sendable {
         while true {
             let (limit, hard) = (batchSize, hardLimit)
             let waiting = try await store.writer.read { db in
-                try store.waitingBatch(limit: limit, hardLimit: hard, firstFields: BatchFacts.decisiveFields, db)
+                try store.waitingBatch(limit: limit, hardLimit: hard, firstFields: BatchFacts.decisiveFields,
+                                       dependencies: AccessPolicy.referencedEntities, db)
             }
             if waiting.isEmpty {
                 // Refused for time: learn the server's clock, re-date what was written while the
@@ -121,7 +135,9 @@ public struct SyncClient: Sendable {
                     rejections.append((id, SyncReport.Rejection(id: idText, code: code, reason: reason)))
                 }
             }
-            if !deferred.isEmpty, let serverTime = object["serverTime"]?.intValue, let maxAhead = object["maxClockAheadMs"]?.intValue {
+            if !deferred.isEmpty, let serverTime = object["serverTime"]?.intValue, let maxAhead = object["maxClockAheadMs"]?.intValue,
+               ClockSamples.plausible.contains(serverTime), (0...86_400_000).contains(maxAhead),
+               ClockSamples.plausible.contains(answer.sentAt), ClockSamples.plausible.contains(answer.receivedAt) {
                 let offset = serverTime - (answer.sentAt + answer.receivedAt) / 2
                 clockRefusal = (serverTime, maxAhead, offset)
             }
@@ -164,12 +180,15 @@ public struct SyncClient: Sendable {
                 throw SyncError(.server, "the server's pull answer is not understood")
             }
             if let scope = object["scope"]?.stringValue, scope != knownScope {
+                // A replica that never recorded its scope (made before scopes were sent) adopts it.
+                let restart = knownScope != nil && cursor != 0
                 knownScope = scope
-                let restart = cursor != 0
-                try await store.writer.write { db in
+                let branch = try await store.writer.write { db -> String? in
                     try SyncSettingsTable.saveScope(scope, db)
                     if restart { try SyncSettingsTable.saveCursor(0, db) }
+                    return try IdentityTable.adoptBranch(fromScope: scope, db)
                 }
+                if let branch { report.branchChanged = branch }
                 if restart {
                     cursor = 0
                     report.scopeChanged = true

@@ -19,6 +19,12 @@ public struct SyncReport: Sendable, Codable, Equatable {
     public var waiting = 0
     /// Whether the token's scope had changed, so the pull started again from the beginning.
     public var scopeChanged = false
+    /// The branch this replica's owner now works for, when the token says another branch than
+    /// the replica knew (a transfer): new work is filed under it and judged as its staff.
+    public var branchChanged: String?
+    /// Why pushing stopped early (the server asked to wait: a daily quota); the waiting changes
+    /// go with a later sync. Nil when everything was pushed.
+    public var throttled: String?
     /// Operations received.
     public var pulled = 0
     /// Of those, new to this replica.

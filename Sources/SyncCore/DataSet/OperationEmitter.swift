@@ -45,11 +45,13 @@ struct OperationEmitter {
         emit(replica, at: at, author: author, entity, id, field, kind: .set, value: .string(text))
     }
 
-    /// A milestone; `sealing` are the operations it closes (a motion's votes), as its context.
+    /// A milestone; `sealing`, for a milestone that seals a field (a motion's closing), are the
+    /// operations it seals (each voter's vote), as its context.
     @discardableResult
     mutating func reach(_ replica: Int, at: Int64, author: String, _ entity: EntityKind, _ id: String, _ milestone: String,
-                        sealing: [OperationID] = []) -> Bool {
-        emit(replica, at: at, author: author, entity, id, "milestones", key: milestone, kind: .reach, context: sealing) != nil
+                        sealing: [OperationID]? = nil) -> Bool {
+        emit(replica, at: at, author: author, entity, id, "milestones", key: milestone, kind: .reach,
+             value: sealing == nil ? .null : SyncOperation.sealedMarker, context: sealing ?? []) != nil
     }
 
     mutating func add(_ replica: Int, at: Int64, author: String, _ entity: EntityKind, _ id: String, _ field: String,

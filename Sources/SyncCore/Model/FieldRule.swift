@@ -103,10 +103,11 @@ public indirect enum ValueType: Sendable, Equatable {
         }
     }
 
-    /// Whether `text` is within `maxLength` characters and the matching byte budget. Bytes are
-    /// counted first: cheap, and it bounds the cost of counting grapheme clusters.
+    /// Whether `text` is within `maxLength` characters and the matching byte budget, and free of
+    /// NUL (which SQLite would cut the text at). Bytes are counted first: cheap, and it bounds
+    /// the cost of counting grapheme clusters.
     static func fits(_ text: String, _ maxLength: Int) -> Bool {
-        text.utf8.count <= maxLength * bytesPerCharacter && text.count <= maxLength
+        text.utf8.count <= maxLength * bytesPerCharacter && !text.utf8.contains(0) && text.count <= maxLength
     }
 
     /// A strict calendar check for `YYYY-MM-DD`.

@@ -6,6 +6,8 @@ public struct SyncOperation: Hashable, Sendable {
     public static let maxContextEntries = 1_000
     /// Longest key, in UTF-8 bytes.
     public static let maxKeyBytes = 128
+    /// The value of a milestone operation that seals a field (its context lists the heads it seals).
+    public static let sealedMarker = JSONValue.string("sealed")
 
     public var id: OperationID
     public var hlc: HLCTimestamp
@@ -58,6 +60,12 @@ extension SyncOperation {
             guard !key.isEmpty, key.utf8.count <= Self.maxKeyBytes else {
                 throw SyncError(.malformed, "\(entity.rawValue).\(field) operations need a key of 1-\(Self.maxKeyBytes) UTF-8 bytes")
             }
+            // A key names something (a member, a case, a subject): no control characters. A NUL
+            // in particular would be cut off by SQLite, and the stored operation would differ
+            // from the one received.
+            guard !key.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                throw SyncError(.malformed, "\(entity.rawValue).\(field) keys may not contain control characters")
+            }
         } else if !key.isEmpty {
             throw SyncError(.malformed, "\(entity.rawValue).\(field) operations take no key")
         }
@@ -69,11 +77,15 @@ extension SyncOperation {
             try type.validate(value, field: field)
         case .maxInteger(let range):
             try ValueType.integer(range).validate(value, field: field)
-        case .milestones(let allowed, _):
+        case .milestones(let allowed, let seals):
             guard allowed.contains(key) else {
                 throw SyncError(.invalidValue, "'\(key)' is not a milestone of \(entity.rawValue) (known: \(allowed.sorted().joined(separator: ", ")))")
             }
-            guard value == .null else { throw SyncError(.invalidValue, "milestone operations carry a null value") }
+            // A milestone that seals a field says so (`"sealed"`): its context then lists what it
+            // seals. Older clients sent null, and their closings keep the rule they were made under.
+            guard value == .null || (seals[key] != nil && value == Self.sealedMarker) else {
+                throw SyncError(.invalidValue, "milestone operations carry a null value\(seals[key] != nil ? " (or \"sealed\")" : "")")
+            }
         case .addWinsSet(let type):
             if kind == .add {
                 try type.validate(value, field: field)

@@ -60,7 +60,12 @@ extension ReplicaStore {
     /// (`hardLimit`, learnt from a 413) is split, so the queue always moves however large one
     /// entity's backlog is: its operations on `firstFields` (the fields that decide access)
     /// go first, then its other register writes (what creates it), then the rest, each by age.
+    ///
+    /// `dependencies` names the entities an operation refers to (a motion's case, an agenda's
+    /// case): their waiting operations join the batch, so that a reference never reaches the
+    /// server before what it names.
     public func waitingBatch(limit: Int, hardLimit: Int = .max, firstFields: Set<String> = [],
+                             dependencies: (SyncOperation) -> [EntityKey] = { _ in [] },
                              _ db: Database) throws -> [LoggedOperation] {
         let limit = max(1, min(limit, hardLimit)), hardLimit = max(1, hardLimit)
         // The oldest `limit` waiting operations name the entities; take every waiting operation
@@ -81,10 +86,12 @@ extension ReplicaStore {
             groups[key, default: []].append(logged)
         }
         var batch: [LoggedOperation] = []
+        var included: Set<EntityKey> = []
         for key in order {
             let group = groups[key]!
             if batch.count + group.count <= limit {
                 batch += group
+                included.insert(key)
             } else if batch.isEmpty {
                 guard group.count > hardLimit else { return group }
                 func rank(_ logged: LoggedOperation) -> Int {
@@ -94,6 +101,18 @@ extension ReplicaStore {
                 return ordered.prefix(hardLimit).map(\.element)
             } else {
                 break
+            }
+        }
+        // What the batch refers to goes with it (and what that refers to, in turn).
+        var pending = batch
+        while let logged = pending.popLast() {
+            for key in dependencies(logged.operation) where included.insert(key).inserted {
+                let group = try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT * FROM oplog WHERE origin_local = 1 AND sync_state = 0 AND entity = ? AND entity_id = ? ORDER BY seq
+                    """), arguments: [key.entity.rawValue, key.id]).map { try Self.loggedOperation($0) }
+                guard !group.isEmpty, batch.count + group.count <= hardLimit else { continue }
+                batch = group + batch
+                pending += group
             }
         }
         return batch

@@ -197,54 +197,49 @@ extension ReplicaStore {
     /// Current vote per voter, the vote that counts, and whether the voter has a vote the
     /// closing did not see.
     ///
-    /// Closing a motion seals its votes: the closing operation names, in its context, the vote
-    /// heads its replica held (`FieldRule.milestones(_:seals:)`). A voter's counted vote is the
-    /// latest of the votes the closing saw, directly or through the votes they overwrote. A vote
-    /// dated before the closing that the closing did not see (cast offline, or on a device whose
-    /// clock was slow, and delivered after the close) is shown as `late` and does not count:
-    /// every replica agrees, because the closing's context travels with it.
+    /// Closing a motion seals its votes: the closing operation (value `"sealed"`) names, in its
+    /// context, each voter's winning vote its replica held (`FieldRule.milestones(_:seals:)`). A
+    /// voter's counted vote is that one; their votes dated before it were seen through it. A vote
+    /// dated before the closing but after the voter's sealed vote, or by a voter the closing did
+    /// not see at all (cast offline, or on a device whose clock was slow, and delivered after the
+    /// close), is shown as `late` and does not count: every replica agrees, because the closing's
+    /// context travels with it. A closing from an older client (null value) keeps the rule it was
+    /// made under: the last vote dated before it counts.
     private func refreshVotes(_ ref: EntityRef, _ db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM votes WHERE motion_id = ?").execute(arguments: [ref.entityID])
-        let close = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT hlc, value FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'milestones' AND key = 'closed'
-            """), arguments: [ref.entityID])
-        let closedHLC: String? = close?[0]
-        var sealed: Set<String> = []
-        if let valueJSON: String = close?[1], let closeID = try? JSONDecoder().decode(String.self, from: Data(valueJSON.utf8)),
-           let contextJSON = try String.fetchOne(db.cachedStatement(sql: "SELECT context FROM oplog WHERE op_id = ?"), arguments: [closeID]) {
-            sealed = Set((try? JSONDecoder().decode([String].self, from: Data(contextJSON.utf8))) ?? [])
-        }
-        struct Cast { var voter: String; var value: String; var hlc: String; var context: [String] }
-        var cast: [String: Cast] = [:]
+        struct Cast { var id: String; var voter: String; var value: String; var hlc: String }
+        var cast: [Cast] = []
         for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT op_id, key, value, hlc, context FROM oplog WHERE entity = 'motion' AND entity_id = ? AND field = 'votes'
+            SELECT op_id, key, value, hlc FROM oplog WHERE entity = 'motion' AND entity_id = ? AND field = 'votes'
             """), arguments: [ref.entityID]) {
-            let contextJSON: String = row[4]
-            cast[row[0]] = Cast(voter: row[1], value: row[2], hlc: row[3],
-                                context: (try? JSONDecoder().decode([String].self, from: Data(contextJSON.utf8))) ?? [])
+            cast.append(Cast(id: row[0], voter: row[1], value: row[2], hlc: row[3]))
         }
-        var counted: [String: (id: String, vote: Cast)] = [:]
+        func later(_ a: Cast, than b: Cast) -> Bool { (a.hlc, a.id) > (b.hlc, b.id) }
+        var counted: [String: Cast] = [:]
         var late: Set<String> = []
-        if let closedHLC {
-            // The votes the closing saw: those it names, and every vote they overwrote.
-            var seen: Set<String> = []
-            var frontier = sealed.filter { cast[$0].map { $0.hlc < closedHLC } ?? false }
-            while let id = frontier.popFirst() {
-                guard seen.insert(id).inserted, let vote = cast[id] else { continue }
-                for earlier in vote.context where cast[earlier].map({ $0.hlc < vote.hlc }) ?? false { frontier.insert(earlier) }
-            }
-            for (id, vote) in cast where vote.hlc < closedHLC {
-                guard seen.contains(id) else { late.insert(vote.voter); continue }
-                if let best = counted[vote.voter],
-                   (best.vote.hlc, best.id) > (vote.hlc, id) { continue }
-                counted[vote.voter] = (id, vote)
+        let close = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT o.hlc, o.value, o.context FROM field_state f JOIN oplog o ON o.op_id = json_extract(f.value, '$')
+            WHERE f.entity = 'motion' AND f.entity_id = ? AND f.field = 'milestones' AND f.key = 'closed'
+            """), arguments: [ref.entityID])
+        if let close {
+            let closedHLC: String = close[0]
+            let before = cast.filter { $0.hlc < closedHLC }
+            if (close[1] as String) == SyncOperation.sealedMarker.canonicalJSON {
+                let contextJSON: String = close[2]
+                let named = Set((try? JSONDecoder().decode([String].self, from: Data(contextJSON.utf8))) ?? [])
+                for vote in before where named.contains(vote.id) {
+                    if let sealed = counted[vote.voter], !later(vote, than: sealed) { continue }
+                    counted[vote.voter] = vote
+                }
+                for vote in before {
+                    guard let sealed = counted[vote.voter], !later(vote, than: sealed) else { late.insert(vote.voter); continue }
+                }
+            } else {
+                for vote in before where counted[vote.voter].map({ later(vote, than: $0) }) ?? true { counted[vote.voter] = vote }
             }
         } else {
             // Open: every voter's current vote counts.
-            for (id, vote) in cast {
-                if let best = counted[vote.voter], (best.vote.hlc, best.id) > (vote.hlc, id) { continue }
-                counted[vote.voter] = (id, vote)
-            }
+            for vote in cast where counted[vote.voter].map({ later(vote, than: $0) }) ?? true { counted[vote.voter] = vote }
         }
         let current = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT key, value, hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'votes'
@@ -258,7 +253,7 @@ extension ReplicaStore {
             let voter: String = row[0]
             guard written.insert(voter).inserted else { continue }
             try insert.execute(arguments: [ref.entityID, voter, Self.databaseValue(json: row[1]), row[2] as String,
-                                           counted[voter].map { Self.databaseValue(json: $0.vote.value) } ?? .null,
+                                           counted[voter].map { Self.databaseValue(json: $0.value) } ?? .null,
                                            late.contains(voter) ? 1 : 0])
         }
     }

@@ -87,10 +87,12 @@ extension ReplicaStore {
         switch op.kind {
         case .set, .add, .append:
             for overwritten in op.context { try supersede(overwritten, in: scope, by: hlcText, &batch, db) }
+            if op.kind != .append { try supersedeOwnEarlier(op, hlcText: hlcText, in: scope, db) }
             // A fresh local operation is dated after everything the replica has seen, so no
             // operation it holds can overwrite it (supersession needs a later timestamp).
-            let superseded = (op.kind == .append || local || !batch.supersededMayExist)
-                ? false : try isSuperseded(idText, hlc: hlcText, in: scope, db)
+            let superseded = (op.kind == .append || local) ? false
+                : try (batch.supersededMayExist && isSuperseded(idText, hlc: hlcText, in: scope, db))
+                    || hasLaterOwnWrite(op, hlcText: hlcText, in: scope, db)
             if !superseded {
                 let insert = try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value)
@@ -151,6 +153,29 @@ extension ReplicaStore {
             """)
         try remember.execute(arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, byHLC])
         batch.supersededMayExist = true
+    }
+
+    /// A replica's writes to one field are ordered by its own clock: each overwrites the
+    /// replica's earlier ones, named in its context or not (the replica saw what it wrote). So a
+    /// field holds at most one head per replica, and no one can pile up concurrent heads from
+    /// one replica until no context can resolve them.
+    private func supersedeOwnEarlier(_ op: SyncOperation, hlcText: String, in scope: Scope, _ db: Database) throws {
+        let prefix = op.id.replica.rawValue + ":"
+        try db.cachedStatement(sql: """
+            DELETE FROM field_state
+            WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND substr(op_id, 1, ?) = ? AND hlc < ?
+            """).execute(arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, prefix.count, prefix, hlcText])
+    }
+
+    /// Whether the replica that wrote an arriving operation already wrote the field later.
+    private func hasLaterOwnWrite(_ op: SyncOperation, hlcText: String, in scope: Scope, _ db: Database) throws -> Bool {
+        let prefix = op.id.replica.rawValue + ":"
+        return try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT 1 FROM oplog
+            WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND kind = ? AND substr(op_id, 1, ?) = ? AND hlc > ?
+            LIMIT 1
+            """), arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, op.kind.rawValue,
+                              prefix.count, prefix, hlcText]) != nil
     }
 
     /// Whether an arriving operation was named, before it arrived, by a later operation.

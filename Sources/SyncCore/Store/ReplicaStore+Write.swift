@@ -23,7 +23,9 @@ extension ReplicaStore {
         for write in writes {
             let context: [OperationID]
             switch write.kind {
-            case .set:
+            case .set, .add:
+                // A write overwrites every value the replica shows for the field (an addition
+                // replaces the tags it has seen: the element stays present, under one tag).
                 context = try heads(write.entity, write.entityID, write.field, write.key, db)
             case .remove:
                 context = try heads(write.entity, write.entityID, write.field, write.key, db)
@@ -32,13 +34,14 @@ extension ReplicaStore {
                 }
             case .reach:
                 context = try sealedHeads(write, db)
-            case .add, .max, .append:
+            case .max, .append:
                 context = []
             }
             counter += 1
+            let value = sealedField(of: write) != nil ? SyncOperation.sealedMarker : write.value
             let op = SyncOperation(id: OperationID(replica: replicaID, counter: counter), hlc: try clock.now(), author: author,
                                entity: write.entity, entityID: write.entityID, field: write.field, key: write.key,
-                               kind: write.kind, value: write.value, context: context)
+                               kind: write.kind, value: value, context: context)
             try op.validate(against: catalog)
             let idText = op.id.description, hlcText = op.hlc.description, valueJSON = op.value.canonicalJSON
             _ = try insertIntoLog(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: true, db)
@@ -93,16 +96,32 @@ extension ReplicaStore {
     /// The context of a milestone that seals a keyed register (closing a motion seals its
     /// votes): every head of that field the replica holds, so the votes that count are exactly
     /// the ones the closer saw.
+    ///
+    /// One head per key, the winning one: a voter's older or concurrent votes count as seen
+    /// through it (see `refreshVotes`), so however many heads one voter piles up, the closing
+    /// names one operation per voter.
     private func sealedHeads(_ write: FieldWrite, _ db: Database) throws -> [OperationID] {
-        guard case .milestones(_, let seals)? = catalog.fields[write.entity]?[write.field],
+        guard sealedField(of: write) != nil, case .milestones(_, let seals)? = catalog.fields[write.entity]?[write.field],
               let sealed = seals[write.key] else { return [] }
-        let heads = try String.fetchAll(db.cachedStatement(sql: """
-            SELECT op_id FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
-            """), arguments: [write.entity.rawValue, write.entityID, sealed]).compactMap(OperationID.init)
+        var winners: [String: OperationID] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT key, op_id FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
+            ORDER BY key, \(MergeOrder.sqlWinnerFirst)
+            """), arguments: [write.entity.rawValue, write.entityID, sealed]) {
+            let key: String = row[0]
+            if winners[key] == nil, let id = OperationID(row[1] as String) { winners[key] = id }
+        }
+        let heads = Array(winners.values)
         guard heads.count <= SyncOperation.maxContextEntries else {
             throw SyncError(.conflict, "\(write.entity.rawValue) \(write.entityID) has \(heads.count) \(sealed); one operation can seal at most \(SyncOperation.maxContextEntries)")
         }
         return heads
+    }
+
+    /// The field a milestone write seals, if it seals one.
+    func sealedField(of write: FieldWrite) -> String? {
+        guard write.kind == .reach, case .milestones(_, let seals)? = catalog.fields[write.entity]?[write.field] else { return nil }
+        return seals[write.key]
     }
 
     // MARK: - Clock and counter, kept in the database so they survive restarts
@@ -123,10 +142,19 @@ extension ReplicaStore {
         return HybridLogicalClock(replica: replicaID, wallClock: try correctedWallClock(db), last: last)
     }
 
-    /// The wall clock corrected by the stored offset.
+    /// The wall clock corrected by the stored offset (and by how far the device's clock was set
+    /// since the offset was measured, when the device can tell).
     func correctedWallClock(_ db: Database) throws -> any WallClock {
         let offset = try clockOffset(db)
-        return offset == 0 ? wallClock : SkewedWallClock(base: wallClock, skewMilliseconds: offset)
+        guard offset != 0 else { return wallClock }
+        var anchor: (device: Int64, reading: MonotonicReading)?
+        if let text = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM replica_meta WHERE key = 'clock_anchor'")) {
+            let parts = text.split(separator: "|", omittingEmptySubsequences: false)
+            if parts.count == 3, let device = Int64(parts[0]), let milliseconds = Int64(parts[2]) {
+                anchor = (device, MonotonicReading(boot: String(parts[1]), milliseconds: milliseconds))
+            }
+        }
+        return OffsetWallClock(base: wallClock, offset: offset, anchor: anchor)
     }
 
     /// Milliseconds to add to this device's clock to read the server's time, as last measured
@@ -135,10 +163,24 @@ extension ReplicaStore {
         Int64(try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM replica_meta WHERE key = 'clock_offset_ms'")) ?? "0") ?? 0
     }
 
-    /// Stores the offset measured against the server; later operations are dated with it.
+    /// Stores the offset measured against the server; later operations are dated with it. The
+    /// device's time and monotonic reading are kept with it, so that setting the device's clock
+    /// afterwards is noticed rather than corrected twice.
     public func setClockOffset(_ milliseconds: Int64, _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO replica_meta(key, value) VALUES ('clock_offset_ms', ?)")
             .execute(arguments: [String(milliseconds)])
+        if let reading = wallClock.monotonicReading() {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO replica_meta(key, value) VALUES ('clock_anchor', ?)")
+                .execute(arguments: ["\(wallClock.nowMilliseconds())|\(reading.boot)|\(reading.milliseconds)"])
+        } else {
+            try db.execute(sql: "DELETE FROM replica_meta WHERE key = 'clock_anchor'")
+        }
+    }
+
+    /// The offset in effect now (the stored one, less any setting of the device's clock since).
+    public func effectiveClockOffset(_ db: Database) throws -> Int64 {
+        let clock = try correctedWallClock(db)
+        return clock.nowMilliseconds() - wallClock.nowMilliseconds()
     }
 
     /// The corrected time now (device clock plus the stored offset).

@@ -17,7 +17,7 @@ extension SQLiteSyncStorage {
     /// remembered refusal. Then the access rules (`AccessPolicy.judge`) on the rest, with facts
     /// about new entities taken only from operations that are themselves accepted.
     func push(_ batch: PushBatch, as principal: Principal, receivedAt: Int64, _ db: Database) throws -> PushOutcome {
-        try bindReplica(batch.replica, to: principal.memberID, at: receivedAt, db)
+        try bindReplica(batch.replica, to: principal.memberID, role: principal.role, at: receivedAt, db)
         let facts = ReplicaAccessFacts(db: db, visibility: .grants)
         var outcome = PushOutcome()
         outcome.serverTime = receivedAt
@@ -30,10 +30,15 @@ extension SQLiteSyncStorage {
         var fingerprints: [OperationID: String] = [:]
         var hlcOwners: [HLCTimestamp: OperationID] = [:]
         var candidates: [SyncOperation] = []
+        // Operations may be dated up to the tolerance after the server's clock, or after the
+        // latest operation it already holds: replicas' clocks follow what they have seen, so a
+        // server whose own clock was set back must not lock them out until it catches up.
+        let latest = try String.fetchOne(db.cachedStatement(sql: "SELECT max(hlc) FROM oplog")).flatMap(HLCTimestamp.init)
+        let clockNow = max(receivedAt, latest?.wallMilliseconds ?? receivedAt)
         for item in batch.items {
             guard case .operation(let op) = item, first[op.id] == nil else { continue }
             first[op.id] = op
-            if let denial = try prefilter(op, batch: batch, principal: principal, now: receivedAt, hlcOwners: &hlcOwners,
+            if let denial = try prefilter(op, batch: batch, principal: principal, now: clockNow, hlcOwners: &hlcOwners,
                                           fingerprints: &fingerprints, stored: &stored, remember: &remember, db) {
                 refused[op.id] = denial
             } else if !stored.contains(op.id) {
@@ -148,7 +153,8 @@ extension SQLiteSyncStorage {
     }
 
     /// A replica pushes for the member who first pushed from it; anyone else is refused.
-    private func bindReplica(_ replica: ReplicaID, to member: String, at milliseconds: Int64, _ db: Database) throws {
+    private func bindReplica(_ replica: ReplicaID, to member: String, role: Principal.Role, at milliseconds: Int64,
+                             _ db: Database) throws {
         if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT member_id FROM server_replicas WHERE replica = ?"),
                                            arguments: [replica.rawValue]) {
             guard owner == member else {
@@ -157,6 +163,11 @@ extension SQLiteSyncStorage {
             try db.cachedStatement(sql: "UPDATE server_replicas SET last_push_ms = ? WHERE replica = ?")
                 .execute(arguments: [milliseconds, replica.rawValue])
         } else {
+            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM server_replicas WHERE member_id = ?"),
+                                         arguments: [member]) ?? 0
+            guard role == .hq || count < Self.maxReplicasPerMember else {
+                throw SyncError(.forbidden, "member '\(member)' already pushes from \(count) replicas, the most one member may use; sync from an existing replica, or ask headquarters")
+            }
             try db.cachedStatement(sql: "INSERT INTO server_replicas(replica, member_id, first_push_ms, last_push_ms) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [replica.rawValue, member, milliseconds, milliseconds])
         }

@@ -15,6 +15,9 @@ public final class SQLiteSyncStorage: SyncStorage {
     public let quota: UsageQuota
     let writer: any DatabaseWriter
 
+    /// Replicas one member (other than HQ) may push from: each replica is one more writer whose
+    /// writes can stand concurrently on a field.
+    public static let maxReplicasPerMember = 64
     /// The file name inside the data directory.
     public static let fileName = "server.sqlite"
     /// The replica id of the server's own replica; the server never records operations itself.

@@ -138,6 +138,10 @@ struct OfflineWorkPromiseTests {
             #expect(abs(last.hlc.wallMilliseconds - harness.clock.nowMilliseconds()) < Self.minutes)
             let second = try await nation.lee.sync()
             #expect(second.rejected.isEmpty && second.deferred == 0 && second.converged == true, "\(second)")
+            // The correction followed the clock being set: dates of record are today's, not two days ago.
+            let later = try nation.lee.replica.createCase(NewCase(title: "Dated", body: "B", area: "goods", cause: "process",
+                                                                  branch: "busan"))
+            #expect(later.reportedOn == CivilDate(millisecondsSinceEpoch: harness.clock.nowMilliseconds()).description)
         }
     }
 
@@ -190,6 +194,59 @@ struct OfflineWorkPromiseTests {
         }
     }
 
+    @Test("a server whose clock was ahead and is set back locks no replica out")
+    func serverClockSetBackLocksNoOneOut() async throws {
+        let harness = try ServerHarness()
+        try await harness.app().test(.live) { client in
+            let nation = try await Nation(harness, port: try #require(client.port))
+            harness.clock.advance(by: 2 * Self.hour)        // the server runs two hours fast...
+            try await nation.lee.sync()                      // ...and the replica follows it
+            _ = try nation.lee.replica.createCase(NewCase(title: "Before", body: "B", area: "goods", cause: "process", branch: "busan"))
+            #expect(try await nation.lee.sync().waiting == 0)
+            harness.clock.advance(by: -2 * Self.hour)       // the server is set right
+            _ = try nation.lee.replica.createCase(NewCase(title: "After", body: "B", area: "goods", cause: "process", branch: "busan"))
+            let report = try await nation.lee.sync()
+            #expect(report.waiting == 0 && report.rejected.isEmpty && report.converged == true, "\(report)")
+        }
+    }
+
+    // MARK: 3 (review). Offline work made of several steps arrives whole
+
+    @Test("a case created and moved to another branch before the next sync is kept whole")
+    func createdThenMovedIsKept() async throws {
+        let harness = try ServerHarness()
+        try await harness.app().test(.live) { client in
+            let nation = try await Nation(harness, port: try #require(client.port))
+            let made = try nation.kim.replica.createCase(NewCase(title: "Wrong office", body: "B", area: "goods", cause: "process",
+                                                                 submitter: "kim"))
+            _ = try nation.kim.replica.editCase(made.id, CaseEdit(branch: "seoul"))
+            let report = try await nation.kim.sync()
+            #expect(report.rejected.isEmpty && report.waiting == 0, "\(report.rejected)")
+            try await nation.hq.sync()
+            #expect(try nation.hq.replica.caseDetail(made.id).summary.branch == "seoul")
+        }
+    }
+
+    @Test("what an operation refers to travels with it, however the waiting work is batched")
+    func referencesTravelWithWhatTheyName() async throws {
+        let harness = try ServerHarness()
+        try await harness.app().test(.live) { client in
+            let nation = try await Nation(harness, port: try #require(client.port), batchSize: 5)
+            _ = try nation.kim.replica.createMeeting(id: "mB", kind: "weekly-satisfaction", title: "Friday", date: "2026-01-09")
+            for index in 1...6 {
+                _ = try nation.kim.replica.createCase(NewCase(title: "Filler \(index)", body: "B", area: "goods", cause: "process",
+                                                              submitter: "kim"))
+            }
+            let late = try nation.kim.replica.createCase(NewCase(title: "On the agenda", body: "B", area: "goods", cause: "process",
+                                                                 submitter: "kim"))
+            _ = try nation.kim.replica.agenda("mB", cases: [late.id])
+            let report = try await nation.kim.sync()
+            #expect(report.rejected.isEmpty && report.waiting == 0, "\(report.rejected)")
+            try await nation.hq.sync()
+            #expect(try nation.hq.replica.meeting("mB").agenda == [late.id])
+        }
+    }
+
     // MARK: 16. Queues always move
 
     @Test("an entity with more waiting operations than one push may carry never blocks the sync")
@@ -228,8 +285,15 @@ struct OfflineWorkPromiseTests {
             var settings = try #require(try nation.kim.replica.syncState().settings)
             settings.token = seoulToken
             try nation.kim.replica.setRemote(settings)
-            try await nation.kim.sync()
+            let moved = try await nation.kim.sync()
             #expect(try nation.kim.replica.caseDetail(seoulCase.id).summary.title == "Seoul's")
+            // The replica now works for Seoul: new work is filed there, and the server takes it.
+            let identity = try nation.kim.replica.identity()
+            #expect(moved.branchChanged == "seoul" && identity.branch == "seoul")
+            let filed = try nation.kim.replica.createCase(NewCase(title: "Filed in Seoul", body: "B", area: "goods", cause: "process",
+                                                                  submitter: "kim"))
+            #expect(filed.branch == "seoul")
+            #expect(try await nation.kim.sync().rejected.isEmpty)
             // A replica that changed its token without resetting its cursor (an older client)
             // learns from the pull answer that its scope changed, and starts over.
             let other = try FieldDevice(harness, port: port, member: "kim", role: .branch, branch: "busan", prefix: "KB2",
@@ -256,18 +320,17 @@ struct OfflineWorkPromiseTests {
                                                               branch: "busan"))
             }
             let total = try nation.lee.operations.count
-            do {
-                try await nation.lee.sync()
-                Issue.record("the quota should have stopped the sync")
-            } catch let error as SyncError {
-                #expect(error.code == .throttled, "\(error)")
-            }
+            try await nation.kim.sync()
+            // Over the quota, pushing stops; the sync still pulls and says why changes wait.
+            let held = try await nation.lee.sync()
+            #expect(held.throttled?.contains("quota_exceeded") == true, "\(held)")
             let stored = try harness.storage.store.allOperationIDs().filter { $0.hasPrefix(nation.lee.replica.store.replicaID.rawValue) }
             #expect(stored.count <= 30 && stored.count > 0)
             #expect(try nation.lee.replica.status().waiting == total - stored.count)
+            #expect(held.pulled > 0 && held.waiting == total - stored.count)
             harness.clock.advance(by: 24 * Self.hour)
             let report = try await nation.lee.sync()
-            #expect(report.waiting == 0 && report.converged == true, "\(report)")
+            #expect(report.waiting == 0 && report.converged == true && report.throttled == nil, "\(report)")
         }
     }
 }

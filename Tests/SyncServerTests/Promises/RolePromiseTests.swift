@@ -155,6 +155,90 @@ struct RolePromiseTests {
         }
     }
 
+    @Test("a creation attempt gets the same answer whether the id exists out of sight or not at all")
+    func probesCannotTellWhatExists() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            try await world.hqWrites([.set(.motion, "vS", "case", .string("cS1")), .set(.motion, "vS", "council", .string("k1")),
+                                      .set(.motion, "vS", "action", .string("accept"))], client)
+            func answers(_ member: String, _ replica: String, _ writes: (String) -> [FieldWrite], existing: String,
+                         absent: String) async throws -> (String, String) {
+                let device = try Device(replica, member: member)
+                let ops = try device.record(writes(existing) + writes(absent))
+                let answer = try await client.push(world.token(member), replica: device.replica, ops)
+                let half = ops.count / 2
+                let first = ops[..<half].map { "\(answer.rejected[$0.id.description] ?? "ok") \(answer.reasons[$0.id.description] ?? "")" }
+                let second = ops[half...].map { "\(answer.rejected[$0.id.description] ?? "ok") \(answer.reasons[$0.id.description] ?? "")" }
+                return (first.joined(separator: "|").replacingOccurrences(of: existing, with: "X"),
+                        second.joined(separator: "|").replacingOccurrences(of: absent, with: "X"))
+            }
+            let cases = try await answers("s1", "s1a", { World.caseWrites($0, submitter: "m9", branch: "seoul") },
+                                          existing: "cS1", absent: "cNone")
+            #expect(cases.0 == cases.1)
+            let motions = try await answers("s1", "s1b", { [.set(.motion, $0, "action", .string("reject"))] },
+                                            existing: "vS", absent: "vNone")
+            #expect(motions.0 == motions.1)
+            let members = try await answers("m1", "m1a", { [.set(.member, $0, "name", .string("Someone"))] },
+                                            existing: "m2", absent: "mNone")
+            #expect(members.0 == members.1)
+        }
+    }
+
+    @Test("control characters in keys and NUL in texts are refused, so nothing stored differs from what was sent")
+    func controlCharactersAreRefused() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            func op(_ counter: Int, key: String, field: String, kind: String, value: String) -> String {
+                """
+                {"v":1,"id":"s1r:\(counter)","hlc":"001767225600000-00000\(counter)-s1r","author":"s1","entity":"meeting","entityId":"nN","field":"\(field)","key":"\(key)","op":"\(kind)","value":\(value),"context":[]}
+                """
+            }
+            let body = "{\"replica\":\"s1r\",\"operations\":[" + [
+                op(1, key: "\\u0000", field: "attendance", kind: "add", value: "\"\\u0000\""),
+                op(2, key: "a\\u0007b", field: "attendance", kind: "add", value: "\"a\\u0007b\""),
+                op(3, key: "", field: "title", kind: "set", value: "\"Meeting\\u0000X\""),
+            ].joined(separator: ",") + "]}"
+            let answer = try await client.pushRaw(world.token("s1"), body: body)
+            #expect(answer.rejected == ["s1r:1": "malformed", "s1r:2": "malformed", "s1r:3": "invalid_value"], "\(answer.body)")
+        }
+    }
+
+    @Test("votes piled up from one replica cannot make a motion impossible to close")
+    func votePilesCannotBlockClosing() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            // m3 sits on k1; a tampered replica sends 1,100 votes, none naming the others.
+            let pile = (1...1_100).map { Self.forge("m3r", Int64($0), at: ServerHarness.startMilliseconds + Int64($0), author: "m3",
+                                                    .set(.motion, "v1", "votes", .string($0 % 2 == 0 ? "yes" : "no"), key: "m3")) }
+            let answer = try await client.push(world.token("m3"), replica: "m3r", pile)
+            #expect(answer.rejected.isEmpty)
+            let heads = try await harness.storage.store.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM field_state WHERE entity = 'motion' AND entity_id = 'v1' AND key = 'm3'")
+            }
+            #expect(heads == 1, "one replica holds one head of a field")
+            // HQ pulls everything and closes the motion: one operation, one vote per voter.
+            let (all, _) = try await client.pullAll(world.token("hq"), limit: 5_000)
+            _ = try world.hq.store.apply(all)
+            let close = try world.hq.record([.reach(.motion, "v1", "closed")])
+            #expect(close[0].context.count == 1)
+            #expect(try await client.push(world.token("hq"), replica: world.hq.replica, close).rejected.isEmpty)
+            // And a member cannot multiply replicas without end to pile up heads that way.
+            var refusal = 0
+            for index in 0..<SQLiteSyncStorage.maxReplicasPerMember {
+                let device = try Device("m1x\(index)", member: "m1")
+                let push = try await client.push(world.token("m1"), replica: device.replica,
+                                                 try device.record([.append(.case, "cB1", "comments", "hi \(index)")]))
+                if push.status == 403 { refusal += 1 }
+            }
+            let extra = try Device("m1extra", member: "m1")
+            let over = try await client.push(world.token("m1"), replica: extra.replica, try extra.record([.append(.case, "cB1", "comments", "x")]))
+            #expect(refusal == 0 && over.status == 403)
+        }
+    }
+
     // MARK: 4. Members: kinds up to one's own, ids compared exactly
 
     @Test("branch staff cannot make anyone headquarters, and keep only the members of their branch")

@@ -17,6 +17,8 @@ final class DeviceClock: WallClock, @unchecked Sendable {
 
     func nowMilliseconds() -> Int64 { lock.withLock { trueTime.nowMilliseconds() + skew } }
     func setSkew(_ milliseconds: Int64) { lock.withLock { skew = milliseconds } }
+    /// Setting the device's clock does not move its monotonic clock (true time, one boot).
+    func monotonicReading() -> MonotonicReading? { MonotonicReading(boot: "test-device", milliseconds: trueTime.nowMilliseconds()) }
 }
 
 /// A field replica (the real `FieldReplica` and `SyncClient`) syncing over real HTTP with a

@@ -83,6 +83,7 @@ let package = Package(
             name: "civicsync-bench",
             dependencies: [
                 "SyncCore",
+                "CivilAffairs",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
@@ -97,6 +98,7 @@ let package = Package(
             name: "SyncCoreTests",
             dependencies: [
                 "SyncCore",
+                "CivilAffairs",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict),

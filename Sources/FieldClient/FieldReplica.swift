@@ -63,12 +63,12 @@ public final class FieldReplica: Sendable {
 
     /// Creates a new replica file for a member. Refuses an existing file (never overwrites).
     public static func create(path: String, setup: Setup, wallClock: any WallClock, ids: any IDSource,
-                              routing: LadderRouting = .embedded) throws -> FieldReplica {
+                              routing: LadderRouting = .embedded, schema: SyncSchema = .civic) throws -> FieldReplica {
         let (setup, replicaID) = try prepare(setup, ids: ids)
         if FileManager.default.fileExists(atPath: path) {
             throw SyncError(.conflict, "\(path) already exists; refusing to overwrite it (choose another path with --replica)")
         }
-        let store = try ReplicaStore.open(path: path, create: replicaID, wallClock: wallClock)
+        let store = try ReplicaStore.open(path: path, create: replicaID, wallClock: wallClock, schema: schema)
         let replica = FieldReplica(store: store, path: path, wallClock: wallClock, ids: ids, routing: routing)
         do {
             try replica.initialise(setup)
@@ -82,9 +82,9 @@ public final class FieldReplica: Sendable {
 
     /// An in-memory replica (tests, simulations).
     public static func createInMemory(setup: Setup, wallClock: any WallClock, ids: any IDSource,
-                                      routing: LadderRouting = .embedded) throws -> FieldReplica {
+                                      routing: LadderRouting = .embedded, schema: SyncSchema = .civic) throws -> FieldReplica {
         let (setup, replicaID) = try prepare(setup, ids: ids)
-        let store = try ReplicaStore.inMemory(replicaID, wallClock: wallClock)
+        let store = try ReplicaStore.inMemory(replicaID, wallClock: wallClock, schema: schema)
         let replica = FieldReplica(store: store, path: nil, wallClock: wallClock, ids: ids, routing: routing)
         try replica.initialise(setup)
         return replica
@@ -92,12 +92,12 @@ public final class FieldReplica: Sendable {
 
     /// Opens an existing field replica. A missing, foreign or damaged file is reported, never modified.
     public static func open(path: String, wallClock: any WallClock, ids: any IDSource,
-                            routing: LadderRouting = .embedded) throws -> FieldReplica {
+                            routing: LadderRouting = .embedded, schema: SyncSchema = .civic) throws -> FieldReplica {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SyncError(.notFound, "no replica at \(path); create one with `field init --member ID --name NAME --role ROLE` or point --replica / $\(pathEnvironmentVariable) at yours")
         }
         try refuseForeignFile(path)
-        let store = try ReplicaStore.open(path: path, wallClock: wallClock)
+        let store = try ReplicaStore.open(path: path, wallClock: wallClock, schema: schema)
         let replica = FieldReplica(store: store, path: path, wallClock: wallClock, ids: ids, routing: routing)
         _ = try replica.identity()
         return replica

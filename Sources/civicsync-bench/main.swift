@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncCore
+import CivilAffairs
 
 /// CivicSync benchmark: SyncCore against plain SQLite through the same binding (GRDB), on
 /// real files, in the same run, reported as ratios. Usage:
@@ -105,7 +106,7 @@ func plainEdits() throws -> Double {
 }
 
 func syncCoreEdits() throws -> (Double, ReplicaStore) {
-    let store = try ReplicaStore(writer: makeQueue(), create: ReplicaID("bench")!, wallClock: SystemWallClock())
+    let store = try ReplicaStore(writer: makeQueue(), create: ReplicaID("bench")!, wallClock: SystemWallClock(), schema: .civic)
     let time = try seconds {
         for start in stride(from: 0, to: edits.count, by: batch) {
             try store.record(edits[start..<min(start + batch, edits.count)].map {
@@ -133,7 +134,7 @@ func plainComments() throws -> Double {
 }
 
 func syncCoreComments() throws -> Double {
-    let store = try ReplicaStore(writer: makeQueue(), create: ReplicaID("bench")!, wallClock: SystemWallClock())
+    let store = try ReplicaStore(writer: makeQueue(), create: ReplicaID("bench")!, wallClock: SystemWallClock(), schema: .civic)
     return try seconds {
         for start in stride(from: 0, to: edits.count, by: batch) {
             try store.record((start..<min(start + batch, edits.count)).map {
@@ -145,7 +146,7 @@ func syncCoreComments() throws -> Double {
 
 /// Remote operations: the log of a replica that made the edits above, applied to a fresh replica.
 func syncCoreMerge(_ operations: [SyncOperation]) throws -> Double {
-    let store = try ReplicaStore(writer: makeQueue(), create: ReplicaID("merge")!, wallClock: SystemWallClock())
+    let store = try ReplicaStore(writer: makeQueue(), create: ReplicaID("merge")!, wallClock: SystemWallClock(), schema: .civic)
     return try seconds {
         for start in stride(from: 0, to: operations.count, by: 500) {
             try store.apply(Array(operations[start..<min(start + 500, operations.count)]))

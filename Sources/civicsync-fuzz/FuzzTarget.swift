@@ -11,14 +11,14 @@ import SyncCore
 enum FuzzTarget {
     static func check(_ bytes: [UInt8]) {
         checkJSON(bytes)
-        guard let body = try? PushBody.parse(bytes, maxOperations: 5_000) else { return }
+        guard let body = try? PushBody.parse(bytes, catalog: SyncSchema.civic.catalog, maxOperations: 5_000) else { return }
         var operations: [SyncOperation] = []
         for item in body.items {
             guard case .operation(let op) = item else { continue }
             let text = op.canonicalJSON
             let again: SyncOperation
             do {
-                again = try SyncOperation.decode(wire: Data(text.utf8))
+                again = try SyncOperation.decode(wire: Data(text.utf8), catalog: SyncSchema.civic.catalog)
             } catch {
                 fatalError("an accepted operation does not read back from its canonical form: \(error) in \(text)")
             }
@@ -30,7 +30,7 @@ enum FuzzTarget {
         }
         // A fresh replica per input, so that any failure replays from its input alone.
         guard !operations.isEmpty,
-              let store = try? ReplicaStore.inMemory(ReplicaID("fuzz")!, wallClock: ManualWallClock(milliseconds: 1_767_225_600_000))
+              let store = try? ReplicaStore.inMemory(ReplicaID("fuzz")!, wallClock: ManualWallClock(milliseconds: 1_767_225_600_000), schema: .civic)
         else { return }
         do {
             try store.writer.write { db in

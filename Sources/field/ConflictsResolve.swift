@@ -27,13 +27,13 @@ struct ConflictsResolve: ParsableCommand {
     @Option(help: "A new value.") var value: String?
 
     func run() throws {
-        guard let kind = EntityKind(rawValue: entity) else {
-            throw SyncError(.invalidValue, "unknown entity kind '\(entity.prefix(20))'; use \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let kind = EntityKind(rawValue: entity), SyncSchema.civic.entity(kind) != nil else {
+            throw SyncError(.invalidValue, "unknown entity kind '\(entity.prefix(20))'; use \(SyncSchema.civic.entities.map(\.kind.rawValue).joined(separator: ", "))")
         }
         var parsed: JSONValue?
         if let value {
             let asJSON = try? JSONDecoder().decode(JSONValue.self, from: Data(value.utf8))
-            if let asJSON, (try? FieldCatalog.civicSync.rule(for: kind, field: field)).map({ rule in
+            if let asJSON, (try? SyncSchema.civic.catalog.rule(for: kind, field: field)).map({ rule in
                 if case .register(let type) = rule { return (try? type.validate(asJSON, field: field)) != nil }
                 if case .keyedRegister(let type) = rule { return (try? type.validate(asJSON, field: field)) != nil }
                 return false

@@ -2,6 +2,7 @@ import Foundation
 import PropertyBased
 import Testing
 import SyncCore
+import CivilAffairs
 
 /// The product's central promise: replicas that have seen the same operations show the same
 /// state, whatever the order, duplicates, partitions and clocks.
@@ -48,7 +49,7 @@ import SyncCore
             let sets = try (0..<3).map { try simulation.replicas[$0].allOperations() }
             let (a, b, c) = (sets[0], sets[1], sets[2])
             func state(_ batches: [[SyncOperation]]) throws -> String {
-                let replica = try ReplicaStore.inMemory(ReplicaID("probe")!, wallClock: ManualWallClock(milliseconds: 0))
+                let replica = try ReplicaStore.inMemory(ReplicaID("probe")!, wallClock: ManualWallClock(milliseconds: 0), schema: .civic)
                 for batch in batches { try replica.apply(batch) }
                 return try replica.stateDigest()
             }

@@ -1,5 +1,6 @@
 import Testing
 import SyncCore
+import CivilAffairs
 
 /// One test per merge rule of the SyncCore issue, each on two or three in-memory replicas.
 @Suite struct FieldRuleTests {

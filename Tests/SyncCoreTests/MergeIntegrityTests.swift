@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncCore
+import CivilAffairs
 import Testing
 
 /// "Nothing recorded offline is lost" at the core: no operation can stop a replica, no context

@@ -1,5 +1,6 @@
 import Foundation
 import SyncCore
+import CivilAffairs
 import Testing
 
 /// Values obey `Schemas/operation.schema.json` whatever a client sends: limits count bytes as
@@ -90,7 +91,7 @@ struct ValueLimitTests {
                                hlc: HLCTimestamp(wallMilliseconds: 1_767_225_600_000, logical: 3, replica: ReplicaID("r")!),
                                author: "m1", entity: .meeting, entityID: "w1", field: "debateSubjects", key: "m1.ab", kind: .add,
                                value: .object(["member": .string("m1"), "subject": .string("Quote \" backslash \\ tab \t é 😀")]))
-        let parsed = try SyncOperation.decode(wire: Data(op.canonicalJSON.utf8))
+        let parsed = try SyncOperation.decode(wire: Data(op.canonicalJSON.utf8), catalog: .civicSync)
         #expect(parsed.canonicalJSON == op.canonicalJSON)
     }
 }

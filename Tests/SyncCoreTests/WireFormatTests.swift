@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SyncCore
+import CivilAffairs
 
 @Suite struct WireFormatTests {
     let sample = SyncOperation(
@@ -12,7 +13,7 @@ import SyncCore
     @Test func canonicalFormIsStableAndRoundTrips() throws {
         let text = sample.canonicalJSON
         #expect(text == #"{"v":1,"id":"bsn1:7","hlc":"001767225600000-000003-bsn1","author":"m-42","entity":"case","entityId":"c-bsn1-7","field":"title","key":"","op":"set","value":"Bid \"deposit\" rule\n","context":["r1:9","r2:3"]}"#)
-        let decoded = try SyncOperation.decode(wire: Data(text.utf8))
+        let decoded = try SyncOperation.decode(wire: Data(text.utf8), catalog: .civicSync)
         #expect(decoded == sample)
         #expect(decoded.canonicalJSON == text)
         // The Codable form carries the same members.
@@ -39,7 +40,7 @@ import SyncCore
     ])
     func malformedOperationsAreRejectedWithAClearCode(input: String, code: SyncError.Code) {
         do {
-            _ = try SyncOperation.decode(wire: Data(input.utf8))
+            _ = try SyncOperation.decode(wire: Data(input.utf8), catalog: .civicSync)
             Issue.record("accepted \(input)")
         } catch let error as SyncError {
             #expect(error.code == code, "\(input): \(error.message)")
@@ -71,12 +72,12 @@ import SyncCore
     @Test func schemaFilesMatchTheCode() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let sql = try String(contentsOf: root.appendingPathComponent("Schemas/replica.sql"), encoding: .utf8)
-        #expect(sql == ReplicaSchema.all + "\n", "regenerate Schemas/replica.sql from ReplicaSchema.all")
+        #expect(sql == ReplicaSchema.sql(for: .civic) + "\n", "regenerate Schemas/replica.sql: `field schema > Schemas/replica.sql`")
         let schema = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: root.appendingPathComponent("Schemas/operation.schema.json")))
         let properties = schema.objectValue?["properties"]?.objectValue ?? [:]
         #expect(Set(properties.keys) == ["v", "id", "hlc", "author", "entity", "entityId", "field", "key", "op", "value", "context"])
         let entities = properties["entity"]?.objectValue?["enum"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        #expect(Set(entities) == Set(EntityKind.allCases.map(\.rawValue)))
+        #expect(Set(entities) == Set(SyncSchema.civic.entities.map(\.kind.rawValue)))
         let ops = properties["op"]?.objectValue?["enum"]?.arrayValue?.compactMap(\.stringValue) ?? []
         #expect(Set(ops) == Set(OperationKind.allCases.map(\.rawValue)))
     }

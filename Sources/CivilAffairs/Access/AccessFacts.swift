@@ -33,6 +33,7 @@ extension AccessFacts {
         case .council: try councilFacts(entity.id) != nil
         case .member: try memberFacts(entity.id) != nil
         case .consultation: try consultationFacts(entity.id) != nil
+        default: false
         }
     }
 }

@@ -68,6 +68,11 @@ public struct AccessPolicy: Sendable {
         "external-monitor": 1, "internal-monitor": 1, "expert": 1, "staff": 2, "hq": 3,
     ]
 
+    /// Operations on a kind these rules do not know (a newer schema's) are for HQ alone.
+    static func unknownKind(_ op: SyncOperation) -> Denial {
+        Denial(.forbidden, "\(op.entity.rawValue) is not a kind this server's rules know; only headquarters may write it")
+    }
+
     /// The one answer for an entity the writer may not see, or that does not exist: it says
     /// nothing about whose it is or whether it is there.
     public static func outOfScope(_ entity: EntityKey) -> Denial {
@@ -202,6 +207,8 @@ public struct AccessPolicy: Sendable {
                 if owner == branch { return nil }
             }
             return Denial(.forbidden, "motion \(id) is neither on a case or meeting of your branch nor in one of its councils")
+        default:
+            return Self.unknownKind(op)
         }
     }
 
@@ -306,6 +313,8 @@ public struct AccessPolicy: Sendable {
             return Denial(.forbidden, "only staff may change councils")
         case .consultation:
             return Denial(.forbidden, "only staff may record consultations")
+        default:
+            return Self.unknownKind(op)
         }
     }
 
@@ -383,6 +392,8 @@ public struct AccessPolicy: Sendable {
             }
         case .consultation:
             if let branch = try facts.consultationFacts(entity.id)?.branch { scopes.insert(.branch(branch)) }
+        default:
+            break // a kind these rules do not know is shown to HQ only
         }
         return scopes
     }
@@ -420,7 +431,7 @@ public struct AccessPolicy: Sendable {
                 for meeting in try facts.meetings(withAgendaCase: key.id) { result.insert(EntityKey(.meeting, meeting)) }
             case .meeting, .council:
                 for motion in try facts.motions(referencing: key) { result.insert(EntityKey(.motion, motion)) }
-            case .member, .motion, .consultation:
+            default:
                 break
             }
         }

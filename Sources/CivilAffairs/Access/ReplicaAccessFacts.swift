@@ -78,7 +78,7 @@ public struct ReplicaAccessFacts: AccessFacts {
         case .case: column = "case_id"
         case .meeting: column = "meeting_id"
         case .council: column = "council_id"
-        case .member, .motion, .consultation: return []
+        default: return []
         }
         return try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM motions WHERE \(column) = ? ORDER BY id"), arguments: [entity.id])
     }

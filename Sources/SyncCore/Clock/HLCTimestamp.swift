@@ -47,5 +47,6 @@ public struct HLCTimestamp: Hashable, Sendable, Comparable, CustomStringConverti
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    /// `0`…`9` only (`isNumber` would take any script's digits).
+    public var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

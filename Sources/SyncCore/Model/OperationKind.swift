@@ -13,15 +13,3 @@ public enum OperationKind: String, Sendable, Codable, CaseIterable {
     /// Append an entry to a log.
     case append
 }
-
-/// The kinds of entity in the replicated state.
-public enum EntityKind: String, Sendable, Codable, CaseIterable, Comparable {
-    case member
-    case `case`
-    case meeting
-    case council
-    case motion
-    case consultation
-
-    public static func < (lhs: EntityKind, rhs: EntityKind) -> Bool { lhs.rawValue < rhs.rawValue }
-}

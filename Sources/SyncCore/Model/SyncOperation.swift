@@ -51,7 +51,7 @@ extension SyncOperation {
             throw SyncError(.malformed, "entity id '\(entityID.prefix(80))' must be 1-64 characters of letters, digits, '-', '_' or '.'")
         }
         guard Self.isIdentifier(author) else {
-            throw SyncError(.malformed, "author '\(author.prefix(80))' must be a member id")
+            throw SyncError(.malformed, "author '\(author.prefix(80))' must be an author id (1-64 letters, digits, '-', '_' or '.')")
         }
         guard hlc.replica == id.replica else {
             throw SyncError(.malformed, "operation \(id) carries a timestamp of replica \(hlc.replica)")

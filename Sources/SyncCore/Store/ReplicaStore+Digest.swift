@@ -5,24 +5,6 @@ import GRDB
 /// A deterministic hash of the materialised state: two replicas with the same digest show the
 /// same cases, members, meetings, votes, milestones, comments and conflicts.
 extension ReplicaStore {
-    /// Each materialised table and the column naming the entity a row belongs to.
-    static let digestTables: [(table: String, entity: EntityKind?, idColumn: String)] = [
-        ("members", .member, "id"),
-        ("cases", .case, "id"),
-        ("case_milestones", .case, "case_id"),
-        ("comments", .case, "case_id"),
-        ("meetings", .meeting, "id"),
-        ("agenda_items", .meeting, "meeting_id"),
-        ("attendance", .meeting, "meeting_id"),
-        ("debate_subjects", .meeting, "meeting_id"),
-        ("councils", .council, "id"),
-        ("council_members", .council, "council_id"),
-        ("motions", .motion, "id"),
-        ("votes", .motion, "motion_id"),
-        ("consultations", .consultation, "id"),
-        ("conflicts", nil, "entity_id"),
-    ]
-
     /// The digest of everything, or only of the entities `visible` contains.
     public func stateDigest(visible: Set<EntityKey>? = nil) throws -> String {
         try wrap { try writer.read { db in try stateDigest(visible: visible, db) } }
@@ -30,10 +12,15 @@ extension ReplicaStore {
 
     public func stateDigest(visible: Set<EntityKey>?, _ db: Database) throws -> String {
         var hasher = SHA256()
-        for spec in Self.digestTables {
-            let columnCount = try db.columns(in: spec.table).count
-            let order = (1...columnCount).map(String.init).joined(separator: ",")
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM \(spec.table) ORDER BY \(order)")
+        // Every materialised table in the schema's order, its declared columns in their
+        // declared order (whatever order an upgraded file keeps them in), then the conflicts.
+        var specs: [(table: String, entity: EntityKind?, idColumn: String, columns: [String])] = schema.tables.map {
+            ($0.name, $0.entity, $0.ownerColumn, $0.columns.map(\.name))
+        }
+        specs.append(("conflicts", nil, "entity_id", ["entity", "entity_id", "field", "key", "winner", "competing"]))
+        for spec in specs {
+            let order = (1...spec.columns.count).map(String.init).joined(separator: ",")
+            let cursor = try Row.fetchCursor(db, sql: "SELECT \(spec.columns.joined(separator: ", ")) FROM \(spec.table) ORDER BY \(order)")
             hasher.update(data: Data("#\(spec.table)\n".utf8))
             while let row = try cursor.next() {
                 if let visible {

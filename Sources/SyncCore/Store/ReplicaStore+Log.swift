@@ -196,7 +196,10 @@ extension ReplicaStore {
     public func conflicts(_ db: Database) throws -> [Conflict] {
         try Row.fetchAll(db, sql: "SELECT * FROM conflicts ORDER BY entity, entity_id, field, key").map { row in
             let decoder = JSONDecoder()
-            return Conflict(entity: EntityKind(rawValue: row["entity"]) ?? .case, entityID: row["entity_id"],
+            guard let entity = EntityKind(rawValue: row["entity"]) else {
+                throw SyncError(.storage, "damaged conflict record (entity '\(row["entity"] as String)')")
+            }
+            return Conflict(entity: entity, entityID: row["entity_id"],
                             field: row["field"], key: row["key"],
                             winner: try decoder.decode(JSONValue.self, from: Data((row["winner"] as String).utf8)),
                             competing: try decoder.decode([Conflict.Candidate].self, from: Data((row["competing"] as String).utf8)))

@@ -1,31 +1,10 @@
 import Foundation
 import GRDB
 
-/// Rebuilds the human-readable tables from `field_state` for the entities a batch touched.
-/// Materialised rows are a pure function of the merge metadata, so they converge with it.
+/// Rebuilds the human-readable tables from `field_state` for the entities a batch touched, as
+/// the schema's declarations say (`FieldStorage`). Materialised rows are a pure function of the
+/// merge metadata, so they converge with it.
 extension ReplicaStore {
-    /// Which register fields of each kind land in which column of its table.
-    static let columns: [EntityKind: (table: String, map: [(field: String, column: String)])] = [
-        .member: ("members", [("name", "name"), ("kind", "kind"), ("affiliation", "affiliation"), ("branch", "branch"),
-                              ("division", "division"), ("areas", "areas")]),
-        .case: ("cases", [("ref", "ref"), ("title", "title"), ("body", "body"), ("area", "area"), ("cause", "cause"),
-                          ("source", "source"), ("submitter", "submitter"), ("branch", "branch"), ("assignee", "assignee"),
-                          ("priority", "priority"), ("reportedOn", "reported_on"), ("decisionReason", "decision_reason"),
-                          ("referredTo", "referred_to"), ("budgetPriority", "budget_priority"), ("step", "step")]),
-        .meeting: ("meetings", [("kind", "kind"), ("title", "title"), ("date", "date"), ("branch", "branch"),
-                                ("organizer", "organizer")]),
-        .council: ("councils", [("name", "name"), ("branch", "branch")]),
-        .motion: ("motions", [("case", "case_id"), ("meeting", "meeting_id"), ("council", "council_id"),
-                              ("action", "action"), ("quorum", "quorum")]),
-        .consultation: ("consultations", [("channel", "channel"), ("branch", "branch"), ("topic", "topic"),
-                                          ("receivedOn", "received_on"), ("answeredOn", "answered_on"), ("case", "case_id")]),
-    ]
-
-    /// Field → column, per kind, for quick lookups.
-    static let columnByField: [EntityKind: [String: String]] = columns.mapValues { spec in
-        Dictionary(uniqueKeysWithValues: spec.map.map { ($0.field, $0.column) })
-    }
-
     func materialize(_ touched: Touched, _ batch: inout BatchState, _ db: Database) throws {
         // Registers: the winner lands in its column; competing heads in `conflicts`.
         for (scope, known) in touched.registers {
@@ -36,57 +15,80 @@ extension ReplicaStore {
             } else {
                 winnerJSON = try refreshConflict(scope, &batch, db)
             }
-            if scope.key.isEmpty, let table = Self.columns[scope.entity]?.table,
-               let column = Self.columnByField[scope.entity]?[scope.field] {
-                try upsert(table: table, id: scope.entityID, column: column,
+            if scope.key.isEmpty, let entity = schema.entity(scope.entity), let column = entity.column(of: scope.field) {
+                try upsert(table: entity.table, id: scope.entityID, column: column,
                            value: winnerJSON.map(Self.databaseValue(json:)) ?? .null, db)
             }
         }
         for (ref, fields) in touched.fields {
-            switch ref.entity {
-            case .case:
-                if fields.contains("step") {
-                    let step = try String.fetchOne(db.cachedStatement(sql: """
-                        SELECT value FROM field_state WHERE entity = 'case' AND entity_id = ? AND field = 'step'
-                        """), arguments: [ref.entityID])
-                    try upsert(table: "cases", id: ref.entityID, column: "step", value: step.map(Self.databaseValue(json:)) ?? .null, db)
-                }
-                if fields.contains("milestones") { try refreshMilestones(ref, db) }
-                if fields.contains("comments") {
-                    try db.cachedStatement(sql: "INSERT INTO cases(id) VALUES (?) ON CONFLICT(id) DO NOTHING").execute(arguments: [ref.entityID])
-                }
-            case .meeting:
-                try db.cachedStatement(sql: "INSERT INTO meetings(id) VALUES (?) ON CONFLICT(id) DO NOTHING").execute(arguments: [ref.entityID])
-                if fields.contains("agenda") {
-                    try refreshSet(ref, field: "agenda", table: "agenda_items", ownerColumn: "meeting_id", elementColumn: "case_id", db)
-                }
-                if fields.contains("attendance") || fields.contains("confirmed") { try refreshAttendance(ref, db) }
-                if fields.contains("debateSubjects") { try refreshDebateSubjects(ref, db) }
-            case .council:
-                try db.cachedStatement(sql: "INSERT INTO councils(id) VALUES (?) ON CONFLICT(id) DO NOTHING").execute(arguments: [ref.entityID])
-                if fields.contains("members") {
-                    try refreshSet(ref, field: "members", table: "council_members", ownerColumn: "council_id", elementColumn: "member_id", db)
-                }
-            case .motion:
-                if fields.contains("milestones") {
-                    let closed = try String.fetchOne(db.cachedStatement(sql: """
-                        SELECT hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'milestones' AND key = 'closed'
-                        """), arguments: [ref.entityID])
-                    try upsert(table: "motions", id: ref.entityID, column: "closed_hlc", value: closed?.databaseValue ?? .null, db)
-                }
-                if fields.contains("votes") || fields.contains("milestones") {
-                    try db.cachedStatement(sql: "INSERT INTO motions(id) VALUES (?) ON CONFLICT(id) DO NOTHING").execute(arguments: [ref.entityID])
-                    try refreshVotes(ref, db)
-                }
-            case .member, .consultation:
-                break
+            guard let entity = schema.entity(ref.entity) else { continue }
+            try db.cachedStatement(sql: "INSERT INTO \(entity.table)(id) VALUES (?) ON CONFLICT(id) DO NOTHING")
+                .execute(arguments: [ref.entityID])
+            var refreshedTables = Set<String>()
+            for field in entity.fields where fields.contains(field.name) {
+                try refresh(field, of: entity, ref, refreshedTables: &refreshedTables, db)
             }
         }
         if !touched.appended.isEmpty {
-            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO comments(id, case_id, author, hlc, body) VALUES (?, ?, ?, ?, ?)")
-            for op in touched.appended where op.entity == .case && op.field == "comments" {
-                try insert.execute(arguments: [op.id.description, op.entityID, op.author, op.hlc.description, op.value.stringValue ?? ""])
+            for op in touched.appended {
+                guard case .logTable(let table, let owner, let value)? = schema.entity(op.entity)?.field(op.field)?.storage else { continue }
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO \(table)(id, \(owner), author, hlc, \(value)) VALUES (?, ?, ?, ?, ?)")
+                    .execute(arguments: [op.id.description, op.entityID, op.author, op.hlc.description, op.value.stringValue ?? ""])
             }
+        }
+    }
+
+    /// Refreshes what one touched field of one entity materialises.
+    private func refresh(_ field: FieldDeclaration, of entity: EntityDeclaration, _ ref: EntityRef,
+                         refreshedTables: inout Set<String>, _ db: Database) throws {
+        switch field.storage {
+        case .column(let column, _):
+            // A maximum (registers arrive through `touched.registers`).
+            guard case .maxInteger = field.rule else { return }
+            let value = try String.fetchOne(db.cachedStatement(sql: """
+                SELECT value FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
+                """), arguments: [ref.entity.rawValue, ref.entityID, field.name])
+            try upsert(table: entity.table, id: ref.entityID, column: column, value: value.map(Self.databaseValue(json:)) ?? .null, db)
+        case .milestoneTable(let table, let owner):
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").execute(arguments: [ref.entityID])
+            // reached_on: the UTC day of the HLC's physical part (its first 15 characters, in ms).
+            try db.cachedStatement(sql: """
+                INSERT INTO \(table)(\(owner), milestone, reached_hlc, reached_on, op_id, author)
+                SELECT entity_id, key, hlc, date(CAST(substr(hlc, 1, 15) AS INTEGER) / 1000, 'unixepoch'),
+                       json_extract(value, '$'), author
+                FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
+                """).execute(arguments: [ref.entity.rawValue, ref.entityID, field.name])
+            try refreshDerived(from: field, of: entity, ref, db)
+            try refreshSealed(by: field, of: entity, ref, refreshedTables: &refreshedTables, db)
+        case .milestoneColumns(let columns):
+            for (key, column) in columns.sorted(by: { $0.key < $1.key }) {
+                let reached = try String.fetchOne(db.cachedStatement(sql: """
+                    SELECT hlc FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?
+                    """), arguments: [ref.entity.rawValue, ref.entityID, field.name, key])
+                try upsert(table: entity.table, id: ref.entityID, column: column, value: reached?.databaseValue ?? .null, db)
+            }
+            try refreshDerived(from: field, of: entity, ref, db)
+            try refreshSealed(by: field, of: entity, ref, refreshedTables: &refreshedTables, db)
+        case .setTable(let table, _, _):
+            try refreshSetTable(table, of: entity, ref, refreshedTables: &refreshedTables, db)
+        case .setFlag(let table, _):
+            try refreshSetTable(table, of: entity, ref, refreshedTables: &refreshedTables, db)
+        case .recordTable(let table, let owner, let key, let members):
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").execute(arguments: [ref.entityID])
+            let columns = [owner, key] + members.map(\.column)
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
+                """)
+            for element in try setElements(ref, field: field.name, db) {
+                let object = (try? JSONParser.parse(Array(element.value.utf8)))?.objectValue ?? [:]
+                var arguments: [DatabaseValueConvertible] = [ref.entityID, element.key]
+                for member in members { arguments.append(object[member.member]?.stringValue ?? "") }
+                try insert.execute(arguments: StatementArguments(arguments))
+            }
+        case .logTable:
+            break // entries are inserted as they arrive (`touched.appended`)
+        case .keyedTable:
+            try refreshKeyed(field, of: entity, ref, refreshedTables: &refreshedTables, db)
         }
     }
 
@@ -95,15 +97,57 @@ extension ReplicaStore {
             .execute(arguments: [id, value])
     }
 
-    /// A case's status, derived from the milestones it has reached (strongest first).
-    public static func caseStatus(_ reached: Set<String>) -> String {
-        for (milestone, status) in [("implemented", "implemented"), ("accepted", "accepted"), ("rejected", "rejected"),
-                                    ("referred", "referred"), ("submitted-to-council", "in-council"),
-                                    ("examined", "examined"), ("agency-responsible", "acknowledged")]
-        where reached.contains(milestone) {
-            return status
+    /// Columns derived from a milestone field's reached milestones (a case's status).
+    private func refreshDerived(from field: FieldDeclaration, of entity: EntityDeclaration, _ ref: EntityRef, _ db: Database) throws {
+        let derived = entity.derivedColumns.filter { $0.field == field.name }
+        guard !derived.isEmpty else { return }
+        let reached = Set(try String.fetchAll(db.cachedStatement(sql: """
+            SELECT key FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
+            """), arguments: [ref.entity.rawValue, ref.entityID, field.name]))
+        for column in derived {
+            try upsert(table: entity.table, id: ref.entityID, column: column.column, value: column.compute(reached).databaseValue, db)
         }
-        return "open"
+    }
+
+    /// The keyed fields a milestone field seals are counted again when it changes.
+    private func refreshSealed(by field: FieldDeclaration, of entity: EntityDeclaration, _ ref: EntityRef,
+                               refreshedTables: inout Set<String>, _ db: Database) throws {
+        guard case .milestones(_, let seals) = field.rule else { return }
+        for sealedName in Set(seals.values).sorted() {
+            if let sealed = entity.field(sealedName) { try refreshKeyed(sealed, of: entity, ref, refreshedTables: &refreshedTables, db) }
+        }
+    }
+
+    /// A set table: one row per element present in the set that owns the table, or in any set
+    /// flagging it, with a flag column per flagging set.
+    private func refreshSetTable(_ table: String, of entity: EntityDeclaration, _ ref: EntityRef,
+                                 refreshedTables: inout Set<String>, _ db: Database) throws {
+        guard refreshedTables.insert(table).inserted else { return }
+        var owner = "", element = "", members: Set<String> = []
+        var flags: [(column: String, elements: Set<String>)] = []
+        for field in entity.fields {
+            switch field.storage {
+            case .setTable(table, let ownerColumn, let elementColumn):
+                (owner, element) = (ownerColumn, elementColumn)
+                members.formUnion(try setElements(ref, field: field.name, db).map(\.key))
+            case .setFlag(table, let column):
+                let flagged = Set(try setElements(ref, field: field.name, db).map(\.key))
+                flags.append((column, flagged))
+                members.formUnion(flagged)
+            default:
+                break
+            }
+        }
+        try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").execute(arguments: [ref.entityID])
+        let columns = [owner, element] + flags.map(\.column)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
+            """)
+        for member in members.sorted() {
+            var arguments: [DatabaseValueConvertible] = [ref.entityID, member]
+            for flag in flags { arguments.append(flag.elements.contains(member) ? 1 : 0) }
+            try insert.execute(arguments: StatementArguments(arguments))
+        }
     }
 
     private func deleteConflict(_ scope: Scope, _ db: Database) throws {
@@ -139,20 +183,6 @@ extension ReplicaStore {
         return heads.first?[3]
     }
 
-    private func refreshMilestones(_ ref: EntityRef, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM case_milestones WHERE case_id = ?").execute(arguments: [ref.entityID])
-        // reached_on: the UTC day of the HLC's physical part (its first 15 characters, in ms).
-        try db.cachedStatement(sql: """
-            INSERT INTO case_milestones(case_id, milestone, reached_hlc, reached_on, op_id, author)
-            SELECT entity_id, key, hlc, date(CAST(substr(hlc, 1, 15) AS INTEGER) / 1000, 'unixepoch'),
-                   json_extract(value, '$'), author
-            FROM field_state WHERE entity = 'case' AND entity_id = ? AND field = 'milestones'
-            """).execute(arguments: [ref.entityID])
-        let reached = try String.fetchAll(db.cachedStatement(sql: "SELECT milestone FROM case_milestones WHERE case_id = ?"),
-                                          arguments: [ref.entityID])
-        try upsert(table: "cases", id: ref.entityID, column: "status", value: Self.caseStatus(Set(reached)).databaseValue, db)
-    }
-
     /// The elements present in an add-wins set, with the value of their newest addition.
     func setElements(_ ref: EntityRef, field: String, _ db: Database) throws -> [(key: String, value: String, author: String)] {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
@@ -167,94 +197,76 @@ extension ReplicaStore {
         return result
     }
 
-    private func refreshSet(_ ref: EntityRef, field: String, table: String, ownerColumn: String, elementColumn: String, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM \(table) WHERE \(ownerColumn) = ?", arguments: [ref.entityID])
-        let insert = try db.cachedStatement(sql: "INSERT INTO \(table)(\(ownerColumn), \(elementColumn)) VALUES (?, ?)")
-        for element in try setElements(ref, field: field, db) {
-            try insert.execute(arguments: [ref.entityID, element.key])
-        }
-    }
-
-    private func refreshAttendance(_ ref: EntityRef, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM attendance WHERE meeting_id = ?").execute(arguments: [ref.entityID])
-        let present = Set(try setElements(ref, field: "attendance", db).map(\.key))
-        let confirmed = Set(try setElements(ref, field: "confirmed", db).map(\.key))
-        let insert = try db.cachedStatement(sql: "INSERT INTO attendance(meeting_id, member_id, confirmed) VALUES (?, ?, ?)")
-        for member in present.union(confirmed).sorted() {
-            try insert.execute(arguments: [ref.entityID, member, confirmed.contains(member) ? 1 : 0])
-        }
-    }
-
-    private func refreshDebateSubjects(_ ref: EntityRef, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM debate_subjects WHERE meeting_id = ?").execute(arguments: [ref.entityID])
-        let insert = try db.cachedStatement(sql: "INSERT INTO debate_subjects(meeting_id, subject_id, member_id, subject) VALUES (?, ?, ?, ?)")
-        for element in try setElements(ref, field: "debateSubjects", db) {
-            let object = (try? JSONDecoder().decode(JSONValue.self, from: Data(element.value.utf8)))?.objectValue ?? [:]
-            try insert.execute(arguments: [ref.entityID, element.key, object["member"]?.stringValue ?? "", object["subject"]?.stringValue ?? ""])
-        }
-    }
-
-    /// Current vote per voter, the vote that counts, and whether the voter has a vote the
-    /// closing did not see.
+    /// A keyed field's table (one row per key): the current value, the value that counts, and
+    /// whether the key has a value the sealing did not see.
     ///
-    /// Closing a motion seals its votes: the closing operation (value `"sealed"`) names, in its
-    /// context, each voter's winning vote its replica held (`FieldRule.milestones(_:seals:)`). A
-    /// voter's counted vote is that one; their votes dated before it were seen through it. A vote
-    /// dated before the closing but after the voter's sealed vote, or by a voter the closing did
-    /// not see at all (cast offline, or on a device whose clock was slow, and delivered after the
-    /// close), is shown as `late` and does not count: every replica agrees, because the closing's
-    /// context travels with it. A closing from an older client (null value) keeps the rule it was
-    /// made under: the last vote dated before it counts.
-    private func refreshVotes(_ ref: EntityRef, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM votes WHERE motion_id = ?").execute(arguments: [ref.entityID])
-        struct Cast { var id: String; var voter: String; var value: String; var hlc: String }
+    /// A milestone that seals the field (a motion's `closed` sealing its `votes`; its value is
+    /// `"sealed"`) names, in its context, each key's winning value its replica held. A key's
+    /// counted value is that one; its values dated before it were seen through it. A value dated
+    /// before the sealing but after the key's sealed value, or for a key the sealing did not see
+    /// at all (cast offline, or on a device whose clock was slow, and delivered after the close),
+    /// is marked `late` and does not count: every replica agrees, because the sealing's context
+    /// travels with it. A sealing from an older client (null value) keeps the rule it was made
+    /// under: the last value dated before it counts. Until sealed, the current value counts.
+    private func refreshKeyed(_ field: FieldDeclaration, of entity: EntityDeclaration, _ ref: EntityRef,
+                              refreshedTables: inout Set<String>, _ db: Database) throws {
+        guard case .keyedTable(let table, let owner, let keyColumn, let valueColumn, let countedColumn, let lateColumn) = field.storage,
+              refreshedTables.insert(table).inserted else { return }
+        try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").execute(arguments: [ref.entityID])
+        struct Cast { var id: String; var key: String; var value: String; var hlc: String }
         var cast: [Cast] = []
         for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT op_id, key, value, hlc FROM oplog WHERE entity = 'motion' AND entity_id = ? AND field = 'votes'
-            """), arguments: [ref.entityID]) {
-            cast.append(Cast(id: row[0], voter: row[1], value: row[2], hlc: row[3]))
+            SELECT op_id, key, value, hlc FROM oplog WHERE entity = ? AND entity_id = ? AND field = ?
+            """), arguments: [ref.entity.rawValue, ref.entityID, field.name]) {
+            cast.append(Cast(id: row[0], key: row[1], value: row[2], hlc: row[3]))
         }
         func later(_ a: Cast, than b: Cast) -> Bool { (a.hlc, a.id) > (b.hlc, b.id) }
         var counted: [String: Cast] = [:]
         var late: Set<String> = []
-        let close = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT o.hlc, o.value, o.context FROM field_state f JOIN oplog o ON o.op_id = json_extract(f.value, '$')
-            WHERE f.entity = 'motion' AND f.entity_id = ? AND f.field = 'milestones' AND f.key = 'closed'
-            """), arguments: [ref.entityID])
-        if let close {
-            let closedHLC: String = close[0]
-            let before = cast.filter { $0.hlc < closedHLC }
-            if (close[1] as String) == SyncOperation.sealedMarker.canonicalJSON {
-                let contextJSON: String = close[2]
+        // The milestone that seals this field, if reached: its earliest reaching operation.
+        var sealing: Row?
+        for sealer in entity.fields {
+            guard case .milestones(_, let seals) = sealer.rule else { continue }
+            for (milestone, sealedField) in seals.sorted(by: { $0.key < $1.key }) where sealedField == field.name && sealing == nil {
+                sealing = try Row.fetchOne(db.cachedStatement(sql: """
+                    SELECT o.hlc, o.value, o.context FROM field_state f JOIN oplog o ON o.op_id = json_extract(f.value, '$')
+                    WHERE f.entity = ? AND f.entity_id = ? AND f.field = ? AND f.key = ?
+                    """), arguments: [ref.entity.rawValue, ref.entityID, sealer.name, milestone])
+            }
+        }
+        if let sealing {
+            let sealedHLC: String = sealing[0]
+            let before = cast.filter { $0.hlc < sealedHLC }
+            if (sealing[1] as String) == SyncOperation.sealedMarker.canonicalJSON {
+                let contextJSON: String = sealing[2]
                 let named = Set((try? JSONDecoder().decode([String].self, from: Data(contextJSON.utf8))) ?? [])
-                for vote in before where named.contains(vote.id) {
-                    if let sealed = counted[vote.voter], !later(vote, than: sealed) { continue }
-                    counted[vote.voter] = vote
+                for value in before where named.contains(value.id) {
+                    if let sealed = counted[value.key], !later(value, than: sealed) { continue }
+                    counted[value.key] = value
                 }
-                for vote in before {
-                    guard let sealed = counted[vote.voter], !later(vote, than: sealed) else { late.insert(vote.voter); continue }
+                for value in before {
+                    guard let sealed = counted[value.key], !later(value, than: sealed) else { late.insert(value.key); continue }
                 }
             } else {
-                for vote in before where counted[vote.voter].map({ later(vote, than: $0) }) ?? true { counted[vote.voter] = vote }
+                for value in before where counted[value.key].map({ later(value, than: $0) }) ?? true { counted[value.key] = value }
             }
         } else {
-            // Open: every voter's current vote counts.
-            for vote in cast where counted[vote.voter].map({ later(vote, than: $0) }) ?? true { counted[vote.voter] = vote }
+            for value in cast where counted[value.key].map({ later(value, than: $0) }) ?? true { counted[value.key] = value }
         }
         let current = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT key, value, hlc FROM field_state WHERE entity = 'motion' AND entity_id = ? AND field = 'votes'
+            SELECT key, value, hlc FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
             ORDER BY key, \(MergeOrder.sqlWinnerFirst)
-            """), arguments: [ref.entityID])
+            """), arguments: [ref.entity.rawValue, ref.entityID, field.name])
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO votes(motion_id, voter_id, choice, hlc, counted_choice, late) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO \(table)(\(owner), \(keyColumn), \(valueColumn), hlc, \(countedColumn), \(lateColumn)) VALUES (?, ?, ?, ?, ?, ?)
             """)
         var written = Set<String>()
         for row in current {
-            let voter: String = row[0]
-            guard written.insert(voter).inserted else { continue }
-            try insert.execute(arguments: [ref.entityID, voter, Self.databaseValue(json: row[1]), row[2] as String,
-                                           counted[voter].map { Self.databaseValue(json: $0.value) } ?? .null,
-                                           late.contains(voter) ? 1 : 0])
+            let key: String = row[0]
+            guard written.insert(key).inserted else { continue }
+            try insert.execute(arguments: [ref.entityID, key, Self.databaseValue(json: row[1]), row[2] as String,
+                                           counted[key].map { Self.databaseValue(json: $0.value) } ?? .null,
+                                           late.contains(key) ? 1 : 0])
         }
     }
 

@@ -5,15 +5,13 @@ import GRDB
 /// again: after a schema change of the merge metadata, after re-dating, or to check a store.
 extension ReplicaStore {
     /// Every table derived from the log: merge metadata and materialised state.
-    static let derivedTables = ["field_state", "superseded", "members", "cases", "case_milestones", "comments", "meetings",
-                                "agenda_items", "attendance", "debate_subjects", "councils", "council_members", "motions",
-                                "votes", "consultations", "conflicts"]
+    var derivedTables: [String] { ["field_state", "superseded"] + schema.tables.map(\.name) + ["conflicts"] }
 
     /// Clears the merge metadata and the materialised tables and merges every logged operation
     /// again, in timestamp order, `chunkSize` at a time. The log, the clock and the counter are
     /// left as they are.
     public func rebuildState(chunkSize: Int = 5_000, _ db: Database) throws {
-        for table in Self.derivedTables { try db.execute(sql: "DELETE FROM \(table)") }
+        for table in derivedTables { try db.execute(sql: "DELETE FROM \(table)") }
         var batch = BatchState(supersededMayExist: false, conflictsMayExist: false)
         var after: (hlc: String, id: String) = ("", "")
         while true {

@@ -11,17 +11,22 @@ import GRDB
 public final class ReplicaStore: Sendable {
     public let writer: any DatabaseWriter
     public let replicaID: ReplicaID
-    public let catalog: FieldCatalog
+    /// What this replica replicates: its entity kinds and fields, declared once.
+    public let schema: SyncSchema
+    /// The schema's field catalog, against which operations are validated.
+    public var catalog: FieldCatalog { schema.catalog }
     let wallClock: any WallClock
 
-    /// Opens (and if `create` is set, initialises) a replica on a GRDB writer.
+    /// Opens (and if `create` is set, initialises) a replica of `schema` on a GRDB writer.
     ///
-    /// An existing database that is not a CivicSync replica is refused, never modified.
+    /// An existing database that is not a CivicSync replica is refused, never modified; one
+    /// written with an older schema is brought up to date (new tables and columns, then the
+    /// state rebuilt from the log); one written with a newer schema is refused.
     public init(writer: any DatabaseWriter, create replicaID: ReplicaID? = nil, wallClock: any WallClock,
-                catalog: FieldCatalog = .civicSync) throws {
+                schema: SyncSchema) throws {
         self.writer = writer
         self.wallClock = wallClock
-        self.catalog = catalog
+        self.schema = schema
         do {
             let state = try writer.read { db in try ReplicaStore.inspect(db) }
             switch state {
@@ -29,10 +34,11 @@ public final class ReplicaStore: Sendable {
                 guard let replicaID else {
                     throw SyncError(.notAReplica, "the database is empty: it is not a CivicSync replica yet (create one first)")
                 }
-                try ReplicaStore.migrator.migrate(writer)
                 try writer.write { db in
+                    try db.execute(sql: ReplicaSchema.sql(for: schema))
                     try db.execute(sql: "INSERT INTO replica_meta(key, value) VALUES ('format', ?), ('replica_id', ?), ('counter', '0'), ('hlc', '')",
                                    arguments: [ReplicaSchema.formatMarker, replicaID.rawValue])
+                    try ReplicaStore.recordVersions(schema, db)
                 }
                 self.replicaID = replicaID
             case .foreign(let why):
@@ -44,9 +50,8 @@ public final class ReplicaStore: Sendable {
                 if replicaID != nil {
                     throw SyncError(.conflict, "this file is already a replica ('\(id)'); it was left untouched")
                 }
-                try ReplicaStore.checkMigrations(writer)
                 self.replicaID = id
-                try finishMigrations()
+                try upgrade()
             }
         } catch let error as SyncError {
             throw error
@@ -58,7 +63,8 @@ public final class ReplicaStore: Sendable {
     }
 
     /// Opens the replica file at `path`, creating it when `create` is given.
-    public static func open(path: String, create replicaID: ReplicaID? = nil, wallClock: any WallClock = SystemWallClock()) throws -> ReplicaStore {
+    public static func open(path: String, create replicaID: ReplicaID? = nil, wallClock: any WallClock = SystemWallClock(),
+                            schema: SyncSchema) throws -> ReplicaStore {
         let exists = FileManager.default.fileExists(atPath: path)
         if replicaID != nil && exists {
             throw SyncError(.conflict, "\(path) already exists; refusing to overwrite it")
@@ -96,7 +102,7 @@ public final class ReplicaStore: Sendable {
         } catch {
             throw SyncError(.notAReplica, "cannot open \(path) as a SQLite database", cause: error)
         }
-        return try ReplicaStore(writer: queue, create: replicaID, wallClock: wallClock)
+        return try ReplicaStore(writer: queue, create: replicaID, wallClock: wallClock, schema: schema)
     }
 
     /// Connection settings for replica files: WAL (readers never block the writer),
@@ -112,8 +118,8 @@ public final class ReplicaStore: Sendable {
     }
 
     /// An in-memory replica, for tests and simulations.
-    public static func inMemory(_ replicaID: ReplicaID, wallClock: any WallClock) throws -> ReplicaStore {
-        try ReplicaStore(writer: try DatabaseQueue(), create: replicaID, wallClock: wallClock)
+    public static func inMemory(_ replicaID: ReplicaID, wallClock: any WallClock, schema: SyncSchema) throws -> ReplicaStore {
+        try ReplicaStore(writer: try DatabaseQueue(), create: replicaID, wallClock: wallClock, schema: schema)
     }
 
     enum FileState { case empty, foreign(String), replica(ReplicaID) }
@@ -129,37 +135,69 @@ public final class ReplicaStore: Sendable {
         return .replica(id)
     }
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: ReplicaSchema.version1)
+    /// Migration identifiers of GRDB's migrator that files of earlier builds carry (this build
+    /// no longer runs migrations: it brings files to the declared schema, see `upgrade`), and
+    /// the one it writes so that those earlier builds refuse its files as "newer".
+    static let knownMigrations: Set<String> = ["v1", "v2", "v3-declared"]
+
+    /// Writes the versions of this program into the file (and GRDB's migration marker, which
+    /// earlier builds read to refuse files they do not understand).
+    static func recordVersions(_ schema: SyncSchema, _ db: Database) throws {
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+        for identifier in knownMigrations.sorted() {
+            try db.execute(sql: "INSERT OR IGNORE INTO grdb_migrations(identifier) VALUES (?)", arguments: [identifier])
         }
-        migrator.registerMigration("v2") { db in
-            try db.execute(sql: ReplicaSchema.version2)
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM oplog)") == true {
-                try db.execute(sql: "INSERT OR REPLACE INTO replica_meta(key, value) VALUES ('rebuild_needed', '1')")
-            }
-        }
-        return migrator
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO replica_meta(key, value) VALUES ('schema_name', ?), ('schema_version', ?), ('engine_version', ?)
+            """, arguments: [schema.name, String(schema.version), String(ReplicaSchema.engineVersion)])
     }
 
-    /// Rebuilds the state from the log when a migration changed what the merge records.
-    private func finishMigrations() throws {
+    /// Brings an existing file to this program's schema: refuses one written by a newer
+    /// program or for another schema; adds the engine's and the declared tables, columns and
+    /// indexes it lacks; rebuilds the state from the log when anything changed (new columns are
+    /// filled, operations on fields the file's schema did not know are merged at last).
+    private func upgrade() throws {
         try writer.write { db in
-            guard try String.fetchOne(db, sql: "SELECT value FROM replica_meta WHERE key = 'rebuild_needed'") != nil else { return }
-            try rebuildState(db)
+            let applied = try db.tableExists("grdb_migrations")
+                ? Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")) : []
+            let unknown = applied.subtracting(Self.knownMigrations)
+            func meta(_ key: String) throws -> String? {
+                try String.fetchOne(db, sql: "SELECT value FROM replica_meta WHERE key = ?", arguments: [key])
+            }
+            let storedVersion = try meta("schema_version").flatMap(Int.init)
+            let storedEngine = try meta("engine_version").flatMap(Int.init)
+            if !unknown.isEmpty || (storedEngine ?? 0) > ReplicaSchema.engineVersion || (storedVersion ?? 0) > schema.version {
+                throw SyncError(.incompatibleReplica, "the replica was written by a newer CivicSync (schema \(storedVersion.map(String.init) ?? unknown.sorted().joined(separator: ", "))); upgrade this program")
+            }
+            if let name = try meta("schema_name"), name != schema.name {
+                throw SyncError(.incompatibleReplica, "the replica holds schema '\(name)', not '\(schema.name)'; open it with the program it belongs to")
+            }
+            var changed = try meta("rebuild_needed") != nil || (storedVersion ?? 0) < schema.version
+            // The engine's own tables: supersession remembers who superseded (engine version 2).
+            if try !db.columns(in: "superseded").contains(where: { $0.name == "by_hlc" }) {
+                try db.execute(sql: "ALTER TABLE superseded ADD COLUMN by_hlc TEXT NOT NULL DEFAULT ''")
+                changed = true
+            }
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS oplog_hlc ON oplog(hlc)")
+            // The declared tables: new tables, new columns at the end, new indexes.
+            for table in schema.tables {
+                guard try db.tableExists(table.name) else {
+                    try db.execute(sql: table.createStatement)
+                    changed = true
+                    continue
+                }
+                let existing = Set(try db.columns(in: table.name).map(\.name))
+                for column in table.columns where !existing.contains(column.name) {
+                    try db.execute(sql: table.addColumnStatement(column))
+                    changed = true
+                }
+            }
+            for index in schema.entities.flatMap(\.indexes) {
+                try db.execute(sql: index.createStatement.replacingOccurrences(of: "CREATE INDEX", with: "CREATE INDEX IF NOT EXISTS"))
+            }
+            if changed { try rebuildState(db) }
             try db.execute(sql: "DELETE FROM replica_meta WHERE key = 'rebuild_needed'")
+            try Self.recordVersions(schema, db)
         }
-    }
-
-    static func checkMigrations(_ writer: any DatabaseWriter) throws {
-        let migrator = migrator
-        let applied = try writer.read { db in try migrator.appliedIdentifiers(db) }
-        let known = Set(migrator.migrations)
-        let unknown = applied.subtracting(known)
-        if !unknown.isEmpty {
-            throw SyncError(.incompatibleReplica, "the replica was written by a newer CivicSync (schema \(unknown.sorted().joined(separator: ", "))); upgrade this program")
-        }
-        try migrator.migrate(writer)
     }
 }

@@ -34,7 +34,7 @@ public struct PushBody: Sendable {
     /// Reads a push body. Whole-body problems throw a `Problem`; a bad operation (even one
     /// whose number cannot be read) only becomes an `.invalid` item, and the operations beside
     /// it go on.
-    public static func parse(_ data: some Collection<UInt8>, catalog: FieldCatalog = .civicSync,
+    public static func parse(_ data: some Collection<UInt8>, catalog: FieldCatalog,
                              maxOperations: Int) throws(Problem) -> PushBody {
         let object: [String: JSONValue]
         let elements: [JSONParser.IsolatedElement]?

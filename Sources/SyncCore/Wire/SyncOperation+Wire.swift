@@ -76,7 +76,7 @@ extension SyncOperation {
     }
 
     /// Parses and validates one operation from wire bytes.
-    public static func decode(wire data: Data, catalog: FieldCatalog = .civicSync) throws -> SyncOperation {
+    public static func decode(wire data: Data, catalog: FieldCatalog) throws -> SyncOperation {
         let value = try JSONParser.parse(data)
         let operation = try SyncOperation(wire: value)
         try operation.validate(against: catalog)

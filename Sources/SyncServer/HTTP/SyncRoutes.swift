@@ -100,7 +100,7 @@ struct SyncRoutes: Sendable {
     /// operation is only rejected, and the operations beside it go on.
     func parsePush(_ data: some Collection<UInt8>) throws -> PushBatch {
         do {
-            return try PushBody.parse(data, maxOperations: configuration.maxBatchOperations)
+            return try PushBody.parse(data, catalog: storage.catalog, maxOperations: configuration.maxBatchOperations)
         } catch {
             throw APIError(error.tooLarge ? .contentTooLarge : .badRequest, error.code, error.message)
         }

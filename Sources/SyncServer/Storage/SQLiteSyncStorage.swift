@@ -28,7 +28,8 @@ public final class SQLiteSyncStorage: SyncStorage {
 
     /// Opens (creating if needed) the store in `directory`.
     public static func open(directory: String, wallClock: any WallClock = SystemWallClock(),
-                            policy: AccessPolicy = AccessPolicy(), quota: UsageQuota = .standard) throws -> SQLiteSyncStorage {
+                            policy: AccessPolicy = AccessPolicy(), quota: UsageQuota = .standard,
+                            schema: SyncSchema = .civic) throws -> SQLiteSyncStorage {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -42,18 +43,21 @@ public final class SQLiteSyncStorage: SyncStorage {
         } catch {
             throw SyncError(.notAReplica, "cannot open \(directory)/\(fileName) as a SQLite database", cause: error)
         }
-        return try SQLiteSyncStorage(writer: pool, wallClock: wallClock, policy: policy, quota: quota)
+        return try SQLiteSyncStorage(writer: pool, wallClock: wallClock, policy: policy, quota: quota, schema: schema)
     }
 
     /// A throw-away store in memory, for tests.
     public static func inMemory(wallClock: any WallClock = SystemWallClock(), policy: AccessPolicy = AccessPolicy(),
-                                quota: UsageQuota = .standard) throws -> SQLiteSyncStorage {
-        try SQLiteSyncStorage(writer: try DatabaseQueue(), wallClock: wallClock, policy: policy, quota: quota)
+                                quota: UsageQuota = .standard, schema: SyncSchema = .civic) throws -> SQLiteSyncStorage {
+        try SQLiteSyncStorage(writer: try DatabaseQueue(), wallClock: wallClock, policy: policy, quota: quota, schema: schema)
     }
+
+    /// What the store's operations are validated against.
+    public var catalog: FieldCatalog { store.catalog }
 
     /// Wraps a GRDB writer: an empty database becomes a server store; an existing one must be one.
     public init(writer: any DatabaseWriter, wallClock: any WallClock, policy: AccessPolicy = AccessPolicy(),
-                quota: UsageQuota = .standard) throws {
+                quota: UsageQuota = .standard, schema: SyncSchema = .civic) throws {
         self.writer = writer
         self.policy = policy
         self.quota = quota
@@ -62,7 +66,7 @@ public final class SQLiteSyncStorage: SyncStorage {
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") == 0
             }
         }
-        store = try ReplicaStore(writer: writer, create: isEmpty ? Self.replicaID : nil, wallClock: wallClock)
+        store = try ReplicaStore(writer: writer, create: isEmpty ? Self.replicaID : nil, wallClock: wallClock, schema: schema)
         try Self.wrap {
             try writer.write { db in
                 try db.execute(sql: Self.schema)

@@ -7,6 +7,9 @@ import SyncCore
 /// stored entirely or not at all) and decide access through `AccessPolicy` so that every store
 /// applies the same rules.
 public protocol SyncStorage: Sendable {
+    /// The field catalog pushed operations are validated against (the store's schema).
+    var catalog: FieldCatalog { get }
+
     /// Judges every operation of a batch, stores the accepted ones in one transaction, and
     /// answers which were acknowledged and which rejected (and why). Idempotent: a retried
     /// batch stores nothing new and gets the same answer.

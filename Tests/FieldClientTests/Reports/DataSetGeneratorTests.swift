@@ -8,7 +8,7 @@ import Testing
 struct DataSetGeneratorTests {
     /// Applies a generated data set to a fresh in-memory replica.
     static func load(_ generator: DataSetGenerator, batchSize: Int = 5_000) throws -> (ReplicaStore, DataSetSummary) {
-        let store = try ReplicaStore.inMemory(ReplicaID("hqtest")!, wallClock: ManualWallClock(milliseconds: at("2026-01-01")))
+        let store = try ReplicaStore.inMemory(ReplicaID("hqtest")!, wallClock: ManualWallClock(milliseconds: at("2026-01-01")), schema: .civic)
         let summary = try store.load(generator, batchSize: batchSize)
         return (store, summary)
     }
@@ -25,7 +25,7 @@ struct DataSetGeneratorTests {
         // Applied twice, in generation order and reversed: the same replica digest.
         let (a, summary) = try Self.load(generator)
         #expect(summary.operations == first.count)
-        let c = try ReplicaStore.inMemory(ReplicaID("other")!, wallClock: ManualWallClock(milliseconds: at("2026-01-01")))
+        let c = try ReplicaStore.inMemory(ReplicaID("other")!, wallClock: ManualWallClock(milliseconds: at("2026-01-01")), schema: .civic)
         try c.apply(first.reversed())
         #expect(try c.stateDigest() == (try a.stateDigest()))
         // Another seed, another data set.

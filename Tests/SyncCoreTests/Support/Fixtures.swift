@@ -1,10 +1,11 @@
 import GRDB
 import SyncCore
+import CivilAffairs
 
 /// A fresh in-memory replica with a manual clock, for unit tests of the merge rules.
 func makeReplica(_ name: String, at milliseconds: Int64 = 1_767_225_600_000) throws -> (ReplicaStore, ManualWallClock) {
     let clock = ManualWallClock(milliseconds: milliseconds)
-    return (try ReplicaStore.inMemory(ReplicaID(name)!, wallClock: clock), clock)
+    return (try ReplicaStore.inMemory(ReplicaID(name)!, wallClock: clock, schema: .civic), clock)
 }
 
 extension ReplicaStore {

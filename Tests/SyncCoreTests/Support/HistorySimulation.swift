@@ -1,5 +1,6 @@
 import Foundation
 import SyncCore
+import CivilAffairs
 
 /// A random history: 3 to 5 replicas with skewed, frozen or jumping clocks edit a small shared
 /// world (so edits collide often) and exchange operations through a lossy, reordering,
@@ -35,7 +36,7 @@ struct HistorySimulation {
             case .frozen: clock = ManualWallClock(milliseconds: 1_767_225_600_000 + Int64(index))
             case .jumping: clock = JumpingClock(base: baseClock, seed: rng.next())
             }
-            replicas.append(try ReplicaStore.inMemory(ReplicaID("r\(index)")!, wallClock: clock))
+            replicas.append(try ReplicaStore.inMemory(ReplicaID("r\(index)")!, wallClock: clock, schema: .civic))
             clockModes.append(mode)
         }
     }

@@ -20,7 +20,7 @@ struct ReportParityTests {
         let now = harness.clock.nowMilliseconds()
         let branch = DataSetGenerator.branches[1]
         try await harness.test { client in
-            let replica = try ReplicaStore.inMemory(ReplicaID("hqr")!, wallClock: ManualWallClock(milliseconds: now))
+            let replica = try ReplicaStore.inMemory(ReplicaID("hqr")!, wallClock: ManualWallClock(milliseconds: now), schema: .civic)
             let (operations, _) = try await client.pullAll(token, limit: 5_000)
             #expect(operations.count == summary.operations)
             try replica.apply(operations)

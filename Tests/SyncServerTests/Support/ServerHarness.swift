@@ -65,7 +65,7 @@ struct Device: Sendable {
 
     init(_ replica: String, member: String, milliseconds: Int64 = ServerHarness.startMilliseconds) throws {
         clock = ManualWallClock(milliseconds: milliseconds)
-        store = try ReplicaStore.inMemory(ReplicaID(replica)!, wallClock: clock)
+        store = try ReplicaStore.inMemory(ReplicaID(replica)!, wallClock: clock, schema: .civic)
         self.member = member
     }
 

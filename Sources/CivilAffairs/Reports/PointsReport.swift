@@ -1,0 +1,195 @@
+import SyncCore
+import GRDB
+
+/// One line of a member's mileage-points ledger: which fact earned how many points.
+public struct PointsEntry: Codable, Sendable, Hashable {
+    public var member: String
+    /// The day the fact happened: the milestone's `reached_on` or the meeting's date.
+    public var date: String
+    public var criterion: String
+    public var points: Int
+    /// `case` or `meeting`.
+    public var subjectKind: String
+    /// The case id or meeting id.
+    public var subjectID: String
+    /// The case reference or the meeting title.
+    public var subjectLabel: String
+    /// Extra detail: the debate subject raised, or the meeting kind.
+    public var detail: String?
+}
+
+public struct LeaderboardRow: Codable, Sendable, Hashable {
+    /// Competition ranking: equal points share a rank.
+    public var rank: Int
+    public var member: String
+    public var name: String?
+    public var kind: String?
+    public var branch: String?
+    public var division: String?
+    public var points: Int
+    /// How many ledger lines the points come from.
+    public var entries: Int
+}
+
+public struct DivisionRow: Codable, Sendable, Hashable {
+    public var rank: Int
+    /// The member's division, or `(none)`.
+    public var division: String
+    public var points: Int
+    /// Members of the division who earned points in the period.
+    public var members: Int
+    /// Cases submitted by members of the division and reported in the period.
+    public var findings: Int
+}
+
+/// Mileage points computed from merged facts: the same on every replica (and the server) that
+/// has seen the same operations. Pure reads; nothing is stored.
+public enum PointsReport {
+    /// Every ledger line in `period`, optionally for one member or for the members of one
+    /// branch, ordered by date, member, criterion and subject.
+    public static func ledger(policy: PointsPolicy, period: ReportPeriod = .all, member: String? = nil, branch: String? = nil,
+                              _ db: Database) throws -> [PointsEntry] {
+        let eligible = Set(policy.eligibleMemberKinds)
+        var kinds: [String: String?] = [:]
+        var branches: [String: String?] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, kind, branch FROM members") {
+            kinds[row[0] as String] = row[1] as String?
+            branches[row[0] as String] = row[2] as String?
+        }
+        func earns(_ id: String) -> Bool {
+            if let member, member != id { return false }
+            if let branch, (branches[id] ?? nil) != branch { return false }
+            if eligible.isEmpty { return true }
+            guard let kind = kinds[id] ?? nil else { return false }
+            return eligible.contains(kind)
+        }
+        var entries: [PointsEntry] = []
+        for rule in policy.rules {
+            switch rule.fact {
+            case .caseMilestone:
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT c.id, c.ref, c.submitter, m.reached_on FROM case_milestones m JOIN cases c ON c.id = m.case_id
+                    WHERE m.milestone = ? AND c.submitter IS NOT NULL
+                    """, arguments: [rule.milestone ?? ""])
+                for row in rows {
+                    let submitter: String = row[2]
+                    let date: String = row[3]
+                    guard earns(submitter), period.contains(date) else { continue }
+                    entries.append(PointsEntry(member: submitter, date: date, criterion: rule.criterion, points: rule.points,
+                                               subjectKind: "case", subjectID: row[0], subjectLabel: (row[1] as String?) ?? row[0],
+                                               detail: rule.milestone))
+                }
+            case .debateSubject:
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT m.id, m.title, m.date, m.kind, d.member_id, d.subject, d.subject_id FROM debate_subjects d
+                    JOIN meetings m ON m.id = d.meeting_id
+                    """)
+                for row in rows {
+                    let who: String = row[4]
+                    let date: String? = row[2]
+                    guard earns(who), let date, period.contains(date), rule.admits(meetingKind: row[3]) else { continue }
+                    entries.append(PointsEntry(member: who, date: date, criterion: rule.criterion, points: rule.points,
+                                               subjectKind: "meeting", subjectID: row[0], subjectLabel: (row[1] as String?) ?? row[0],
+                                               detail: row[5]))
+                }
+            case .meetingAttendance:
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT m.id, m.title, m.date, m.kind, a.member_id FROM attendance a JOIN meetings m ON m.id = a.meeting_id
+                    WHERE a.confirmed = 1 OR ? = 0
+                    """, arguments: [(rule.confirmedOnly ?? false) ? 1 : 0])
+                for row in rows {
+                    let who: String = row[4]
+                    let date: String? = row[2]
+                    guard earns(who), let date, period.contains(date), rule.admits(meetingKind: row[3]) else { continue }
+                    entries.append(PointsEntry(member: who, date: date, criterion: rule.criterion, points: rule.points,
+                                               subjectKind: "meeting", subjectID: row[0], subjectLabel: (row[1] as String?) ?? row[0],
+                                               detail: row[3]))
+                }
+            }
+        }
+        return entries.sorted {
+            ($0.date, $0.member, $0.criterion, $0.subjectID, $0.detail ?? "") < ($1.date, $1.member, $1.criterion, $1.subjectID, $1.detail ?? "")
+        }
+    }
+
+    /// Members ranked by points in `period` (members with no points are left out).
+    public static func leaderboard(policy: PointsPolicy, period: ReportPeriod = .all, limit: Int? = nil, branch: String? = nil,
+                                   _ db: Database) throws -> [LeaderboardRow] {
+        rank(try ledger(policy: policy, period: period, branch: branch, db), members: try memberInfo(db), limit: limit)
+    }
+
+    /// Ranks ledger lines already read (so a report can rank many months from one read).
+    static func rank(_ entries: [PointsEntry], members: [String: MemberInfo], limit: Int?) -> [LeaderboardRow] {
+        var totals: [String: (points: Int, entries: Int)] = [:]
+        for entry in entries {
+            totals[entry.member, default: (0, 0)].points += entry.points
+            totals[entry.member, default: (0, 0)].entries += 1
+        }
+        let sorted = totals.sorted { ($1.value.points, $0.key) < ($0.value.points, $1.key) }
+        var rows: [LeaderboardRow] = []
+        for (index, item) in sorted.enumerated() {
+            let rank = index > 0 && rows[index - 1].points == item.value.points ? rows[index - 1].rank : index + 1
+            let info = members[item.key]
+            rows.append(LeaderboardRow(rank: rank, member: item.key, name: info?.name, kind: info?.kind, branch: info?.branch,
+                                       division: info?.division, points: item.value.points, entries: item.value.entries))
+        }
+        if let limit { return Array(rows.prefix(limit)) }
+        return rows
+    }
+
+    /// The best monitors of one month: the top `count` ranks (ties included, so the list may be longer).
+    public static func bestMonitors(policy: PointsPolicy, year: Int, month: Int, count: Int = 3,
+                                    _ db: Database) throws -> [LeaderboardRow] {
+        try leaderboard(policy: policy, period: .month(year, month), db).filter { $0.rank <= count }
+    }
+
+    /// Points and findings per division in `period`, best first. Members without a division
+    /// are grouped under `(none)`.
+    /// With `branch`, only members of that branch count (their points, their findings).
+    public static func divisions(policy: PointsPolicy, period: ReportPeriod = .all, branch: String? = nil,
+                                 _ db: Database) throws -> [DivisionRow] {
+        var members = try memberInfo(db)
+        if let branch { members = members.filter { $0.value.branch == branch } }
+        var points: [String: Int] = [:]
+        var earners: [String: Set<String>] = [:]
+        for entry in try ledger(policy: policy, period: period, branch: branch, db) {
+            let division = members[entry.member]?.division ?? "(none)"
+            points[division, default: 0] += entry.points
+            earners[division, default: []].insert(entry.member)
+        }
+        var findings: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT submitter, reported_on FROM cases WHERE submitter IS NOT NULL") {
+            let submitter: String = row[0]
+            guard let info = members[submitter], period.contains(row[1]) else { continue }
+            findings[info.division ?? "(none)", default: 0] += 1
+        }
+        var divisions = Set(points.keys).union(findings.keys)
+        for info in members.values { if let division = info.division { divisions.insert(division) } }
+        let sorted = divisions.sorted { (points[$1] ?? 0, findings[$1] ?? 0, $0) < (points[$0] ?? 0, findings[$0] ?? 0, $1) }
+        var rows: [DivisionRow] = []
+        for (index, division) in sorted.enumerated() {
+            let value = points[division] ?? 0
+            let rank = index > 0 && rows[index - 1].points == value ? rows[index - 1].rank : index + 1
+            rows.append(DivisionRow(rank: rank, division: division, points: value, members: earners[division]?.count ?? 0,
+                                    findings: findings[division] ?? 0))
+        }
+        return rows
+    }
+
+    struct MemberInfo { var name: String?; var kind: String?; var branch: String?; var division: String? }
+
+    static func memberInfo(_ db: Database) throws -> [String: MemberInfo] {
+        var result: [String: MemberInfo] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, name, kind, branch, division FROM members") {
+            result[row[0]] = MemberInfo(name: row[1], kind: row[2], branch: row[3], division: row[4])
+        }
+        return result
+    }
+}
+
+extension PointsPolicy.Rule {
+    func admits(meetingKind: String?) -> Bool {
+        guard let kinds = meetingKinds else { return true }
+        return meetingKind.map(kinds.contains) ?? false
+    }
+}

@@ -1,0 +1,115 @@
+import SyncCore
+
+extension EntityKind {
+    /// A person: monitor, staff, outside expert or HQ.
+    public static let member = EntityKind("member")
+    /// A reform task, grievance or suggestion moving up the ladder.
+    public static let `case` = EntityKind("case")
+    /// A meeting: the weekly satisfaction meeting, a council's sitting, a workshop…
+    public static let meeting = EntityKind("meeting")
+    /// A council and its electorate.
+    public static let council = EntityKind("council")
+    /// A motion on a case before a council, and its votes.
+    public static let motion = EntityKind("motion")
+    /// A consultation received by a branch (call centre, desk, visit, web).
+    public static let consultation = EntityKind("consultation")
+}
+
+extension SyncSchema {
+    /// The participatory civil-affairs system: every kind, declared once (see `CivicSchema`).
+    public static let civic = CivicSchema.schema
+}
+
+/// The declarations of the civil-affairs domain: for each entity kind, its fields with their
+/// merge rules and value types, where each is materialised, and the table's indexes. The field
+/// catalog, the replica's tables (`Schemas/replica.sql`), the materialiser and the digest all
+/// come from here; adding a field to cases is one line below (and `version` + 1).
+public enum CivicSchema {
+    /// Grows by one with every kind or field added; replicas of an older version keep syncing.
+    public static let version = 1
+
+    public static let schema: SyncSchema = {
+        let text = ValueType.text(maxLength: 500)
+        let longText = ValueType.text(maxLength: 20_000)
+        let reference = ValueType.text(maxLength: 64)
+        let optionalReference = ValueType.optionalText(maxLength: 64)
+        return SyncSchema(name: "civicsync", version: version, entities: [
+            EntityDeclaration(.member, table: "members", [
+                .field("name", .register(text), .column("name", .text)),
+                .field("kind", .register(.choice(Domain.memberKinds)), .column("kind", .text)),
+                .field("affiliation", .register(.optionalChoice(Domain.affiliations)), .column("affiliation", .text)),
+                .field("branch", .register(optionalReference), .column("branch", .text)),
+                .field("division", .register(.optionalText(maxLength: 200)), .column("division", .text)),
+                .field("areas", .register(.choiceList(Domain.areas)), .column("areas", .text)),
+            ]),
+            EntityDeclaration(.case, table: "cases", [
+                .field("ref", .register(reference), .column("ref", .text)),
+                .field("title", .register(text), .column("title", .text)),
+                .field("body", .register(longText), .column("body", .text)),
+                .field("area", .register(.choice(Domain.areas)), .column("area", .text)),
+                .field("cause", .register(.choice(Domain.causes)), .column("cause", .text)),
+                .field("source", .register(.choice(Domain.sources)), .column("source", .text)),
+                .field("submitter", .register(reference), .column("submitter", .text)),
+                .field("branch", .register(optionalReference), .column("branch", .text)),
+                .field("assignee", .register(optionalReference), .column("assignee", .text)),
+                .field("priority", .register(.integer(0...9)), .column("priority", .integer)),
+                .field("reportedOn", .register(.date), .column("reported_on", .text)),
+                .field("step", .maxInteger(Domain.steps), .column("step", .integer)),
+                .derived(DerivedColumn("status", initial: "open", from: "milestones", Domain.caseStatus)),
+                .field("decisionReason", .register(.optionalText(maxLength: 5_000)), .column("decision_reason", .text)),
+                .field("referredTo", .register(.optionalText(maxLength: 500)), .column("referred_to", .text)),
+                .field("budgetPriority", .register(.integer(0...1_000_000)), .column("budget_priority", .integer)),
+                .field("milestones", .milestones(Set(Domain.caseMilestones)), .milestoneTable(table: "case_milestones", owner: "case_id")),
+                .field("comments", .log(.text(maxLength: 20_000)), .logTable(table: "comments", owner: "case_id", value: "body")),
+            ], indexes: [
+                IndexDeclaration("cases_ref", on: "cases", ["ref"]),
+                IndexDeclaration("cases_submitter", on: "cases", ["submitter"]),
+                IndexDeclaration("cases_branch", on: "cases", ["branch"]),
+                IndexDeclaration("comments_case", on: "comments", ["case_id", "hlc"]),
+            ]),
+            EntityDeclaration(.meeting, table: "meetings", [
+                .field("kind", .register(.choice(Domain.meetingKinds)), .column("kind", .text)),
+                .field("title", .register(text), .column("title", .text)),
+                .field("date", .register(.date), .column("date", .text)),
+                .field("branch", .register(optionalReference), .column("branch", .text)),
+                // The monitor who organised a workshop of their own (nil: staff ran it).
+                .field("organizer", .register(optionalReference), .column("organizer", .text)),
+                .field("agenda", .addWinsSet(reference), .setTable(table: "agenda_items", owner: "meeting_id", element: "case_id")),
+                .field("attendance", .addWinsSet(reference), .setTable(table: "attendance", owner: "meeting_id", element: "member_id")),
+                .field("confirmed", .addWinsSet(reference), .setFlag(table: "attendance", column: "confirmed")),
+                .field("debateSubjects", .addWinsSet(.record(["member": reference, "subject": text])),
+                       .recordTable(table: "debate_subjects", owner: "meeting_id", key: "subject_id",
+                                    members: [("member", "member_id"), ("subject", "subject")])),
+            ]),
+            EntityDeclaration(.council, table: "councils", [
+                .field("name", .register(text), .column("name", .text)),
+                // The branch whose staff own the council (nil: headquarters').
+                .field("branch", .register(optionalReference), .column("branch", .text)),
+                .field("members", .addWinsSet(reference), .setTable(table: "council_members", owner: "council_id", element: "member_id")),
+            ]),
+            EntityDeclaration(.motion, table: "motions", [
+                .field("case", .register(reference), .column("case_id", .text)),
+                .field("meeting", .register(optionalReference), .column("meeting_id", .text)),
+                .field("council", .register(reference), .column("council_id", .text)),
+                .field("action", .register(.choice(Domain.motionActions)), .column("action", .text)),
+                .field("quorum", .register(.integer(0...10_000)), .column("quorum", .integer)),
+                .field("milestones", .milestones(["closed"], seals: ["closed": "votes"]), .milestoneColumns(["closed": "closed_hlc"])),
+                .field("votes", .keyedRegister(.choice(Domain.voteChoices)),
+                       .keyedTable(table: "votes", owner: "motion_id", key: "voter_id", value: "choice", counted: "counted_choice", late: "late")),
+            ]),
+            EntityDeclaration(.consultation, table: "consultations", [
+                .field("channel", .register(.choice(Domain.consultationChannels)), .column("channel", .text)),
+                .field("branch", .register(optionalReference), .column("branch", .text)),
+                .field("topic", .register(text), .column("topic", .text)),
+                .field("receivedOn", .register(.date), .column("received_on", .text)),
+                .field("answeredOn", .register(.optionalDate), .column("answered_on", .text)),
+                .field("case", .register(optionalReference), .column("case_id", .text)),
+            ]),
+        ])
+    }()
+}
+
+extension FieldCatalog {
+    /// The civil-affairs domain's field catalog (`SyncSchema.civic.catalog`).
+    public static var civicSync: FieldCatalog { SyncSchema.civic.catalog }
+}

@@ -1,0 +1,36 @@
+import SyncCore
+/// The vocabulary of the participatory civil-affairs system (MISSION.md), in one place.
+public enum Domain {
+    /// The five areas of public procurement.
+    public static let areas = ["goods", "services", "facility-construction", "construction-management", "e-procurement"]
+    /// The causes that decide where a case goes on the ladder.
+    public static let causes = ["law-system", "process", "practice", "electronic-system",
+                                "social-issue", "conflict-of-interest", "conflicting-systems"]
+    /// Where a case came from.
+    public static let sources = ["external-monitor", "internal-monitor", "call-centre", "division", "workshop"]
+    /// The kinds of member.
+    public static let memberKinds = ["external-monitor", "internal-monitor", "staff", "expert", "hq"]
+    public static let affiliations = ["citizen", "supplier", "public-organisation", "agency", "academia", "ngo", "law-firm"]
+    /// Facts a case can reach; none can be undone.
+    public static let caseMilestones = ["agency-responsible", "examined", "submitted-to-council", "accepted",
+                                        "rejected", "implemented", "referred", "result-notified"]
+    public static let meetingKinds = ["weekly-satisfaction", "practical-council", "expert-consultation",
+                                      "ministers-council", "budget-execution", "workshop", "dispute-arbitration"]
+    public static let motionActions = ["accept", "reject", "escalate", "refer"]
+    public static let voteChoices = ["yes", "no", "abstain"]
+    public static let consultationChannels = ["call-centre", "branch-desk", "visit", "web"]
+    /// The ladder: 1 weekly meeting, 2 practical council, 3 expert consultation, 4 minister's council.
+    public static let steps: ClosedRange<Int64> = 1...4
+    /// A case's status, derived from the milestones it has reached, strongest first.
+    public static let caseStatusByMilestone: [(milestone: String, status: String)] = [
+        ("implemented", "implemented"), ("accepted", "accepted"), ("rejected", "rejected"), ("referred", "referred"),
+        ("submitted-to-council", "in-council"), ("examined", "examined"), ("agency-responsible", "acknowledged"),
+    ]
+    /// Every status a case can have, from open to implemented.
+    public static let caseStatuses = ["open", "acknowledged", "examined", "in-council", "referred", "rejected", "accepted", "implemented"]
+
+    /// The status a case with these milestones has.
+    @Sendable public static func caseStatus(_ reached: Set<String>) -> String {
+        caseStatusByMilestone.first { reached.contains($0.milestone) }?.status ?? "open"
+    }
+}

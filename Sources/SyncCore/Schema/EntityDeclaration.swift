@@ -1,0 +1,50 @@
+/// One entity kind, declared once: its table, its fields with their merge rules, value types and
+/// storage, the columns derived from them, and its indexes. The field catalog, the SQL schema,
+/// the materialiser and the digest are all derived from these declarations; nothing else in the
+/// engine names a table or a column.
+///
+/// `members` are in the order of the entity table's columns (after `id`), and of its child
+/// tables; fields may be added at the end of the list (older replicas add the new column at the
+/// end of the table).
+public struct EntityDeclaration: Sendable {
+    public enum Member: Sendable {
+        case field(FieldDeclaration)
+        case derived(DerivedColumn)
+    }
+
+    public var kind: EntityKind
+    /// The entity table: `id TEXT PRIMARY KEY` and a column per column-stored field.
+    public var table: String
+    public var members: [Member]
+    public var indexes: [IndexDeclaration]
+
+    public init(_ kind: EntityKind, table: String, _ members: [Member], indexes: [IndexDeclaration] = []) {
+        self.kind = kind
+        self.table = table
+        self.members = members
+        self.indexes = indexes
+    }
+
+    public var fields: [FieldDeclaration] {
+        members.compactMap { if case .field(let field) = $0 { field } else { nil } }
+    }
+
+    public var derivedColumns: [DerivedColumn] {
+        members.compactMap { if case .derived(let column) = $0 { column } else { nil } }
+    }
+
+    public func field(_ name: String) -> FieldDeclaration? { fields.first { $0.name == name } }
+
+    /// The column a register field lands in, if it is stored in the entity table.
+    public func column(of field: String) -> String? {
+        guard case .column(let column, _)? = self.field(field)?.storage else { return nil }
+        return column
+    }
+}
+
+extension EntityDeclaration.Member {
+    /// A field and where it is stored.
+    public static func field(_ name: String, _ rule: FieldRule, _ storage: FieldStorage) -> Self {
+        .field(FieldDeclaration(name, rule, storage))
+    }
+}

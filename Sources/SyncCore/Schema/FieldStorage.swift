@@ -1,0 +1,85 @@
+/// The SQLite type of a materialised column.
+public enum ColumnType: String, Sendable, Hashable {
+    case text = "TEXT"
+    case integer = "INTEGER"
+}
+
+/// Where a field's merged value is materialised, so people and queries can read it as plain
+/// tables. The engine derives the tables, the columns and the code that fills them from this.
+public enum FieldStorage: Sendable {
+    /// A register's winner, or a maximum's value, in a column of the entity's table.
+    case column(String, ColumnType)
+    /// Milestones in a child table `(owner, milestone, reached_hlc, reached_on, op_id, author)`:
+    /// each reached milestone with the earliest operation that reached it and its UTC day.
+    case milestoneTable(table: String, owner: String)
+    /// Milestones as columns of the entity's table holding the timestamp that reached them.
+    case milestoneColumns([String: String])
+    /// An add-wins set in a child table `(owner, element)`, one row per present element.
+    case setTable(table: String, owner: String, element: String)
+    /// An add-wins set whose elements are also members of another set's table (`table`, which
+    /// the other set declares), marked there by a 0/1 `column` (attendance confirmed).
+    case setFlag(table: String, column: String)
+    /// An add-wins set of records in a child table `(owner, key, member columns…)`, from each
+    /// element's newest addition.
+    case recordTable(table: String, owner: String, key: String, members: [(member: String, column: String)])
+    /// A log's entries in a child table `(id, owner, author, hlc, value)`, `id` the operation's.
+    case logTable(table: String, owner: String, value: String)
+    /// Keyed registers (one per key, such as a vote per voter) in a child table
+    /// `(owner, key, value, hlc, counted, late)`: the current value, the value that counts once
+    /// a milestone seals the field, and whether the key has a value the sealing did not see.
+    case keyedTable(table: String, owner: String, key: String, value: String, counted: String, late: String)
+
+    /// The child table this storage fills, if any.
+    var childTable: String? {
+        switch self {
+        case .column, .milestoneColumns, .setFlag: nil
+        case .milestoneTable(let table, _), .setTable(let table, _, _), .recordTable(let table, _, _, _),
+             .logTable(let table, _, _), .keyedTable(let table, _, _, _, _, _): table
+        }
+    }
+}
+
+/// One field of an entity kind: its name on the wire, how concurrent writes merge, and where
+/// its value is materialised.
+public struct FieldDeclaration: Sendable {
+    public var name: String
+    public var rule: FieldRule
+    public var storage: FieldStorage
+
+    public init(_ name: String, _ rule: FieldRule, _ storage: FieldStorage) {
+        self.name = name
+        self.rule = rule
+        self.storage = storage
+    }
+}
+
+/// A column of the entity's table computed from a milestone field's reached milestones (a
+/// case's status), kept current whenever they change.
+public struct DerivedColumn: Sendable {
+    public var column: String
+    /// The value before any milestone is reached.
+    public var initial: String
+    /// The milestone field it is computed from.
+    public var field: String
+    public var compute: @Sendable (Set<String>) -> String
+
+    public init(_ column: String, initial: String, from field: String, _ compute: @escaping @Sendable (Set<String>) -> String) {
+        self.column = column
+        self.initial = initial
+        self.field = field
+        self.compute = compute
+    }
+}
+
+/// An index on a materialised table.
+public struct IndexDeclaration: Sendable, Hashable {
+    public var name: String
+    public var table: String
+    public var columns: [String]
+
+    public init(_ name: String, on table: String, _ columns: [String]) {
+        self.name = name
+        self.table = table
+        self.columns = columns
+    }
+}

@@ -1,0 +1,43 @@
+/// What an application replicates: its entity kinds, declared once each. The engine takes a
+/// schema value and derives from it everything domain-shaped it needs: the field catalog that
+/// operations are validated against, the SQL tables of a replica, the materialiser that fills
+/// them, and the digest over them.
+///
+/// `version` grows whenever a kind or a field is added. A replica records the version it was
+/// last opened with; a newer program brings the file up to date (new tables and columns, then
+/// the state rebuilt from the log), an older one refuses a file a newer one has written.
+/// Operations on fields an older schema does not know still travel through it (see
+/// `ReplicaStore.apply`).
+public struct SyncSchema: Sendable {
+    public let name: String
+    public let version: Int
+    public let entities: [EntityDeclaration]
+    public let catalog: FieldCatalog
+    /// Every materialised table, entity tables and child tables, in digest order.
+    let tables: [MaterializedTable]
+
+    public init(name: String, version: Int, entities: [EntityDeclaration]) {
+        self.name = name
+        self.version = version
+        self.entities = entities
+        var fields: [EntityKind: [String: FieldRule]] = [:]
+        for entity in entities {
+            precondition(fields[entity.kind] == nil, "entity kind \(entity.kind) is declared twice")
+            var kindFields: [String: FieldRule] = [:]
+            for field in entity.fields {
+                precondition(kindFields[field.name] == nil, "\(entity.kind).\(field.name) is declared twice")
+                kindFields[field.name] = field.rule
+            }
+            fields[entity.kind] = kindFields
+        }
+        catalog = FieldCatalog(fields: fields)
+        tables = entities.flatMap(MaterializedTable.tables(of:))
+        var names = Set<String>()
+        for table in tables { precondition(names.insert(table.name).inserted, "table \(table.name) is declared twice") }
+    }
+
+    public func entity(_ kind: EntityKind) -> EntityDeclaration? { entities.first { $0.kind == kind } }
+
+    /// Every kind and its entity table.
+    public var entityTables: [(table: String, kind: EntityKind)] { entities.map { ($0.table, $0.kind) } }
+}

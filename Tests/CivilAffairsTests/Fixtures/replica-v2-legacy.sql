@@ -1,0 +1,117 @@
+-- CivicSync replica schema, version 1.
+-- Bookkeeping: identity, counters and the hybrid logical clock.
+CREATE TABLE replica_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Every operation this replica has seen, once. seq is local arrival order (the server's pull cursor).
+CREATE TABLE oplog (
+    seq           INTEGER PRIMARY KEY,
+    op_id         TEXT NOT NULL UNIQUE,
+    hlc           TEXT NOT NULL,
+    author        TEXT NOT NULL,
+    entity        TEXT NOT NULL,
+    entity_id     TEXT NOT NULL,
+    field         TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    value         TEXT NOT NULL,             -- canonical JSON
+    context       TEXT NOT NULL,             -- JSON array of operation ids
+    origin_local  INTEGER NOT NULL,          -- 1: written on this replica
+    sync_state    INTEGER NOT NULL DEFAULT 0, -- local operations: 0 waiting, 1 acknowledged, 2 rejected
+    reject_reason TEXT
+);
+CREATE INDEX oplog_entity ON oplog(entity, entity_id, field);
+CREATE INDEX oplog_waiting ON oplog(sync_state, seq) WHERE origin_local = 1;
+
+-- Merge metadata: register heads, set additions (tag = op_id), milestones, maxima, log entries.
+CREATE TABLE field_state (
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    op_id     TEXT NOT NULL,
+    hlc       TEXT NOT NULL,
+    author    TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id, field, key, op_id)
+) WITHOUT ROWID;
+
+-- Operations named in a context before they arrived: when they arrive they are already overwritten/removed.
+CREATE TABLE superseded (
+    op_id     TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    PRIMARY KEY (op_id, entity, entity_id, field, key)
+) WITHOUT ROWID;
+
+-- Materialised, human-readable state. Derived from field_state; never edited directly.
+CREATE TABLE members (
+    id TEXT PRIMARY KEY, name TEXT, kind TEXT, affiliation TEXT, branch TEXT, division TEXT, areas TEXT
+);
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY, ref TEXT, title TEXT, body TEXT, area TEXT, cause TEXT, source TEXT,
+    submitter TEXT, branch TEXT, assignee TEXT, priority INTEGER, reported_on TEXT, step INTEGER,
+    status TEXT NOT NULL DEFAULT 'open', decision_reason TEXT, referred_to TEXT, budget_priority INTEGER
+);
+CREATE INDEX cases_ref ON cases(ref);
+CREATE INDEX cases_submitter ON cases(submitter);
+CREATE INDEX cases_branch ON cases(branch);
+CREATE TABLE case_milestones (
+    case_id TEXT NOT NULL, milestone TEXT NOT NULL, reached_hlc TEXT NOT NULL, reached_on TEXT NOT NULL,
+    op_id TEXT NOT NULL, author TEXT NOT NULL,
+    PRIMARY KEY (case_id, milestone)
+) WITHOUT ROWID;
+CREATE TABLE comments (
+    id TEXT PRIMARY KEY, case_id TEXT NOT NULL, author TEXT NOT NULL, hlc TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX comments_case ON comments(case_id, hlc);
+CREATE TABLE meetings (
+    id TEXT PRIMARY KEY, kind TEXT, title TEXT, date TEXT, branch TEXT
+);
+CREATE TABLE agenda_items (
+    meeting_id TEXT NOT NULL, case_id TEXT NOT NULL, PRIMARY KEY (meeting_id, case_id)
+) WITHOUT ROWID;
+CREATE TABLE attendance (
+    meeting_id TEXT NOT NULL, member_id TEXT NOT NULL, confirmed INTEGER NOT NULL,
+    PRIMARY KEY (meeting_id, member_id)
+) WITHOUT ROWID;
+CREATE TABLE debate_subjects (
+    meeting_id TEXT NOT NULL, subject_id TEXT NOT NULL, member_id TEXT NOT NULL, subject TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, subject_id)
+) WITHOUT ROWID;
+CREATE TABLE councils (
+    id TEXT PRIMARY KEY, name TEXT
+);
+CREATE TABLE council_members (
+    council_id TEXT NOT NULL, member_id TEXT NOT NULL, PRIMARY KEY (council_id, member_id)
+) WITHOUT ROWID;
+CREATE TABLE motions (
+    id TEXT PRIMARY KEY, case_id TEXT, meeting_id TEXT, council_id TEXT, action TEXT, quorum INTEGER,
+    closed_hlc TEXT
+);
+-- choice: the voter's current vote; counted_choice: the vote that counts (the last one cast before closing).
+CREATE TABLE votes (
+    motion_id TEXT NOT NULL, voter_id TEXT NOT NULL, choice TEXT, hlc TEXT, counted_choice TEXT,
+    PRIMARY KEY (motion_id, voter_id)
+) WITHOUT ROWID;
+CREATE TABLE consultations (
+    id TEXT PRIMARY KEY, channel TEXT, branch TEXT, topic TEXT, received_on TEXT, answered_on TEXT, case_id TEXT
+);
+-- Fields written concurrently: every competing value, until a write that has seen them all.
+CREATE TABLE conflicts (
+    entity TEXT NOT NULL, entity_id TEXT NOT NULL, field TEXT NOT NULL, key TEXT NOT NULL,
+    winner TEXT NOT NULL,      -- canonical JSON of the value shown
+    competing TEXT NOT NULL,   -- JSON array of {op, hlc, author, value}, newest first
+    PRIMARY KEY (entity, entity_id, field, key)
+) WITHOUT ROWID;
+
+-- CivicSync replica schema, version 2.
+ALTER TABLE superseded ADD COLUMN by_hlc TEXT NOT NULL DEFAULT '';
+ALTER TABLE votes ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE meetings ADD COLUMN organizer TEXT;
+ALTER TABLE councils ADD COLUMN branch TEXT;
+CREATE INDEX oplog_hlc ON oplog(hlc);

@@ -1,4 +1,4 @@
--- CivicSync replica of schema 'civicsync', version 1 (engine tables version 2).
+-- CivicSync replica of schema 'civicsync', version 1 (engine tables version 3).
 -- Generated from the schema's declarations: do not edit; run `field schema` to print it.
 
 -- Bookkeeping: identity, counters, the hybrid logical clock, the schema version.
@@ -22,7 +22,8 @@ CREATE TABLE oplog (
     context       TEXT NOT NULL,             -- JSON array of operation ids
     origin_local  INTEGER NOT NULL,          -- 1: written on this replica
     sync_state    INTEGER NOT NULL DEFAULT 0, -- local operations: 0 waiting, 1 acknowledged, 2 rejected, 3 deferred
-    reject_reason TEXT
+    reject_reason TEXT,
+    held          INTEGER NOT NULL DEFAULT 0  -- 1: written with a newer schema than this one; kept, not merged
 );
 CREATE INDEX oplog_entity ON oplog(entity, entity_id, field);
 CREATE INDEX oplog_waiting ON oplog(sync_state, seq) WHERE origin_local = 1;

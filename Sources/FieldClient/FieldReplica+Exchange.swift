@@ -11,9 +11,10 @@ extension FieldReplica {
     }
 
     /// Applies operations received from elsewhere, in one transaction (all or nothing).
+    /// Operations of a newer schema than this replica's are kept, held, and passed on.
     @discardableResult
     public func apply(_ operations: [SyncOperation]) throws -> ApplyResult {
-        try write { db in try store.apply(operations, db) }
+        try write { db in try store.apply(operations, holdingNewer: true, db) }
     }
 
     /// The operations as JSON lines in canonical wire form, one per line.
@@ -21,7 +22,9 @@ extension FieldReplica {
         try operations(afterSeq: seq).map { $0.operation.canonicalJSON + "\n" }.joined()
     }
 
-    /// Applies JSON lines made by `exportLines` (blank lines are skipped).
+    /// Applies JSON lines made by `exportLines` (blank lines are skipped). A line that is not an
+    /// operation refuses the whole import; an operation of a newer schema (another device's
+    /// newer `field`) is kept, held, until this program is upgraded.
     @discardableResult
     public func importLines(_ text: String) throws -> ApplyResult {
         var operations: [SyncOperation] = []
@@ -29,7 +32,7 @@ extension FieldReplica {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             do {
-                operations.append(try SyncOperation.decode(wire: Data(trimmed.utf8), catalog: store.catalog))
+                operations.append(try SyncOperation(wire: JSONParser.parse(Array(trimmed.utf8))))
             } catch let error as SyncError {
                 throw SyncError(error.code, "line \(index + 1): \(error.message); nothing was imported")
             }

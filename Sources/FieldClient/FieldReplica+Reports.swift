@@ -169,6 +169,7 @@ public enum ExitCodes {
         case .unauthorized: 21
         case .server: 22
         case .throttled: 24
+        case .schemaAhead: 25
         }
     }
 }

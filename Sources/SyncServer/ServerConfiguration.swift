@@ -79,7 +79,9 @@ public struct ServerConfiguration: Sendable, Equatable {
 public enum ServerVersion {
     /// Release of the server program.
     public static let current = "0.1.0"
-    /// The sync protocol: bumped only when old clients can no longer talk to this server.
-    /// Clients announce theirs in the `CivicSync-Protocol` header.
+    /// The sync protocol this server speaks best: bumped only when old clients can no longer
+    /// talk to this server. Clients announce theirs in the `CivicSync-Protocol` header.
     public static let syncProtocol = 1
+    /// Every protocol this server still serves: a client of any of them is answered.
+    public static let supportedProtocols: ClosedRange<Int> = 1...1
 }

@@ -19,7 +19,10 @@ struct RouteTests {
             #expect(health.headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
             let version = try await client.get("/v1/version")
             #expect(version.status == 200)
-            #expect(try parseJSON(version.body) == .object(["protocol": .int(1), "server": .string("civicsync \(ServerVersion.current)")]))
+            #expect(try parseJSON(version.body) == .object([
+                "protocol": .int(1), "protocols": .object(["min": .int(1), "max": .int(1)]),
+                "schema": .object(["name": .string("civicsync"), "version": .int(Int64(SyncSchema.civic.version))]),
+                "server": .string("civicsync \(ServerVersion.current)")]))
         }
     }
 

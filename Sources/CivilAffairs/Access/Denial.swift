@@ -25,6 +25,9 @@ public struct Denial: Sendable, Hashable, Codable {
         case unknownField = "unknown_field"
         /// A value of the wrong type or out of range.
         case invalidValue = "invalid_value"
+        /// The operation is of a newer schema than the server's (a field or value it does not
+        /// know yet): refused for now, not for good; it goes again once the server is upgraded.
+        case schemaAhead = "schema_ahead"
         /// The operation's timestamp is further ahead of the server's clock than allowed: the
         /// device's clock is wrong, and accepting it would drag every replica's clock forward.
         case clockAhead = "clock_ahead"
@@ -37,6 +40,7 @@ public struct Denial: Sendable, Hashable, Codable {
             case .invalidValue: self = .invalidValue
             case .forbidden: self = .forbidden
             case .notFound: self = .notFound
+            case .schemaAhead: self = .schemaAhead
             default: self = .malformed
             }
         }

@@ -60,11 +60,20 @@ public struct SyncClient: Sendable {
         }
         try await pull(&report, progress: progress)
         progress?(SyncProgress(phase: .verify, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
-        report.serverDigest = try await serverDigest()
+        let (digest, serverSchema) = try await serverDigestAndSchema()
+        report.serverDigest = digest
         try await saveClockOffset()
         report.digest = try await store.writer.read { db in try store.stateDigest(visible: nil, db) }
         report.conflicts = try await store.writer.read { db in try store.conflicts(db).count }
-        report.converged = report.serverDigest == report.digest
+        if let serverSchema, serverSchema != store.schema.version {
+            // Digests hash the materialised tables, which differ between schema versions.
+            report.converged = nil
+            report.schemaNote = serverSchema > store.schema.version
+                ? "the server runs schema version \(serverSchema), this replica \(store.schema.version): operations it does not know are kept, held, until `field` is upgraded; digests compare at the same version"
+                : "the server runs schema version \(serverSchema), older than this replica's \(store.schema.version): changes to what it does not know wait until it is upgraded"
+        } else {
+            report.converged = report.serverDigest == report.digest
+        }
         report.waiting = try await store.writer.read { db in try store.countWaiting(db) }
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         let now = wallClock.nowMilliseconds()
@@ -129,7 +138,7 @@ public struct SyncClient: Sendable {
                 guard let entry = item.objectValue, let idText = entry["id"]?.stringValue, let id = OperationID(idText), sent.contains(id) else { continue }
                 let code = entry["code"]?.stringValue ?? "rejected"
                 let reason = entry["reason"]?.stringValue ?? "no reason given"
-                if code == "clock_ahead" {
+                if code == "clock_ahead" || code == "schema_ahead" {
                     deferred.append((id, "\(code): \(reason)"))
                 } else {
                     rejections.append((id, SyncReport.Rejection(id: idText, code: code, reason: reason)))
@@ -206,13 +215,16 @@ public struct SyncClient: Sendable {
             }
             guard next >= cursor else { throw SyncError(.server, "the server moved the pull cursor backwards (\(cursor) → \(next))") }
             let result = try await store.writer.write { db -> ApplyResult in
-                let result = try store.apply(operations, db)
+                // The server checked every operation against its schema; what this replica's
+                // (older) schema does not know is kept, held, until this program is upgraded.
+                let result = try store.apply(operations, holdingNewer: true, db)
                 try SyncSettingsTable.saveCursor(next, db)
                 return result
             }
             cursor = next
             report.pulled += operations.count
             report.applied += result.applied.count
+            report.held += result.held.count
             report.batches += 1
             progress?(SyncProgress(phase: .pull, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
             if !more { return }
@@ -223,11 +235,16 @@ public struct SyncClient: Sendable {
 
     /// The server's digest over what this replica may see.
     public func serverDigest() async throws -> String {
+        try await serverDigestAndSchema().digest
+    }
+
+    /// The server's digest and the version of its schema (nil from servers that do not say).
+    func serverDigestAndSchema() async throws -> (digest: String, schemaVersion: Int?) {
         let answer = try await call("GET", "/v1/digest", body: nil)
-        guard let digest = answer.json.objectValue?["digest"]?.stringValue else {
+        guard let object = answer.json.objectValue, let digest = object["digest"]?.stringValue else {
             throw SyncError(.server, "the server's digest answer is not understood")
         }
-        return digest
+        return (digest, object["schemaVersion"]?.intValue.map(Int.init))
     }
 
     // MARK: Clock
@@ -251,7 +268,7 @@ public struct SyncClient: Sendable {
     /// `SyncError`s carrying the server's message. A short 429 wait is sat through.
     func call(_ method: String, _ path: String, body: Data?) async throws -> Answer {
         var headers = ["Authorization": "Bearer \(settings.token)", "CivicSync-Protocol": String(Self.protocolVersion),
-                       "Accept": "application/json"]
+                       "CivicSync-Schema": String(store.schema.version), "Accept": "application/json"]
         if body != nil { headers["Content-Type"] = "application/json" }
         let request = TransportRequest(method: method, path: path, headers: headers, body: body)
         var attempt = 0

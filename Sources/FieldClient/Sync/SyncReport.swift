@@ -29,6 +29,12 @@ public struct SyncReport: Sendable, Codable, Equatable {
     public var pulled = 0
     /// Of those, new to this replica.
     public var applied = 0
+    /// Of those, written with a newer schema than this replica's: kept in the log (and passed
+    /// on), merged once `field` is upgraded.
+    public var held = 0
+    /// Why the digests were not compared: the server and this replica run different schema
+    /// versions.
+    public var schemaNote: String?
     /// Requests made (push and pull batches).
     public var batches = 0
     /// Fields in conflict after the sync.

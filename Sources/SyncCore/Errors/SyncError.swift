@@ -33,6 +33,8 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The sync server asks the client to wait (a rate limit or a daily quota); nothing was
         /// lost, the same request succeeds later.
         case throttled
+        /// An operation of a newer schema than the server's: it waits until the server is upgraded.
+        case schemaAhead
     }
 
     public var code: Code

@@ -44,5 +44,8 @@ public struct ApplyResult: Sendable, Equatable {
     public var applied: [OperationID] = []
     /// Operations already present (re-deliveries), which changed nothing.
     public var duplicates: [OperationID] = []
+    /// Of `applied`, those a newer schema wrote that this replica's does not know: kept in the
+    /// log, not merged until the replica is upgraded.
+    public var held: [OperationID] = []
     public init() {}
 }

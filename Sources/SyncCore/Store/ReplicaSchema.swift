@@ -6,8 +6,9 @@ public enum ReplicaSchema {
     /// Written into `replica_meta` so a foreign SQLite file is never mistaken for a replica.
     public static let formatMarker = "civicsync-replica"
     /// The version of the engine's own tables. 2: supersession records the timestamp of the
-    /// operation that named the superseded one; timestamps are indexed.
-    public static let engineVersion = 2
+    /// operation that named the superseded one; timestamps are indexed. 3: operations of a newer
+    /// schema are held in the log.
+    public static let engineVersion = 3
 
     /// The engine's tables, before the materialised ones.
     static let engineTables = """
@@ -32,7 +33,8 @@ public enum ReplicaSchema {
         context       TEXT NOT NULL,             -- JSON array of operation ids
         origin_local  INTEGER NOT NULL,          -- 1: written on this replica
         sync_state    INTEGER NOT NULL DEFAULT 0, -- local operations: 0 waiting, 1 acknowledged, 2 rejected, 3 deferred
-        reject_reason TEXT
+        reject_reason TEXT,
+        held          INTEGER NOT NULL DEFAULT 0  -- 1: written with a newer schema than this one; kept, not merged
     );
     CREATE INDEX oplog_entity ON oplog(entity, entity_id, field);
     CREATE INDEX oplog_waiting ON oplog(sync_state, seq) WHERE origin_local = 1;

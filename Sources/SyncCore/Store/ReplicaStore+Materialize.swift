@@ -216,7 +216,7 @@ extension ReplicaStore {
         struct Cast { var id: String; var key: String; var value: String; var hlc: String }
         var cast: [Cast] = []
         for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT op_id, key, value, hlc FROM oplog WHERE entity = ? AND entity_id = ? AND field = ?
+            SELECT op_id, key, value, hlc FROM oplog WHERE entity = ? AND entity_id = ? AND field = ? AND held = 0
             """), arguments: [ref.entity.rawValue, ref.entityID, field.name]) {
             cast.append(Cast(id: row[0], key: row[1], value: row[2], hlc: row[3]))
         }

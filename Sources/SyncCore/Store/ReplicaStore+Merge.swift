@@ -64,10 +64,11 @@ extension ReplicaStore {
     }
 
     /// Stores the operation in the log; false when it was already there (a re-delivery).
-    func insertIntoLog(_ op: SyncOperation, idText: String, hlcText: String, valueJSON: String, local: Bool, _ db: Database) throws -> Bool {
+    func insertIntoLog(_ op: SyncOperation, idText: String, hlcText: String, valueJSON: String, local: Bool, held: Bool,
+                       _ db: Database) throws -> Bool {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO oplog(op_id, hlc, author, entity, entity_id, field, key, kind, value, context, origin_local, sync_state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT(op_id) DO NOTHING
+            INSERT INTO oplog(op_id, hlc, author, entity, entity_id, field, key, kind, value, context, origin_local, sync_state, held)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT(op_id) DO NOTHING
             """)
         var contextJSON = "["
         for (index, entry) in op.context.enumerated() {
@@ -76,7 +77,7 @@ extension ReplicaStore {
         }
         contextJSON += "]"
         try statement.execute(arguments: [idText, hlcText, op.author, op.entity.rawValue, op.entityID,
-                                          op.field, op.key, op.kind.rawValue, valueJSON, contextJSON, local ? 1 : 0])
+                                          op.field, op.key, op.kind.rawValue, valueJSON, contextJSON, local ? 1 : 0, held ? 1 : 0])
         return db.changesCount > 0
     }
 
@@ -173,6 +174,7 @@ extension ReplicaStore {
         return try Bool.fetchOne(db.cachedStatement(sql: """
             SELECT 1 FROM oplog
             WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND kind = ? AND substr(op_id, 1, ?) = ? AND hlc > ?
+              AND held = 0
             LIMIT 1
             """), arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, op.kind.rawValue,
                               prefix.count, prefix, hlcText]) != nil

@@ -20,12 +20,17 @@ extension ReplicaStore {
                 """), arguments: [after.hlc, after.id, chunkSize])
             if rows.isEmpty { return }
             var touched = Touched()
+            let hold = try db.cachedStatement(sql: "UPDATE oplog SET held = ? WHERE op_id = ?")
             for row in rows {
                 let op = try Self.loggedOperation(row).operation
                 let idText = op.id.description, hlcText = op.hlc.description, valueJSON = op.value.canonicalJSON
+                after = (hlcText, idText)
+                // Operations this schema does not know stay held; known ones (again) merge.
+                let known = (try? op.validate(against: catalog)) != nil
+                if (row["held"] as Int64? ?? 0) != (known ? 0 : 1) { try hold.execute(arguments: [known ? 0 : 1, idText]) }
+                guard known else { continue }
                 try merge(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: false, &batch, db)
                 touched.mark(op, valueJSON: valueJSON, knownSoleHead: false, headsBefore: 0)
-                after = (hlcText, idText)
             }
             try materialize(touched, &batch, db)
         }

@@ -44,7 +44,7 @@ extension ReplicaStore {
                                kind: write.kind, value: value, context: context)
             try op.validate(against: catalog)
             let idText = op.id.description, hlcText = op.hlc.description, valueJSON = op.value.canonicalJSON
-            _ = try insertIntoLog(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: true, db)
+            _ = try insertIntoLog(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: true, held: false, db)
             try merge(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: true, &batch, db)
             touched.mark(op, valueJSON: valueJSON, knownSoleHead: true, headsBefore: context.count)
             made.append(op)
@@ -58,16 +58,29 @@ extension ReplicaStore {
     /// Applies operations received from elsewhere. Re-delivered operations change nothing.
     /// Every operation is validated first; one invalid operation rejects the whole batch.
     @discardableResult
-    public func apply(_ operations: [SyncOperation]) throws -> ApplyResult {
+    ///
+    /// With `holdingNewer`, an operation this replica's schema does not know (a field or kind,
+    /// or a value, that a newer schema added) is not a reason to refuse the batch: it is kept in
+    /// the log, *held* (not merged, passed on in exports), and merged when an upgraded program
+    /// opens the replica. A sync pulls this way from the server, which has checked every
+    /// operation against its own, newer, schema.
+    public func apply(_ operations: [SyncOperation], holdingNewer: Bool = false) throws -> ApplyResult {
         try wrap {
-            try writer.write { db in try apply(operations, db) }
+            try writer.write { db in try apply(operations, holdingNewer: holdingNewer, db) }
         }
     }
 
-    /// The same as `apply(_:)`, inside a transaction the caller already holds (so a sync
-    /// client can save its cursor in the same transaction as the batch).
-    public func apply(_ operations: [SyncOperation], _ db: Database) throws -> ApplyResult {
-        for op in operations { try op.validate(against: catalog) }
+    /// The same as `apply(_:holdingNewer:)`, inside a transaction the caller already holds (so
+    /// a sync client can save its cursor in the same transaction as the batch).
+    public func apply(_ operations: [SyncOperation], holdingNewer: Bool = false, _ db: Database) throws -> ApplyResult {
+        var held = Set<OperationID>()
+        for op in operations {
+            do {
+                try op.validate(against: catalog)
+            } catch let error as SyncError where holdingNewer && Self.isNewerSchema(error) {
+                held.insert(op.id)
+            }
+        }
         var clock = try loadClock(db)
         var counter = try loadCounter(db)
         var touched = Touched()
@@ -75,8 +88,16 @@ extension ReplicaStore {
         var result = ApplyResult()
         for op in operations {
             let idText = op.id.description, hlcText = op.hlc.description, valueJSON = op.value.canonicalJSON
-            guard try insertIntoLog(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: false, db) else {
+            guard try insertIntoLog(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: false,
+                                    held: held.contains(op.id), db) else {
                 result.duplicates.append(op.id)
+                continue
+            }
+            if held.contains(op.id) {
+                // Kept, ordered and passed on, but not merged until the schema knows it.
+                clock.observe(op.hlc)
+                result.applied.append(op.id)
+                result.held.append(op.id)
                 continue
             }
             try merge(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: false, &batch, db)
@@ -91,6 +112,12 @@ extension ReplicaStore {
             try saveCounter(counter, db)
         }
         return result
+    }
+
+    /// Whether a validation error is what an operation of a newer schema meets here: an unknown
+    /// kind or field, or a value a newer schema allows (a new choice).
+    static func isNewerSchema(_ error: SyncError) -> Bool {
+        error.code == .unknownField || error.code == .invalidValue
     }
 
     /// The context of a milestone that seals a keyed register (closing a motion seals its

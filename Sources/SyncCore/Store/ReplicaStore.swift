@@ -179,6 +179,10 @@ public final class ReplicaStore: Sendable {
                 changed = true
             }
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS oplog_hlc ON oplog(hlc)")
+            // Engine version 3: operations of a newer schema are held in the log.
+            if try !db.columns(in: "oplog").contains(where: { $0.name == "held" }) {
+                try db.execute(sql: "ALTER TABLE oplog ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
+            }
             // The declared tables: new tables, new columns at the end, new indexes.
             for table in schema.tables {
                 guard try db.tableExists(table.name) else {

@@ -32,7 +32,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
 
     static func unsupportedProtocol(_ sent: String) -> APIError {
         APIError(.badRequest, "unsupported_protocol",
-                 "this server speaks sync protocol \(ServerVersion.syncProtocol); the client sent protocol '\(sent.prefix(20))' (upgrade the client or the server)")
+                 "this server speaks sync protocol \(ServerVersion.supportedProtocols.lowerBound == ServerVersion.supportedProtocols.upperBound ? "\(ServerVersion.syncProtocol)" : "\(ServerVersion.supportedProtocols.lowerBound) to \(ServerVersion.supportedProtocols.upperBound)"); the client sent protocol '\(sent.prefix(20))' (upgrade the client or the server)")
     }
     static func unauthorized(_ code: String, _ message: String) -> APIError {
         var headers = HTTPFields()

@@ -10,11 +10,14 @@ public struct SyncRequestContext: RequestContext {
     /// SHA-256 of the caller's bearer token, once authenticated: the rate limiter's key (the
     /// token itself is never kept).
     public var tokenHash: String?
+    /// The schema version the client announced (`CivicSync-Schema`), if it did.
+    public var clientSchemaVersion: Int?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         principal = nil
         tokenHash = nil
+        clientSchemaVersion = nil
     }
 
     /// The principal, for routes behind `AuthMiddleware` (a missing one is a wiring bug).

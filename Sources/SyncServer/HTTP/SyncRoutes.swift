@@ -27,7 +27,13 @@ struct SyncRoutes: Sendable {
     }
 
     func version(_ request: Request, context: SyncRequestContext) async throws -> Response {
-        JSONBody.ok(.object(["protocol": .int(Int64(ServerVersion.syncProtocol)), "server": .string(configuration.serverName)]))
+        JSONBody.ok(.object([
+            "protocol": .int(Int64(ServerVersion.syncProtocol)),
+            "protocols": .object(["min": .int(Int64(ServerVersion.supportedProtocols.lowerBound)),
+                                  "max": .int(Int64(ServerVersion.supportedProtocols.upperBound))]),
+            "schema": .object(["name": .string(storage.schema.name), "version": .int(Int64(storage.schema.version))]),
+            "server": .string(configuration.serverName),
+        ]))
     }
 
     func metricsText(_ request: Request, context: SyncRequestContext) async throws -> Response {
@@ -57,7 +63,8 @@ struct SyncRoutes: Sendable {
             // The connection ended before the body it announced: the client's fault, not ours.
             throw APIError.badRequest("incomplete_body", "the push body ended before it was complete; send it again")
         }
-        let batch = try parsePush(buffer.readableBytesView)
+        let batch = Self.deferNewerSchema(try parsePush(buffer.readableBytesView), clientSchema: context.clientSchemaVersion,
+                                          serverSchema: storage.schema.version)
         metrics.pushes.increment()
         metrics.operationsPushed.increment(by: batch.items.count)
         let outcome: PushOutcome
@@ -100,10 +107,24 @@ struct SyncRoutes: Sendable {
     /// operation is only rejected, and the operations beside it go on.
     func parsePush(_ data: some Collection<UInt8>) throws -> PushBatch {
         do {
-            return try PushBody.parse(data, catalog: storage.catalog, maxOperations: configuration.maxBatchOperations)
+            return try PushBody.parse(data, catalog: storage.schema.catalog, maxOperations: configuration.maxBatchOperations)
         } catch {
             throw APIError(error.tooLarge ? .contentTooLarge : .badRequest, error.code, error.message)
         }
+    }
+
+    /// A client of a newer schema may push fields or values this server does not know yet:
+    /// those operations are refused for now (`schema_ahead`, not final), never the whole push,
+    /// and go again once the server is upgraded.
+    static func deferNewerSchema(_ batch: PushBatch, clientSchema: Int?, serverSchema: Int) -> PushBatch {
+        guard let clientSchema, clientSchema > serverSchema else { return batch }
+        var batch = batch
+        batch.items = batch.items.map { item in
+            guard case .invalid(let id, let error) = item, error.code == .unknownField || error.code == .invalidValue else { return item }
+            return .invalid(id: id, error: SyncError(.schemaAhead,
+                "\(error.message); the client's schema (version \(clientSchema)) is newer than this server's (\(serverSchema)): upgrade the server, the operation waits"))
+        }
+        return batch
     }
 
     // MARK: - Pull and digest
@@ -139,7 +160,8 @@ struct SyncRoutes: Sendable {
         let list = request.uri.queryParameters["list"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         let report = try await storage.digest(as: principal, listEntities: list)
         metrics.digests.increment()
-        var body: [String: JSONValue] = ["digest": .string(report.digest), "entities": .int(Int64(report.entities))]
+        var body: [String: JSONValue] = ["digest": .string(report.digest), "entities": .int(Int64(report.entities)),
+                                         "schemaVersion": .int(Int64(storage.schema.version))]
         if let visible = report.visible {
             body["visible"] = .array(visible.map { .object(["entity": .string($0.entity.rawValue), "id": .string($0.id)]) })
         }

@@ -52,8 +52,8 @@ public final class SQLiteSyncStorage: SyncStorage {
         try SQLiteSyncStorage(writer: try DatabaseQueue(), wallClock: wallClock, policy: policy, quota: quota, schema: schema)
     }
 
-    /// What the store's operations are validated against.
-    public var catalog: FieldCatalog { store.catalog }
+    /// What the store replicates.
+    public var schema: SyncSchema { store.schema }
 
     /// Wraps a GRDB writer: an empty database becomes a server store; an existing one must be one.
     public init(writer: any DatabaseWriter, wallClock: any WallClock, policy: AccessPolicy = AccessPolicy(),

@@ -7,8 +7,9 @@ import SyncCore
 /// stored entirely or not at all) and decide access through `AccessPolicy` so that every store
 /// applies the same rules.
 public protocol SyncStorage: Sendable {
-    /// The field catalog pushed operations are validated against (the store's schema).
-    var catalog: FieldCatalog { get }
+    /// What the store replicates: pushed operations are validated against its catalog, and
+    /// clients learn its version (`/v1/version`, digests) to tell an older or newer schema.
+    var schema: SyncSchema { get }
 
     /// Judges every operation of a batch, stores the accepted ones in one transaction, and
     /// answers which were acknowledged and which rejected (and why). Idempotent: a retried

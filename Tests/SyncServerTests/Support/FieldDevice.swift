@@ -28,15 +28,26 @@ struct FieldDevice: Sendable {
     let clock: DeviceClock
 
     init(_ harness: ServerHarness, port: Int, member: String, role: Role, branch: String? = nil, prefix: String,
-         token: String, skewMilliseconds: Int64 = 0, batchSize: Int = 500, seed: UInt64) throws {
-        clock = DeviceClock(trueTime: harness.clock, skewMilliseconds: skewMilliseconds)
-        replica = try FieldReplica.createInMemory(
-            setup: .init(memberID: member, name: member.capitalized, role: role, branch: branch, refPrefix: prefix),
-            wallClock: clock, ids: SeededIDSource(seed: seed))
+         token: String, skewMilliseconds: Int64 = 0, batchSize: Int = 500, seed: UInt64, schema: SyncSchema = .civic,
+         path: String? = nil) throws {
+        let clock = DeviceClock(trueTime: harness.clock, skewMilliseconds: skewMilliseconds)
+        self.clock = clock
+        let setup = FieldReplica.Setup(memberID: member, name: member.capitalized, role: role, branch: branch, refPrefix: prefix)
+        if let path {
+            replica = try FieldReplica.create(path: path, setup: setup, wallClock: clock, ids: SeededIDSource(seed: seed), schema: schema)
+        } else {
+            replica = try FieldReplica.createInMemory(setup: setup, wallClock: clock, ids: SeededIDSource(seed: seed), schema: schema)
+        }
         var settings = SyncSettings(serverURL: "http://127.0.0.1:\(port)", token: token)
         settings.batchSize = batchSize
         settings.retries = 0
         try replica.setRemote(settings)
+    }
+
+    /// The same replica file opened again by another program version (another schema).
+    init(reopening other: FieldDevice, schema: SyncSchema) throws {
+        clock = other.clock
+        replica = try FieldReplica.open(path: other.replica.path!, wallClock: other.clock, ids: SeededIDSource(seed: 1), schema: schema)
     }
 
     @discardableResult

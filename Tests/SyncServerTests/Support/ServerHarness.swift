@@ -20,11 +20,11 @@ struct ServerHarness: Sendable {
 
     /// A harness on an in-memory store, or on a fresh directory when `directory` is given.
     init(directory: String? = nil, configuration: ServerConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0),
-         seed: UInt64 = 7, quota: UsageQuota = .standard) throws {
+         seed: UInt64 = 7, quota: UsageQuota = .standard, schema: SyncSchema = .civic) throws {
         let clock = ManualWallClock(milliseconds: Self.startMilliseconds)
         self.clock = clock
-        storage = try directory.map { try SQLiteSyncStorage.open(directory: $0, wallClock: clock, quota: quota) }
-            ?? SQLiteSyncStorage.inMemory(wallClock: clock, quota: quota)
+        storage = try directory.map { try SQLiteSyncStorage.open(directory: $0, wallClock: clock, quota: quota, schema: schema) }
+            ?? SQLiteSyncStorage.inMemory(wallClock: clock, quota: quota, schema: schema)
         authority = TokenAuthority(storage: storage, ids: SeededIDSource(seed: seed), wallClock: clock)
         self.configuration = configuration
         metrics = ServerMetrics()

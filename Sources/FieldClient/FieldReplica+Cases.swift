@@ -132,8 +132,6 @@ public struct CaseEdit: Sendable, Equatable {
     }
 }
 
-/// The case statuses a listing can filter on (derived from milestones by SyncCore).
-public let caseStatuses = ["open", "acknowledged", "examined", "in-council", "referred", "rejected", "accepted", "implemented"]
 
 extension FieldReplica {
     // MARK: - Create, read, edit
@@ -195,7 +193,7 @@ extension FieldReplica {
         if let area = filter.area { try Check.choice(area, in: Domain.areas, what: "area") }
         if let cause = filter.cause { try Check.choice(cause, in: Domain.causes, what: "cause") }
         if let source = filter.source { try Check.choice(source, in: Domain.sources, what: "source") }
-        if let status = filter.status { try Check.choice(status, in: caseStatuses, what: "status") }
+        if let status = filter.status { try Check.choice(status, in: Domain.caseStatuses, what: "status") }
         if let step = filter.step, !Domain.steps.contains(Int64(step)) {
             throw SyncError(.invalidValue, "step \(step) does not exist; the ladder has steps 1 to 4")
         }

@@ -70,8 +70,17 @@ extension FieldReplica {
         }
     }
 
+    /// Every council with its electorate, in two queries.
     public func councils() throws -> [CouncilView] {
-        try read { db in try String.fetchAll(db, sql: "SELECT id FROM councils ORDER BY id").map { try council($0, db) } }
+        try read { db in
+            var members: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT council_id, member_id FROM council_members ORDER BY member_id") {
+                members[row[0], default: []].append(row[1])
+            }
+            return try Row.fetchAll(db, sql: "SELECT id, name FROM councils ORDER BY id").map { row in
+                CouncilView(id: row[0], name: row[1], members: members[row[0] as String] ?? [])
+            }
+        }
     }
 
     public func council(_ id: String) throws -> CouncilView {
@@ -183,12 +192,29 @@ extension FieldReplica {
     public func tally(_ id: String) throws -> MotionTally { try motion(id).tally }
 
     /// Motions, optionally on one case, optionally only open ones.
+    /// Motions, optionally on one case, optionally only open ones, in a handful of queries
+    /// whatever their number.
     public func motions(case idOrRef: String? = nil, openOnly: Bool = false) throws -> [MotionView] {
         try read { db in
             let caseID = try idOrRef.map { try resolveCase($0, db) }
-            return try String.fetchAll(db, sql: """
-                SELECT id FROM motions WHERE (?1 IS NULL OR case_id = ?1) AND (?2 = 0 OR closed_hlc IS NULL) ORDER BY id
-                """, arguments: [caseID, openOnly ? 1 : 0]).map { try motion($0, db) }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT m.id, m.meeting_id, c.ref FROM motions m LEFT JOIN cases c ON c.id = m.case_id
+                WHERE (?1 IS NULL OR m.case_id = ?1) AND (?2 = 0 OR m.closed_hlc IS NULL) ORDER BY m.id
+                """, arguments: [caseID, openOnly ? 1 : 0])
+            let ids = rows.map { $0[0] as String }
+            let tallies = try MotionTally.compute(motions: ids, db)
+            var votes: [String: [MotionView.Vote]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT motion_id, voter_id, choice, counted_choice FROM votes
+                WHERE motion_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ","))) ORDER BY voter_id
+                """, arguments: StatementArguments(ids)) {
+                votes[row[0], default: []].append(MotionView.Vote(voter: row[1], choice: row[2], countedChoice: row[3]))
+            }
+            return rows.compactMap { row in
+                let id: String = row[0]
+                guard let tally = tallies[id] else { return nil }
+                return MotionView(id: id, caseID: tally.caseID, caseRef: row[2], meeting: row[1], tally: tally, votes: votes[id] ?? [])
+            }
         }
     }
 

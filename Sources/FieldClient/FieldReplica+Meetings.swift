@@ -60,13 +60,38 @@ extension FieldReplica {
         }
     }
 
+    /// Meetings of a kind, branch and period, in four queries whatever their number.
     public func meetings(kind: String? = nil, branch: String? = nil, period: ReportPeriod = .all) throws -> [MeetingView] {
         if let kind { try Check.choice(kind, in: Domain.meetingKinds, what: "meeting kind") }
+        let bounds = period.bounds
         return try read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM meetings WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR branch = ?2) ORDER BY date, id",
-                                arguments: [kind, branch])
-                .map { try meeting($0, db) }
-                .filter { period.contains($0.date) }
+            let selection = """
+                SELECT id FROM meetings WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR branch = ?2)
+                AND (?3 IS NULL OR date BETWEEN ?3 AND ?4)
+                """
+            let arguments: StatementArguments = [kind, branch, bounds?.from, bounds?.to]
+            var agenda: [String: [String]] = [:], attendance: [String: [MeetingView.Attendee]] = [:]
+            var subjects: [String: [MeetingView.DebateSubject]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT meeting_id, case_id FROM agenda_items WHERE meeting_id IN (\(selection)) ORDER BY case_id",
+                                        arguments: arguments) {
+                agenda[row[0], default: []].append(row[1])
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT meeting_id, member_id, confirmed FROM attendance WHERE meeting_id IN (\(selection)) ORDER BY member_id
+                """, arguments: arguments) {
+                attendance[row[0], default: []].append(MeetingView.Attendee(member: row[1], confirmed: (row[2] as Int64) == 1))
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT meeting_id, subject_id, member_id, subject FROM debate_subjects WHERE meeting_id IN (\(selection)) ORDER BY subject_id
+                """, arguments: arguments) {
+                subjects[row[0], default: []].append(MeetingView.DebateSubject(id: row[1], member: row[2], subject: row[3]))
+            }
+            return try Row.fetchAll(db, sql: "SELECT id, kind, title, date, branch FROM meetings WHERE id IN (\(selection)) ORDER BY date, id",
+                                    arguments: arguments).map { row in
+                let id: String = row[0]
+                return MeetingView(id: id, kind: row[1], title: row[2], date: row[3], branch: row[4], agenda: agenda[id] ?? [],
+                                   attendance: attendance[id] ?? [], debateSubjects: subjects[id] ?? [])
+            }
         }
     }
 

@@ -173,24 +173,3 @@ public enum ExitCodes {
         }
     }
 }
-
-extension FieldReplica {
-    // MARK: - Headquarters figures (SyncCore's CaseReports, shared with the server)
-
-    public func tasksFound(period: ReportPeriod) throws -> CaseReports.Found {
-        try read { db in try CaseReports.found(period: period, db) }
-    }
-
-    /// Cases of a period grouped by source, area, cause, status, step or branch.
-    public func caseBreakdown(by column: String, period: ReportPeriod = .all) throws -> [CaseReports.Share] {
-        try read { db in try CaseReports.breakdown(by: column, period: period, db) }
-    }
-
-    public func replyRates(period: ReportPeriod = .all) throws -> [CaseReports.ReplyRate] {
-        try read { db in try CaseReports.replyRates(period: period, db) }
-    }
-
-    public func budgetRanking() throws -> [CaseReports.BudgetItem] {
-        try read { db in try CaseReports.acceptedByBudgetPriority(db) }
-    }
-}

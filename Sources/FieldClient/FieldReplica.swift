@@ -74,10 +74,15 @@ public final class FieldReplica: Sendable {
             try replica.initialise(setup)
         } catch {
             // The file is ours: we made it a moment ago. Leave nothing half-made behind.
-            for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            removeFiles(of: path)
             throw error
         }
         return replica
+    }
+
+    /// Removes a replica file this program has just made, with SQLite's side files.
+    public static func removeFiles(of path: String) {
+        for suffix in ["", "-wal", "-shm", "-journal", "-sync.lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     /// An in-memory replica (tests, simulations).

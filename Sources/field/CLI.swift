@@ -26,11 +26,9 @@ enum CLI {
         exit(ExitCodes.code(for: error.code))
     }
 
+    /// Pretty, key-sorted JSON, the one style of every `--json` and of the server's reports.
     static func printJSON<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        print(String(decoding: data, as: UTF8.self))
+        print(try HQReports.json(value))
     }
 
     /// Writes text to standard output as it is (no newline added: CSV ends its own lines).

@@ -61,7 +61,7 @@ struct Generate: ParsableCommand {
             }
         } catch {
             // A file we created a moment ago is ours: leave nothing half-filled behind.
-            if created { for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            if created { FieldReplica.removeFiles(of: path) }
             throw error
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -292,18 +292,18 @@ struct HeadquartersFigureTests {
             if i == 2 { try hq.decide(made.id, accept: true, reason: "ok"); try hq.editCase(made.id, CaseEdit(budgetPriority: 2)) }
             if i == 3 { try hq.decide(made.id, accept: true, reason: "ok"); try hq.editCase(made.id, CaseEdit(budgetPriority: 1)) }
         }
-        let march = try hq.tasksFound(period: .month(2026, 3))
+        let now = at("2026-04-02")
+        let march = try hq.report(HQReports(period: .month(2026, 3), now: now), HQReports.tasks).total
         #expect(march.count == 3 && march.yearBefore == 1 && march.changePercent == 200.0)
-        let shares = try hq.caseBreakdown(by: "source", period: .month(2026, 3))
-        #expect(shares.map(\.key) == ["call-centre", "division", "external-monitor"])
+        let shares = try hq.report(HQReports(period: .month(2026, 3), now: now), HQReports.sources).rows
+        #expect(Set(shares.filter { $0.count > 0 }.map(\.key)) == ["call-centre", "division", "external-monitor"])
         #expect(shares.first { $0.key == "external-monitor" }?.percent == 33.3)
-        expectError(.invalidValue) { _ = try hq.caseBreakdown(by: "title") }
         try hq.logConsultation(channel: "call-centre", topic: "a", receivedOn: "2026-01-05", answeredOn: "2026-01-05", branch: "busan")
         try hq.logConsultation(channel: "call-centre", topic: "b", receivedOn: "2026-01-06", branch: "busan")
         try hq.logConsultation(channel: "web", topic: "c", receivedOn: "2026-02-06", answeredOn: "2026-02-07", branch: "seoul")
-        let rates = try hq.replyRates(period: .quarter(2026, 1))
-        #expect(rates.map(\.branch) == ["all", "busan", "seoul"])
-        #expect(rates.map(\.percent) == [66.7, 50.0, 100.0])
-        #expect(try hq.budgetRanking().map(\.budgetPriority) == [1, 2])
+        let rates = try hq.report(HQReports(period: .quarter(2026, 1), now: now), HQReports.replies)
+        #expect([rates.overall.percent] + rates.byBranch.map(\.percent) == [66.7, 50.0, 100.0])
+        #expect(rates.byBranch.map(\.key) == ["busan", "seoul"])
+        #expect(try hq.report(HQReports(now: now), HQReports.budget).rows.map(\.budgetPriority) == [1, 2])
     }
 }

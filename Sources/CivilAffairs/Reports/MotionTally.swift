@@ -29,35 +29,60 @@ public struct MotionTally: Codable, Sendable, Hashable {
     public var outcome: String
 
     public static func compute(motion id: String, _ db: Database) throws -> MotionTally? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT case_id, council_id, action, quorum, closed_hlc FROM motions WHERE id = ?",
-                                         arguments: [id]) else { return nil }
-        let council: String? = row[1]
-        let electorate = Set(try String.fetchAll(db, sql: "SELECT member_id FROM council_members WHERE council_id = ?",
-                                                 arguments: [council ?? ""]))
-        var yes = 0, no = 0, abstain = 0
-        var ignored: [String] = []
-        var late: [String] = []
-        for vote in try Row.fetchAll(db, sql: "SELECT voter_id, counted_choice, late FROM votes WHERE motion_id = ? ORDER BY voter_id",
-                                     arguments: [id]) {
-            let voter: String = vote[0]
-            let choice: String? = vote[1]
-            if (vote[2] as Int64) != 0 { late.append(voter) }
-            guard electorate.contains(voter), let choice else { ignored.append(voter); continue }
-            switch choice {
-            case "yes": yes += 1
-            case "no": no += 1
-            case "abstain": abstain += 1
-            default: ignored.append(voter)
-            }
+        try compute(motions: [id], db)[id]
+    }
+
+    /// The tallies of several motions in three queries (motions, electorates, votes), whatever
+    /// their number; `nil` ids read every motion.
+    public static func compute(motions ids: [String]?, _ db: Database) throws -> [String: MotionTally] {
+        let filter = ids.map { "WHERE id IN (\(Array(repeating: "?", count: $0.count).joined(separator: ",")))" } ?? ""
+        let arguments = StatementArguments(ids ?? [])
+        let motions = try Row.fetchAll(db, sql: "SELECT id, case_id, council_id, action, quorum, closed_hlc FROM motions \(filter)",
+                                       arguments: arguments)
+        guard !motions.isEmpty else { return [:] }
+        var electorates: [String: Set<String>] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT council_id, member_id FROM council_members WHERE council_id IN (SELECT council_id FROM motions \(filter))
+            """, arguments: arguments) {
+            electorates[row[0], default: []].insert(row[1])
         }
-        let quorum = Int((row[3] as Int64?) ?? 0)
-        let closed = (row[4] as String?) != nil
-        let counted = yes + no + abstain
-        let quorumMet = counted >= quorum
-        let outcome = !closed ? "open" : !quorumMet ? "no-quorum" : yes > no ? "passed" : "failed"
-        return MotionTally(motion: id, caseID: row[0], council: council, action: row[2], quorum: quorum, closed: closed,
-                           electorate: electorate.count, yes: yes, no: no, abstain: abstain, counted: counted,
-                           ignored: ignored, late: late, quorumMet: quorumMet, outcome: outcome)
+        var votes: [String: [Row]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT motion_id, voter_id, counted_choice, late FROM votes WHERE motion_id IN (SELECT id FROM motions \(filter))
+            ORDER BY motion_id, voter_id
+            """, arguments: arguments) {
+            votes[row[0], default: []].append(row)
+        }
+        var tallies: [String: MotionTally] = [:]
+        for row in motions {
+            let id: String = row[0]
+            let council: String? = row[2]
+            let electorate = council.flatMap { electorates[$0] } ?? []
+            var yes = 0, no = 0, abstain = 0
+            var ignored: [String] = []
+            var late: [String] = []
+            for vote in votes[id] ?? [] {
+                let voter: String = vote[1]
+                let choice: String? = vote[2]
+                if (vote[3] as Int64) != 0 { late.append(voter) }
+                guard electorate.contains(voter), let choice else { ignored.append(voter); continue }
+                switch choice {
+                case "yes": yes += 1
+                case "no": no += 1
+                case "abstain": abstain += 1
+                default: ignored.append(voter)
+                }
+            }
+            let quorum = Int((row[4] as Int64?) ?? 0)
+            let closed = (row[5] as String?) != nil
+            let counted = yes + no + abstain
+            let quorumMet = counted >= quorum
+            let outcome = !closed ? "open" : !quorumMet ? "no-quorum" : yes > no ? "passed" : "failed"
+            tallies[id] = MotionTally(motion: id, caseID: row[1], council: council, action: row[3], quorum: quorum, closed: closed,
+                                      electorate: electorate.count, yes: yes, no: no, abstain: abstain, counted: counted,
+                                      ignored: ignored, late: late, quorumMet: quorumMet, outcome: outcome)
+        }
+        return tallies
     }
 }
 
@@ -88,17 +113,25 @@ public enum SubmitterInbox {
             SELECT id, ref, title, reported_on, step, status, decision_reason, referred_to FROM cases
             WHERE submitter = ? ORDER BY reported_on DESC, ref DESC, id
             """, arguments: [submitter])
-        return try rows.map { row in
+        // Every milestone of the submitter's cases in one query.
+        var milestonesByCase: [String: [Row]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT m.case_id, m.milestone, m.reached_on FROM case_milestones m JOIN cases c ON c.id = m.case_id
+            WHERE c.submitter = ? ORDER BY m.case_id, m.reached_hlc
+            """, arguments: [submitter]) {
+            milestonesByCase[row[0], default: []].append(row)
+        }
+        return rows.map { row in
             let id: String = row[0]
-            let milestones = try Row.fetchAll(db, sql: "SELECT milestone, reached_on FROM case_milestones WHERE case_id = ? ORDER BY reached_hlc",
-                                              arguments: [id])
-            let reached = Set(milestones.map { $0[0] as String })
+            let milestones = (milestonesByCase[id] ?? []).map { Array($0.databaseValues.dropFirst()) }
+            let reached = Set(milestones.compactMap { String.fromDatabaseValue($0[0]) })
             let decision = reached.contains("accepted") ? "accepted" : reached.contains("rejected") ? "rejected" : nil
             let step = (row[4] as Int64?)
             return InboxItem(caseID: id, ref: row[1], title: row[2], reportedOn: row[3], step: step.map(Int.init),
                              stepName: step.map(routing.name(ofStep:)), status: row[5], decision: decision, reason: row[6],
                              referredTo: row[7], notified: reached.contains("result-notified"),
-                             lastMilestone: milestones.last?[0], lastMilestoneOn: milestones.last?[1])
+                             lastMilestone: milestones.last.flatMap { String.fromDatabaseValue($0[0]) },
+                             lastMilestoneOn: milestones.last.flatMap { String.fromDatabaseValue($0[1]) })
         }
     }
 }

@@ -34,9 +34,8 @@ public enum ReportPeriod: Hashable, Sendable, CustomStringConvertible, Codable {
         case .quarter(let y, let q):
             return (CivilDate(year: y, month: 3 * q - 2, day: 1).description, ReportPeriod.month(y, 3 * q).bounds!.to)
         case .month(let y, let m):
-            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-            let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
-            return (CivilDate(year: y, month: m, day: 1).description, CivilDate(year: y, month: m, day: days).description)
+            return (CivilDate(year: y, month: m, day: 1).description,
+                    CivilDate(year: y, month: m, day: CivilDate.daysInMonth(year: y, month: m)).description)
         }
     }
 

@@ -24,6 +24,12 @@ public struct CivilDate: Hashable, Sendable, Comparable, CustomStringConvertible
         self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
     }
 
+    /// Days in a month of the Gregorian calendar (the one table of them).
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    }
+
     /// Parses `YYYY-MM-DD`; nil when it is not a real date.
     public init?(_ text: String) {
         guard ValueType.isDate(text) else { return nil }

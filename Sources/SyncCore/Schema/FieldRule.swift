@@ -117,8 +117,6 @@ public indirect enum ValueType: Sendable, Equatable {
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
               parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
               (1...12).contains(m), y >= 1900 else { return false }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
-        return (1...days).contains(d)
+        return (1...CivilDate.daysInMonth(year: y, month: m)).contains(d)
     }
 }

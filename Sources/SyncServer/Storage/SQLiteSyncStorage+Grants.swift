@@ -26,7 +26,7 @@ extension SQLiteSyncStorage {
     /// caught up, receives those entities' history with its first pull after the next write.
     func rebuildGrants(_ db: Database) throws {
         var all: Set<EntityKey> = []
-        for (table, kind) in Self.entityTables {
+        for (table, kind) in store.schema.entityTables {
             for id in try String.fetchAll(db, sql: "SELECT id FROM \(table)") { all.insert(EntityKey(kind, id)) }
         }
         guard !all.isEmpty else { return }

@@ -60,7 +60,7 @@ extension SQLiteSyncStorage {
                 guard let scopes = principal.scopes else {
                     let digest = try self.store.stateDigest(visible: nil, db)
                     var keys: [EntityKey] = []
-                    for (table, kind) in Self.entityTables {
+                    for (table, kind) in self.store.schema.entityTables {
                         keys += try String.fetchAll(db, sql: "SELECT id FROM \(table) ORDER BY id").map { EntityKey(kind, $0) }
                     }
                     return DigestReport(digest: digest, entities: keys.count, visible: listEntities ? keys.sorted() : nil)
@@ -83,9 +83,4 @@ extension SQLiteSyncStorage {
         return keys
     }
 
-    /// Each entity kind's materialised table.
-    static let entityTables: [(String, EntityKind)] = [
-        ("members", .member), ("cases", .case), ("meetings", .meeting),
-        ("councils", .council), ("motions", .motion), ("consultations", .consultation),
-    ]
 }

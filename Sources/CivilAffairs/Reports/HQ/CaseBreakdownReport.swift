@@ -20,7 +20,7 @@ public struct CaseBreakdownReport: HQReport, Hashable {
     public var byBranch: [ShareRow]
 
     /// Every status a case can have, from open to implemented.
-    public static let statuses = ["open", "acknowledged", "examined", "in-council", "referred", "rejected", "accepted", "implemented"]
+    public static var statuses: [String] { Domain.caseStatuses }
 
     static func compute(_ reports: HQReports, _ db: Database) throws -> CaseBreakdownReport {
         let cases = try reports.cases(db)

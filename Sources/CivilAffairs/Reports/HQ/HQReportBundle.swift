@@ -17,7 +17,9 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
     public var budget: BudgetReport
 
     static func compute(_ reports: HQReports, _ db: Database) throws -> HQReportBundle {
-        HQReportBundle(period: reports.period.description, branch: reports.branch, asOf: reports.asOf,
+        var reports = reports
+        reports.caseCache = try reports.cases(db)
+        return HQReportBundle(period: reports.period.description, branch: reports.branch, asOf: reports.asOf,
                        tasks: try reports.tasks(db), sources: try reports.sources(db), replies: try reports.replies(db),
                        breakdown: try reports.breakdown(db), stepTimes: try reports.stepTimes(db),
                        reportedBack: try reports.reportedBack(db), points: try reports.points(db),

@@ -32,6 +32,9 @@ public struct HQReports: Sendable {
     public var leaderboardLimit: Int?
     /// How many ranks the monthly best-monitor lists hold (ties included).
     public var bestCount: Int
+    /// The period's cases, when already read in this transaction: the bundle of every report
+    /// reads the cases table once, not once per report.
+    var caseCache: [CaseFact]?
 
     public init(period: ReportPeriod = .all, branch: String? = nil, grain: ReportGrain? = nil, now nowMilliseconds: Int64,
                 policy: PointsPolicy = .embedded, routing: LadderRouting = .embedded,
@@ -134,8 +137,9 @@ public struct HQReports: Sendable {
         var budgetPriority: Int?
     }
 
-    /// The cases in the period and branch.
+    /// The cases in the period and branch, read once per report set (`caseCache`).
     func cases(_ db: Database) throws -> [CaseFact] {
+        if let caseCache { return caseCache }
         let bounds = period.bounds
         return try Row.fetchAll(db, sql: """
             SELECT id, ref, title, area, cause, source, submitter, branch, reported_on, step, status, budget_priority FROM cases

@@ -20,8 +20,8 @@ public struct BatchFacts: Sendable {
     /// Entities the batch touches at all.
     public private(set) var entities: Set<EntityKey> = []
 
-    /// The register fields that decide access, collected from the batch.
-    public static let decisiveFields: Set<String> = ["submitter", "branch", "case", "meeting", "council", "kind", "organizer"]
+    /// The register fields that decide access, collected from the batch (`AccessFields`).
+    public static var decisiveFields: Set<String> { AccessFields.deciding }
 
     public init(_ operations: some Sequence<SyncOperation>) {
         for op in operations {

@@ -23,38 +23,54 @@ public struct ReplicaAccessFacts: AccessFacts {
         self.visibility = visibility
     }
 
+    // Tables and columns come from the civic declarations (`AccessFields`), never spelt here.
+    private typealias F = AccessFields
+
     public func caseFacts(_ id: String) throws -> CaseFacts? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT submitter, branch FROM cases WHERE id = ?"), arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT \(F.column(.case, "submitter")), \(F.column(.case, "branch")) FROM \(F.table(.case)) WHERE id = ?
+            """), arguments: [id]) else {
             return nil
         }
-        let milestones = try String.fetchAll(db.cachedStatement(sql: "SELECT milestone FROM case_milestones WHERE case_id = ?"), arguments: [id])
-        return CaseFacts(submitter: row["submitter"], branch: row["branch"], milestones: Set(milestones))
+        let milestones = F.childTable(.case, "milestones")
+        let reached = try String.fetchAll(db.cachedStatement(sql: "SELECT milestone FROM \(milestones.table) WHERE \(milestones.owner) = ?"),
+                                          arguments: [id])
+        return CaseFacts(submitter: row[0], branch: row[1], milestones: Set(reached))
     }
 
     public func meetingFacts(_ id: String) throws -> MeetingFacts? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT branch, kind, organizer FROM meetings WHERE id = ?"),
-                                         arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT \(F.column(.meeting, "branch")), \(F.column(.meeting, "kind")), \(F.column(.meeting, "organizer"))
+            FROM \(F.table(.meeting)) WHERE id = ?
+            """), arguments: [id]) else {
             return nil
         }
-        let attendees = try String.fetchAll(db.cachedStatement(sql: "SELECT member_id FROM attendance WHERE meeting_id = ?"), arguments: [id])
-        let agenda = try String.fetchAll(db.cachedStatement(sql: "SELECT case_id FROM agenda_items WHERE meeting_id = ?"), arguments: [id])
-        let debaters = try String.fetchAll(db.cachedStatement(sql: "SELECT member_id FROM debate_subjects WHERE meeting_id = ?"), arguments: [id])
-        return MeetingFacts(branch: row["branch"], kind: row["kind"], organizer: row["organizer"], attendees: Set(attendees),
-                            agendaCases: Set(agenda), debaters: Set(debaters))
+        func elements(_ field: String) throws -> Set<String> {
+            let child = F.childTable(.meeting, field)
+            return Set(try String.fetchAll(db.cachedStatement(sql: "SELECT \(child.element) FROM \(child.table) WHERE \(child.owner) = ?"),
+                                           arguments: [id]))
+        }
+        return MeetingFacts(branch: row[0], kind: row[1], organizer: row[2], attendees: try elements("attendance"),
+                            agendaCases: try elements("agenda"), debaters: try elements("debateSubjects"))
     }
 
     public func motionFacts(_ id: String) throws -> MotionFacts? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT case_id, meeting_id, council_id FROM motions WHERE id = ?"),
-                                         arguments: [id]) else { return nil }
-        return MotionFacts(caseID: row["case_id"], meetingID: row["meeting_id"], councilID: row["council_id"])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT \(F.column(.motion, "case")), \(F.column(.motion, "meeting")), \(F.column(.motion, "council"))
+            FROM \(F.table(.motion)) WHERE id = ?
+            """), arguments: [id]) else { return nil }
+        return MotionFacts(caseID: row[0], meetingID: row[1], councilID: row[2])
     }
 
     public func councilFacts(_ id: String) throws -> CouncilFacts? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT branch FROM councils WHERE id = ?"), arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(F.column(.council, "branch")) FROM \(F.table(.council)) WHERE id = ?"),
+                                         arguments: [id]) else {
             return nil
         }
-        let members = try String.fetchAll(db.cachedStatement(sql: "SELECT member_id FROM council_members WHERE council_id = ?"), arguments: [id])
-        var owner: String? = row["branch"]
+        let electorate = F.childTable(.council, "members")
+        let members = try String.fetchAll(db.cachedStatement(sql: "SELECT \(electorate.element) FROM \(electorate.table) WHERE \(electorate.owner) = ?"),
+                                          arguments: [id])
+        var owner: String? = row[0]
         if owner == nil, visibility == .grants {
             // Councils created before councils named their branch: the server remembered the creator's branch.
             owner = try String.fetchOne(db.cachedStatement(sql: "SELECT branch FROM server_council_owners WHERE council_id = ?"), arguments: [id])
@@ -63,29 +79,30 @@ public struct ReplicaAccessFacts: AccessFacts {
     }
 
     public func memberFacts(_ id: String) throws -> MemberFacts? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT branch, kind FROM members WHERE id = ?"), arguments: [id])
-            .map { MemberFacts(branch: $0["branch"], kind: $0["kind"]) }
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT \(F.column(.member, "branch")), \(F.column(.member, "kind")) FROM \(F.table(.member)) WHERE id = ?
+            """), arguments: [id])
+            .map { MemberFacts(branch: $0[0], kind: $0[1]) }
     }
 
     public func consultationFacts(_ id: String) throws -> ConsultationFacts? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT branch FROM consultations WHERE id = ?"), arguments: [id])
-            .map { ConsultationFacts(branch: $0["branch"]) }
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(F.column(.consultation, "branch")) FROM \(F.table(.consultation)) WHERE id = ?"),
+                         arguments: [id])
+            .map { ConsultationFacts(branch: $0[0]) }
     }
 
     public func motions(referencing entity: EntityKey) throws -> [String] {
-        let column: String
-        switch entity.entity {
-        case .case: column = "case_id"
-        case .meeting: column = "meeting_id"
-        case .council: column = "council_id"
-        default: return []
-        }
-        return try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM motions WHERE \(column) = ? ORDER BY id"), arguments: [entity.id])
+        // The motion field that names an entity of this kind (its case, meeting or council).
+        guard let field = AccessPolicy.references[.motion]?.first(where: { $0.value == entity.entity })?.key else { return [] }
+        return try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM \(F.table(.motion)) WHERE \(F.column(.motion, field)) = ? ORDER BY id"),
+                                   arguments: [entity.id])
     }
 
     public func meetings(withAgendaCase caseID: String) throws -> [String] {
-        try String.fetchAll(db.cachedStatement(sql: "SELECT meeting_id FROM agenda_items WHERE case_id = ? ORDER BY meeting_id"),
-                            arguments: [caseID])
+        let agenda = F.childTable(.meeting, "agenda")
+        return try String.fetchAll(db.cachedStatement(sql: """
+            SELECT \(agenda.owner) FROM \(agenda.table) WHERE \(agenda.element) = ? ORDER BY \(agenda.owner)
+            """), arguments: [caseID])
     }
 
     public func isVisible(_ entity: EntityKey, to principal: Principal) throws -> Bool {

@@ -1,0 +1,69 @@
+import FieldClient
+import Foundation
+import GRDB
+import SyncCore
+import Testing
+
+/// The civic kinds are declared once (`CivicSchema`); the tables a new replica gets are
+/// generated from that, and must be the tables replicas made by earlier versions have, where
+/// the SQL was written by hand (kept here as a fixture): a migration the declarations check.
+@Suite struct SchemaDeclarationTests {
+    static let legacySQL: String = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/replica-v2-legacy.sql")
+        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+    }()
+
+    /// Every column of every materialised table: name, type, NOT NULL, default, key position.
+    static func shape(_ db: Database) throws -> [String: [String]] {
+        var shape: [String: [String]] = [:]
+        for table in SyncSchema.civic.entities.flatMap({ [$0.table] }) + ["case_milestones", "comments", "agenda_items", "attendance",
+                                                                              "debate_subjects", "council_members", "votes", "conflicts"] {
+            shape[table] = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map {
+                "\($0["name"] as String) \($0["type"] as String) notnull=\($0["notnull"] as Int) default=\(($0["dflt_value"] as String?) ?? "-") pk=\($0["pk"] as Int)"
+            }
+        }
+        return shape
+    }
+
+    @Test func theGeneratedTablesAreTheTablesEarlierVersionsWrote() throws {
+        #expect(!Self.legacySQL.isEmpty)
+        let legacy = try DatabaseQueue()
+        try legacy.write { db in try db.execute(sql: Self.legacySQL) }
+        let generated = try DatabaseQueue()
+        try generated.write { db in try db.execute(sql: ReplicaSchema.sql(for: .civic)) }
+        let legacyShape = try legacy.read(Self.shape)
+        let generatedShape = try generated.read(Self.shape)
+        for table in legacyShape.keys.sorted() {
+            #expect(legacyShape[table] == generatedShape[table], "\(table)")
+        }
+        let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        #expect(try legacy.read { try String.fetchAll($0, sql: indexes) } == generated.read { try String.fetchAll($0, sql: indexes) })
+    }
+
+    @Test func aFileWrittenByAnEarlierVersionIsBroughtUpToDate() throws {
+        let directory = try TempDir()
+        defer { directory.remove() }
+        let path = directory.path("legacy.replica")
+        // A replica as version 2 of the hand-written schema left it: one case, no held column.
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY); INSERT INTO grdb_migrations VALUES ('v1'), ('v2');")
+            try db.execute(sql: Self.legacySQL.replacingOccurrences(of: "    held          INTEGER NOT NULL DEFAULT 0", with: ""))
+            try db.execute(sql: "INSERT INTO replica_meta(key, value) VALUES ('format', 'civicsync-replica'), ('replica_id', 'old1'), ('counter', '1'), ('hlc', '')")
+            try db.execute(sql: """
+                INSERT INTO oplog(op_id, hlc, author, entity, entity_id, field, key, kind, value, context, origin_local)
+                VALUES ('old1:1', '001767225600000-000000-old1', 'hq', 'case', 'c1', 'title', '', 'set', '"From before"', '[]', 1)
+                """)
+        }
+        try queue.close()
+        let store = try ReplicaStore.open(path: path, wallClock: ManualWallClock(milliseconds: 1_767_225_600_000), schema: .civic)
+        #expect(try store.value("SELECT title FROM cases WHERE id = 'c1'") == "From before", "the state was rebuilt from the log")
+        #expect(try store.value("SELECT value FROM replica_meta WHERE key = 'schema_version'") == String(SyncSchema.civic.version))
+        let columns = try store.writer.read { db in try db.columns(in: "oplog").map(\.name) }
+        #expect(columns.contains("held"))
+    }
+}
+
+extension ReplicaStore {
+    fileprivate func value(_ sql: String) throws -> String? { try writer.read { db in try String.fetchOne(db, sql: sql) } }
+}

@@ -105,24 +105,28 @@ extension ReplicaStore {
         case .remove:
             for removed in op.context { try supersede(removed, in: scope, by: hlcText, &batch, db) }
         case .max:
-            // One row per field: the largest value, and the earliest operation that reached it.
+            // One row per field: the largest value, and the earliest operation that reached it
+            // (a reused timestamp, refused by the server but possible in a file, falls back on
+            // the author, so that the row never depends on the order of arrival).
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value)
                 VALUES (?, ?, ?, ?, '', ?, ?, ?)
                 ON CONFLICT(entity, entity_id, field, key, op_id) DO UPDATE
                 SET hlc = excluded.hlc, author = excluded.author, value = excluded.value
                 WHERE CAST(excluded.value AS INTEGER) > CAST(field_state.value AS INTEGER)
-                   OR (CAST(excluded.value AS INTEGER) = CAST(field_state.value AS INTEGER) AND excluded.hlc < field_state.hlc)
+                   OR (CAST(excluded.value AS INTEGER) = CAST(field_state.value AS INTEGER)
+                       AND (excluded.hlc < field_state.hlc OR (excluded.hlc = field_state.hlc AND excluded.author < field_state.author)))
                 """)
             try upsert.execute(arguments: [op.entity.rawValue, op.entityID, op.field, op.key, hlcText, op.author, valueJSON])
         case .reach:
-            // A milestone keeps the earliest operation that reached it.
+            // A milestone keeps the earliest operation that reached it, in the merge order
+            // (value holds the id as a JSON string; quoted ASCII ids sort like the ids).
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value)
                 VALUES (?, ?, ?, ?, '', ?, ?, ?)
                 ON CONFLICT(entity, entity_id, field, key, op_id) DO UPDATE
                 SET hlc = excluded.hlc, author = excluded.author, value = excluded.value
-                WHERE excluded.hlc < field_state.hlc
+                WHERE excluded.hlc < field_state.hlc OR (excluded.hlc = field_state.hlc AND excluded.value < field_state.value)
                 """)
             try upsert.execute(arguments: [op.entity.rawValue, op.entityID, op.field, op.key,
                                            hlcText, op.author, "\"" + idText + "\""])

@@ -1,4 +1,4 @@
--- CivicSync replica of schema 'civicsync', version 1 (engine tables version 3).
+-- CivicSync replica of schema 'civicsync', version 1 (engine tables version 4).
 -- Generated from the schema's declarations: do not edit; run `field schema` to print it.
 
 -- Bookkeeping: identity, counters, the hybrid logical clock, the schema version.
@@ -53,6 +53,10 @@ CREATE TABLE superseded (
     by_hlc    TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (op_id, entity, entity_id, field, key)
 ) WITHOUT ROWID;
+
+-- The state digest, kept by the merge: per bucket of entities, the sum (mod 2^256, 32 bytes
+-- little-endian) of the hashes of their field_state rows, and how many entities it holds.
+CREATE TABLE digest_buckets (bucket INTEGER PRIMARY KEY, sum BLOB NOT NULL, entities INTEGER NOT NULL);
 
 -- Materialised, human-readable state. Derived from field_state; never edited directly.
 CREATE TABLE members (

@@ -211,7 +211,7 @@ public final class FieldReplica: Sendable {
                    waiting: try store.countWaiting(db), rejected: try store.rejectedOperations(db).count,
                    operations: try store.operationCount(db),
                    conflicts: try Int.fetchOne(db, sql: "SELECT count(*) FROM conflicts") ?? 0,
-                   digest: try store.stateDigest(visible: nil, db))
+                   digest: try store.stateDigest(db).root)
         }
     }
 

@@ -49,10 +49,15 @@ enum FuzzTarget {
                         fatalError("the log does not keep what it was given: \(op.canonicalJSON)")
                     }
                 }
-                // The state must be exactly what a rebuild of the log gives.
-                let merged = try store.stateDigest(visible: nil, db)
+                // The kept digest is the digest of the rows, and the state (merge rows and
+                // tables) is exactly what a rebuild of the log gives.
+                let kept = try store.stateDigest(db)
+                guard try store.recomputedDigest(db) == kept else {
+                    fatalError("the kept digest differs from the digest of the merge rows")
+                }
+                let merged = try store.materializedDigest(db)
                 try store.rebuildState(db)
-                guard try store.stateDigest(visible: nil, db) == merged else {
+                guard try store.stateDigest(db) == kept, try store.materializedDigest(db) == merged else {
                     fatalError("the merged state differs from a rebuild of its own log")
                 }
             }

@@ -61,6 +61,9 @@ import Testing
         #expect(try store.value("SELECT value FROM replica_meta WHERE key = 'schema_version'") == String(SyncSchema.civic.version))
         let columns = try store.writer.read { db in try db.columns(in: "oplog").map(\.name) }
         #expect(columns.contains("held"))
+        // The digest an earlier file never kept is built from its merge rows.
+        let (kept, recomputed) = try store.writer.read { db in (try store.stateDigest(db), try store.recomputedDigest(db)) }
+        #expect(kept == recomputed && kept.entities == 1 && kept != StateDigest())
     }
 }
 

@@ -30,4 +30,16 @@ public enum AudienceScope: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     public static func < (lhs: AudienceScope, rhs: AudienceScope) -> Bool { lhs.description < rhs.description }
+
+    /// The order of scopes in a principal's list (`Principal.scopes`): the widest first, and
+    /// at most one scope of each rank per principal. The server's per-audience digests rely on
+    /// it to count each entity a principal sees once (see `SQLiteSyncStorage+Digest`).
+    public var rank: Int {
+        switch self {
+        case .everyone: 0
+        case .allBranches: 1
+        case .branch: 2
+        case .member: 3
+        }
+    }
 }

@@ -78,7 +78,7 @@ extension FieldReplica {
         let state = try syncState()
         let (waiting, deferredOps, rejectedOps, digest, offset) = try await store.writer.read { db in
             (try store.countWaiting(db), try store.deferredOperations(db), try store.rejectedOperations(db),
-             try store.stateDigest(visible: nil, db), try store.effectiveClockOffset(db))
+             try store.stateDigest(db).root, try store.effectiveClockOffset(db))
         }
         func described(_ logged: ReplicaStore.LoggedOperation) -> SyncStatusView.RejectedOperation {
             .init(id: logged.operation.id.description, entity: logged.operation.entity.rawValue, entityID: logged.operation.entityID,

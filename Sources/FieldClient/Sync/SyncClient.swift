@@ -63,7 +63,7 @@ public struct SyncClient: Sendable {
         let (digest, serverSchema) = try await serverDigestAndSchema()
         report.serverDigest = digest
         try await saveClockOffset()
-        report.digest = try await store.writer.read { db in try store.stateDigest(visible: nil, db) }
+        report.digest = try await store.writer.read { db in try store.stateDigest(db).root }
         report.conflicts = try await store.writer.read { db in try store.conflicts(db).count }
         if let serverSchema, serverSchema != store.schema.version {
             // Digests hash the materialised tables, which differ between schema versions.

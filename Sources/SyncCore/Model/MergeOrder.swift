@@ -13,6 +13,13 @@ public enum MergeOrder {
         return id.description > otherID.description
     }
 
+    /// The same comparison on the texts of timestamps and ids, which sort like the values
+    /// (fixed-width timestamps; ASCII ids), compared byte by byte as SQLite does.
+    public static func wins(_ hlc: String, _ id: String, over otherHLC: String, _ otherID: String) -> Bool {
+        if hlc != otherHLC { return otherHLC.utf8.lexicographicallyPrecedes(hlc.utf8) }
+        return otherID.utf8.lexicographicallyPrecedes(id.utf8)
+    }
+
     /// Whether `op` wins over `other`.
     public static func wins(_ op: SyncOperation, over other: SyncOperation) -> Bool {
         wins(op.hlc, op.id, over: other.hlc, other.id)

@@ -47,5 +47,7 @@ public struct ApplyResult: Sendable, Equatable {
     /// Of `applied`, those a newer schema wrote that this replica's does not know: kept in the
     /// log, not merged until the replica is upgraded.
     public var held: [OperationID] = []
+    /// How the merged state moved: entities whose hash changed, entities created.
+    public var changes = StateChanges()
     public init() {}
 }

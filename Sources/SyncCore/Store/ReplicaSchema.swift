@@ -7,8 +7,8 @@ public enum ReplicaSchema {
     public static let formatMarker = "civicsync-replica"
     /// The version of the engine's own tables. 2: supersession records the timestamp of the
     /// operation that named the superseded one; timestamps are indexed. 3: operations of a newer
-    /// schema are held in the log.
-    public static let engineVersion = 3
+    /// schema are held in the log. 4: the state digest is kept in `digest_buckets`.
+    public static let engineVersion = 4
 
     /// The engine's tables, before the materialised ones.
     static let engineTables = """
@@ -64,7 +64,13 @@ public enum ReplicaSchema {
         by_hlc    TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (op_id, entity, entity_id, field, key)
     ) WITHOUT ROWID;
+
+    -- The state digest, kept by the merge: per bucket of entities, the sum (mod 2^256, 32 bytes
+    -- little-endian) of the hashes of their field_state rows, and how many entities it holds.
+    \(digestTable)
     """
+
+    static let digestTable = "CREATE TABLE digest_buckets (bucket INTEGER PRIMARY KEY, sum BLOB NOT NULL, entities INTEGER NOT NULL);"
 
     /// The conflicts table (the engine's), after the materialised ones.
     static let conflictsTable = """

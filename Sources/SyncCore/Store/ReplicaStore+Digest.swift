@@ -2,31 +2,132 @@ import Crypto
 import Foundation
 import GRDB
 
-/// A deterministic hash of the materialised state: two replicas with the same digest show the
-/// same cases, members, meetings, votes, milestones, comments and conflicts.
+/// The state digest (`StateDigest`): kept current by the merge in `digest_buckets`, read in
+/// constant time; and, for checking, recomputed from scratch or taken over the materialised
+/// tables.
 extension ReplicaStore {
-    /// The digest of everything, or only of the entities `visible` contains.
-    public func stateDigest(visible: Set<EntityKey>? = nil) throws -> String {
-        try wrap { try writer.read { db in try stateDigest(visible: visible, db) } }
+    /// The digest of everything this replica holds: equal digests mean equal merged state.
+    public func stateDigest() throws -> String {
+        try wrap { try writer.read { db in try stateDigest(db).root } }
     }
 
-    public func stateDigest(visible: Set<EntityKey>?, _ db: Database) throws -> String {
+    /// The digest kept by the merge: sixteen rows read, whatever the size of the state.
+    public func stateDigest(_ db: Database) throws -> StateDigest {
+        var digest = StateDigest()
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT bucket, sum, entities FROM digest_buckets")) {
+            let bucket: Int = row[0]
+            guard (0..<StateDigest.bucketCount).contains(bucket), let sum = DigestSum(bytes: (row[1] as Data?) ?? Data()) else {
+                throw SyncError(.storage, "the replica's digest table is damaged (bucket \(bucket)); rebuild the state")
+            }
+            digest.buckets[bucket] = sum
+            digest.entities += row[2] as Int
+        }
+        return digest
+    }
+
+    /// Moves the kept digest by what a batch changed.
+    func moveDigest(by changes: StateChanges, _ db: Database) throws {
+        var sums = [DigestSum](repeating: .zero, count: StateDigest.bucketCount)
+        var created = [Int](repeating: 0, count: StateDigest.bucketCount)
+        var touched = Set<Int>()
+        for (key, delta) in changes.hashes {
+            let bucket = StateDigest.bucket(key.entity, key.id)
+            sums[bucket] += delta
+            touched.insert(bucket)
+        }
+        for key in changes.created {
+            let bucket = StateDigest.bucket(key.entity, key.id)
+            created[bucket] += 1
+            touched.insert(bucket)
+        }
+        let read = try db.cachedStatement(sql: "SELECT sum, entities FROM digest_buckets WHERE bucket = ?")
+        let write = try db.cachedStatement(sql: "INSERT OR REPLACE INTO digest_buckets(bucket, sum, entities) VALUES (?, ?, ?)")
+        for bucket in touched.sorted() {
+            var sum = DigestSum.zero, entities = 0
+            if let row = try Row.fetchOne(read, arguments: [bucket]) {
+                sum = DigestSum(bytes: (row[0] as Data?) ?? Data()) ?? .zero
+                entities = row[1]
+            }
+            sum += sums[bucket]
+            try write.execute(arguments: [bucket, Data(sum.bytes), entities + created[bucket]])
+        }
+    }
+
+    /// The digest computed from every merge row, ignoring the kept one: what the kept digest
+    /// must equal (a check for tests and repair tools; it reads the whole state).
+    public func recomputedDigest(_ db: Database) throws -> StateDigest {
+        var digest = StateDigest()
+        let cursor = try Row.fetchCursor(db, sql: "SELECT entity, entity_id, field, key, op_id, hlc, author, value FROM field_state")
+        var lastEntity: (String, String)? = nil
+        var bucket = 0
+        while let row = try cursor.next() {
+            let entity: String = row[0], id: String = row[1]
+            if lastEntity.map({ $0 != (entity, id) }) ?? true {
+                bucket = EntityKind(rawValue: entity).map { StateDigest.bucket($0, id) } ?? 0
+                lastEntity = (entity, id)
+            }
+            digest.buckets[bucket] += StateDigest.rowHash(entity: entity, entityID: id, field: row[2], key: row[3],
+                                                          opID: row[4], hlc: row[5], author: row[6], value: row[7])
+        }
+        for (table, _) in schema.entityTables {
+            digest.entities += try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
+        }
+        return digest
+    }
+
+    /// The digest of exactly the entities in `keys` (those this replica holds), computed from
+    /// their merge rows: what a server's digest for a principal who sees `keys` must equal.
+    public func stateDigest(of keys: Set<EntityKey>, _ db: Database) throws -> StateDigest {
+        var digest = StateDigest()
+        let rows = try db.cachedStatement(sql: """
+            SELECT field, key, op_id, hlc, author, value FROM field_state WHERE entity = ? AND entity_id = ?
+            """)
+        for key in keys {
+            guard let table = schema.entity(key.entity)?.table,
+                  try Bool.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE id = ?", arguments: [key.id]) != nil else { continue }
+            digest.entities += 1
+            let bucket = StateDigest.bucket(key.entity, key.id)
+            let cursor = try Row.fetchCursor(rows, arguments: [key.entity.rawValue, key.id])
+            while let row = try cursor.next() {
+                digest.buckets[bucket] += StateDigest.rowHash(entity: key.entity.rawValue, entityID: key.id, field: row[0], key: row[1],
+                                                              opID: row[2], hlc: row[3], author: row[4], value: row[5])
+            }
+        }
+        return digest
+    }
+
+    /// The hash of one entity: the sum of its merge rows' hashes (zero when it has none).
+    public func entityHash(_ key: EntityKey, _ db: Database) throws -> DigestSum {
+        var sum = DigestSum.zero
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT field, key, op_id, hlc, author, value FROM field_state WHERE entity = ? AND entity_id = ?
+            """), arguments: [key.entity.rawValue, key.id])
+        while let row = try cursor.next() {
+            sum += StateDigest.rowHash(entity: key.entity.rawValue, entityID: key.id, field: row[0], key: row[1],
+                                       opID: row[2], hlc: row[3], author: row[4], value: row[5])
+        }
+        return sum
+    }
+
+    /// A hash of every materialised table and the conflicts, row by row: two replicas with the
+    /// same value here show the same cases, members, meetings, votes and milestones. The state
+    /// digest covers the merge rows these tables are derived from; this checks the derivation
+    /// (a rebuild must give the same tables as the merge did). It reads the whole state.
+    public func materializedDigest() throws -> String {
+        try wrap { try writer.read { db in try materializedDigest(db) } }
+    }
+
+    public func materializedDigest(_ db: Database) throws -> String {
         var hasher = SHA256()
         // Every materialised table in the schema's order, its declared columns in their
         // declared order (whatever order an upgraded file keeps them in), then the conflicts.
-        var specs: [(table: String, entity: EntityKind?, idColumn: String, columns: [String])] = schema.tables.map {
-            ($0.name, $0.entity, $0.ownerColumn, $0.columns.map(\.name))
-        }
-        specs.append(("conflicts", nil, "entity_id", ["entity", "entity_id", "field", "key", "winner", "competing"]))
+        var specs: [(table: String, columns: [String])] = schema.tables.map { ($0.name, $0.columns.map(\.name)) }
+        specs.append(("conflicts", ["entity", "entity_id", "field", "key", "winner", "competing"]))
         for spec in specs {
             let order = (1...spec.columns.count).map(String.init).joined(separator: ",")
             let cursor = try Row.fetchCursor(db, sql: "SELECT \(spec.columns.joined(separator: ", ")) FROM \(spec.table) ORDER BY \(order)")
             hasher.update(data: Data("#\(spec.table)\n".utf8))
             while let row = try cursor.next() {
-                if let visible {
-                    let entity: EntityKind? = spec.entity ?? EntityKind(rawValue: row["entity"] as String)
-                    guard let entity, visible.contains(EntityKey(entity, row[spec.idColumn] as String)) else { continue }
-                }
                 var line = ""
                 for index in 0..<row.count {
                     if index > 0 { line += "\u{1F}" }
@@ -41,7 +142,7 @@ extension ReplicaStore {
                 hasher.update(data: Data(line.utf8))
             }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexText
     }
 }
 

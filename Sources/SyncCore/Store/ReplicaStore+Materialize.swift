@@ -5,37 +5,65 @@ import GRDB
 /// the schema's declarations say (`FieldStorage`). Materialised rows are a pure function of the
 /// merge metadata, so they converge with it.
 extension ReplicaStore {
-    func materialize(_ touched: Touched, _ batch: inout BatchState, _ db: Database) throws {
-        // Registers: the winner lands in its column; competing heads in `conflicts`.
-        for (scope, known) in touched.registers {
-            let winnerJSON: String?
-            if known.winnerKnown {
-                winnerJSON = known.valueJSON
-                if known.mayHaveHadConflict && batch.conflictsMayExist { try deleteConflict(scope, db) }
-            } else {
-                winnerJSON = try refreshConflict(scope, &batch, db)
-            }
-            if scope.key.isEmpty, let entity = schema.entity(scope.entity), let column = entity.column(of: scope.field) {
-                try upsert(table: entity.table, id: scope.entityID, column: column,
-                           value: winnerJSON.map(Self.databaseValue(json:)) ?? .null, db)
-            }
-        }
-        for (ref, fields) in touched.fields {
-            guard let entity = schema.entity(ref.entity) else { continue }
+    /// Materialises each entity a batch touched, once: its row (created if new, its register
+    /// columns set in one statement from the batch's final heads, without reading them back),
+    /// the conflicts of its registers, and the tables of its other touched fields. Entities
+    /// created by the batch are added to `created`.
+    func materialize(_ merge: BatchMerge, created: inout Set<EntityKey>, _ db: Database) throws {
+        for ref in merge.entities.keys.sorted() {
+            guard let changes = merge.entities[ref], let entity = schema.entity(ref.entity) else { continue }
             try db.cachedStatement(sql: "INSERT INTO \(entity.table)(id) VALUES (?) ON CONFLICT(id) DO NOTHING")
                 .execute(arguments: [ref.entityID])
-            var refreshedTables = Set<String>()
-            for field in entity.fields where fields.contains(field.name) {
-                try refresh(field, of: entity, ref, refreshedTables: &refreshedTables, db)
+            if db.changesCount > 0 { created.insert(EntityKey(ref.entity, ref.entityID)) }
+            var columns: [(name: String, value: DatabaseValue)] = []
+            for scope in changes.registers {
+                guard let state = merge.scopes[scope] else { continue }
+                let heads = state.headsWinnerFirst
+                if ScopeState.isConflict(state.rows) {
+                    try writeConflict(scope, heads: heads, db)
+                } else if state.hadConflict {
+                    try deleteConflict(scope, db)
+                }
+                if scope.key.isEmpty, let column = entity.column(of: scope.field) {
+                    columns.append((column, heads.first.map { Self.databaseValue(json: $0.row.value) } ?? .null))
+                }
+            }
+            if !columns.isEmpty {
+                columns.sort { $0.name < $1.name }
+                try db.cachedStatement(sql: """
+                    UPDATE \(entity.table) SET \(columns.map { "\($0.name) = ?" }.joined(separator: ", ")) WHERE id = ?
+                    """).execute(arguments: StatementArguments(columns.map(\.value) + [ref.entityID.databaseValue]))
+            }
+            if !changes.fields.isEmpty {
+                var refreshedTables = Set<String>()
+                for field in entity.fields where changes.fields.contains(field.name) {
+                    try refresh(field, of: entity, ref, refreshedTables: &refreshedTables, db)
+                }
             }
         }
-        if !touched.appended.isEmpty {
-            for op in touched.appended {
-                guard case .logTable(let table, let owner, let value)? = schema.entity(op.entity)?.field(op.field)?.storage else { continue }
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO \(table)(id, \(owner), author, hlc, \(value)) VALUES (?, ?, ?, ?, ?)")
-                    .execute(arguments: [op.id.description, op.entityID, op.author, op.hlc.description, op.value.stringValue ?? ""])
-            }
+        for op in merge.appended {
+            guard case .logTable(let table, let owner, let value)? = schema.entity(op.entity)?.field(op.field)?.storage else { continue }
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO \(table)(id, \(owner), author, hlc, \(value)) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [op.id.description, op.entityID, op.author, op.hlc.description, op.value.stringValue ?? ""])
         }
+    }
+
+    /// Records a register's competing heads (winner first) and the value shown.
+    private func writeConflict(_ scope: Scope, heads: [(id: String, row: MergeRow)], _ db: Database) throws {
+        var competing = "["
+        for (index, head) in heads.enumerated() {
+            if index > 0 { competing += "," }
+            competing += "{\"op\":"
+            JSONValue.writeString(head.id, to: &competing)
+            competing += ",\"hlc\":"
+            JSONValue.writeString(head.row.hlc, to: &competing)
+            competing += ",\"author\":"
+            JSONValue.writeString(head.row.author, to: &competing)
+            competing += ",\"value\":" + head.row.value + "}"
+        }
+        competing += "]"
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO conflicts(entity, entity_id, field, key, winner, competing) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, heads[0].row.value, competing])
     }
 
     /// Refreshes what one touched field of one entity materialises.
@@ -153,34 +181,6 @@ extension ReplicaStore {
     private func deleteConflict(_ scope: Scope, _ db: Database) throws {
         try db.cachedStatement(sql: "DELETE FROM conflicts WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?")
             .execute(arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key])
-    }
-
-    /// Re-reads a register's heads, records or clears its conflict, and returns the winner's JSON.
-    private func refreshConflict(_ scope: Scope, _ batch: inout BatchState, _ db: Database) throws -> String? {
-        let heads = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT op_id, hlc, author, value FROM field_state
-            WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? ORDER BY \(MergeOrder.sqlWinnerFirst)
-            """), arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key])
-        if batch.conflictsMayExist { try deleteConflict(scope, db) }
-        // Concurrent writes of the same value (one person on two devices) agree: no conflict.
-        if heads.count > 1 && Set(heads.map { $0[3] as String }).count > 1 {
-            batch.conflictsMayExist = true
-            var competing = "["
-            for (index, head) in heads.enumerated() {
-                if index > 0 { competing += "," }
-                competing += "{\"op\":"
-                JSONValue.writeString(head[0], to: &competing)
-                competing += ",\"hlc\":"
-                JSONValue.writeString(head[1], to: &competing)
-                competing += ",\"author\":"
-                JSONValue.writeString(head[2], to: &competing)
-                competing += ",\"value\":" + (head[3] as String) + "}"
-            }
-            competing += "]"
-            try db.cachedStatement(sql: "INSERT INTO conflicts(entity, entity_id, field, key, winner, competing) VALUES (?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, heads[0][3] as String, competing])
-        }
-        return heads.first?[3]
     }
 
     /// The elements present in an add-wins set, with the value of their newest addition.

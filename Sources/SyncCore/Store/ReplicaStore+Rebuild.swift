@@ -5,34 +5,33 @@ import GRDB
 /// again: after a schema change of the merge metadata, after re-dating, or to check a store.
 extension ReplicaStore {
     /// Every table derived from the log: merge metadata and materialised state.
-    var derivedTables: [String] { ["field_state", "superseded"] + schema.tables.map(\.name) + ["conflicts"] }
+    var derivedTables: [String] { ["field_state", "superseded"] + schema.tables.map(\.name) + ["conflicts", "digest_buckets"] }
 
-    /// Clears the merge metadata and the materialised tables and merges every logged operation
-    /// again, in timestamp order, `chunkSize` at a time. The log, the clock and the counter are
-    /// left as they are.
+    /// Clears the merge metadata, the materialised tables and the digest, and merges every
+    /// logged operation again, in timestamp order, `chunkSize` at a time. The log, the clock
+    /// and the counter are left as they are.
     public func rebuildState(chunkSize: Int = 5_000, _ db: Database) throws {
         for table in derivedTables { try db.execute(sql: "DELETE FROM \(table)") }
-        var batch = BatchState(supersededMayExist: false, conflictsMayExist: false)
         var after: (hlc: String, id: String) = ("", "")
         while true {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM oplog WHERE hlc > ?1 OR (hlc = ?1 AND op_id > ?2) ORDER BY hlc, op_id LIMIT ?3
                 """), arguments: [after.hlc, after.id, chunkSize])
             if rows.isEmpty { return }
-            var touched = Touched()
+            // Later chunks are logged but not merged yet: no shortcut may assume otherwise.
+            var merge = try BatchMerge(store: self, logMerged: false, db)
             let hold = try db.cachedStatement(sql: "UPDATE oplog SET held = ? WHERE op_id = ?")
             for row in rows {
                 let op = try Self.loggedOperation(row).operation
-                let idText = op.id.description, hlcText = op.hlc.description, valueJSON = op.value.canonicalJSON
-                after = (hlcText, idText)
+                let prepared = PreparedOperation(op)
+                after = (prepared.hlcText, prepared.idText)
                 // Operations this schema does not know stay held; known ones (again) merge.
                 let known = (try? op.validate(against: catalog)) != nil
-                if (row["held"] as Int64? ?? 0) != (known ? 0 : 1) { try hold.execute(arguments: [known ? 0 : 1, idText]) }
+                if (row["held"] as Int64? ?? 0) != (known ? 0 : 1) { try hold.execute(arguments: [known ? 0 : 1, prepared.idText]) }
                 guard known else { continue }
-                try merge(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: false, &batch, db)
-                touched.mark(op, valueJSON: valueJSON, knownSoleHead: false, headsBefore: 0)
+                try merge.merge(prepared, local: false, db)
             }
-            try materialize(touched, &batch, db)
+            _ = try merge.finish(db)
         }
     }
 

@@ -16,40 +16,46 @@ extension ReplicaStore {
     public func record(_ writes: [FieldWrite], author: String, _ db: Database) throws -> [SyncOperation] {
         var clock = try loadClock(db)
         var counter = try loadCounter(db)
-        var touched = Touched()
-        var batch = try BatchState(db)
+        var merge = try BatchMerge(store: self, logMerged: true, db)
         var made: [SyncOperation] = []
         made.reserveCapacity(writes.count)
         for write in writes {
+            let scope = Scope(entity: write.entity, entityID: write.entityID, field: write.field, key: write.key)
             let context: [OperationID]
             switch write.kind {
             case .set, .add:
                 // A write overwrites every value the replica shows for the field (an addition
                 // replaces the tags it has seen: the element stays present, under one tag).
-                context = try heads(write.entity, write.entityID, write.field, write.key, db)
+                context = try merge.heads(scope, db)
             case .remove:
-                context = try heads(write.entity, write.entityID, write.field, write.key, db)
+                context = try merge.heads(scope, db)
                 if context.isEmpty {
                     throw SyncError(.notFound, "'\(write.key)' is not in \(write.entity.rawValue) \(write.entityID)'s \(write.field)")
                 }
             case .reach:
-                context = try sealedHeads(write, db)
+                if sealedField(of: write) != nil {
+                    // The sealed field's heads are read from the table: write this batch's first.
+                    try merge.flush(db)
+                    context = try sealedHeads(write, db)
+                } else {
+                    context = []
+                }
             case .max, .append:
                 context = []
             }
             counter += 1
             let value = sealedField(of: write) != nil ? SyncOperation.sealedMarker : write.value
             let op = SyncOperation(id: OperationID(replica: replicaID, counter: counter), hlc: try clock.now(), author: author,
-                               entity: write.entity, entityID: write.entityID, field: write.field, key: write.key,
-                               kind: write.kind, value: value, context: context)
+                                   entity: write.entity, entityID: write.entityID, field: write.field, key: write.key,
+                                   kind: write.kind, value: value, context: context)
             try op.validate(against: catalog)
-            let idText = op.id.description, hlcText = op.hlc.description, valueJSON = op.value.canonicalJSON
-            _ = try insertIntoLog(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: true, held: false, db)
-            try merge(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: true, &batch, db)
-            touched.mark(op, valueJSON: valueJSON, knownSoleHead: true, headsBefore: context.count)
+            let prepared = PreparedOperation(op)
+            _ = try insertIntoLog(op, idText: prepared.idText, hlcText: prepared.hlcText, valueJSON: prepared.valueJSON,
+                                  local: true, held: false, db)
+            try merge.merge(prepared, local: true, db)
             made.append(op)
         }
-        try materialize(touched, &batch, db)
+        _ = try merge.finish(db)
         try saveClock(clock, db)
         try saveCounter(counter, db)
         return made
@@ -57,13 +63,13 @@ extension ReplicaStore {
 
     /// Applies operations received from elsewhere. Re-delivered operations change nothing.
     /// Every operation is validated first; one invalid operation rejects the whole batch.
-    @discardableResult
     ///
     /// With `holdingNewer`, an operation this replica's schema does not know (a field or kind,
     /// or a value, that a newer schema added) is not a reason to refuse the batch: it is kept in
     /// the log, *held* (not merged, passed on in exports), and merged when an upgraded program
     /// opens the replica. A sync pulls this way from the server, which has checked every
     /// operation against its own, newer, schema.
+    @discardableResult
     public func apply(_ operations: [SyncOperation], holdingNewer: Bool = false) throws -> ApplyResult {
         try wrap {
             try writer.write { db in try apply(operations, holdingNewer: holdingNewer, db) }
@@ -72,6 +78,8 @@ extension ReplicaStore {
 
     /// The same as `apply(_:holdingNewer:)`, inside a transaction the caller already holds (so
     /// a sync client can save its cursor in the same transaction as the batch).
+    ///
+    /// The batch is logged first, then folded in timestamp order (`BatchMerge`).
     public func apply(_ operations: [SyncOperation], holdingNewer: Bool = false, _ db: Database) throws -> ApplyResult {
         var held = Set<OperationID>()
         for op in operations {
@@ -83,34 +91,37 @@ extension ReplicaStore {
         }
         var clock = try loadClock(db)
         var counter = try loadCounter(db)
-        var touched = Touched()
-        var batch = try BatchState(db)
         var result = ApplyResult()
+        var fresh: [PreparedOperation] = []
+        fresh.reserveCapacity(operations.count)
         for op in operations {
-            let idText = op.id.description, hlcText = op.hlc.description, valueJSON = op.value.canonicalJSON
-            guard try insertIntoLog(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: false,
-                                    held: held.contains(op.id), db) else {
+            let prepared = PreparedOperation(op)
+            let isHeld = held.contains(op.id)
+            guard try insertIntoLog(op, idText: prepared.idText, hlcText: prepared.hlcText, valueJSON: prepared.valueJSON,
+                                    local: false, held: isHeld, db) else {
                 result.duplicates.append(op.id)
                 continue
             }
-            if held.contains(op.id) {
+            clock.observe(op.hlc)
+            result.applied.append(op.id)
+            if isHeld {
                 // Kept, ordered and passed on, but not merged until the schema knows it.
-                clock.observe(op.hlc)
-                result.applied.append(op.id)
                 result.held.append(op.id)
                 continue
             }
-            try merge(op, idText: idText, hlcText: hlcText, valueJSON: valueJSON, local: false, &batch, db)
-            clock.observe(op.hlc)
             if op.id.replica == replicaID { counter = max(counter, op.id.counter) }
-            touched.mark(op, valueJSON: valueJSON, knownSoleHead: false, headsBefore: 0)
-            result.applied.append(op.id)
+            fresh.append(prepared)
         }
-        if !result.applied.isEmpty {
-            try materialize(touched, &batch, db)
-            try saveClock(clock, db)
-            try saveCounter(counter, db)
+        guard !result.applied.isEmpty else { return result }
+        if !fresh.isEmpty {
+            fresh.sort(by: PreparedOperation.mergeOrder)
+            var merge = try BatchMerge(store: self, logMerged: true, db)
+            merge.announce(fresh)
+            for prepared in fresh { try merge.merge(prepared, local: false, db) }
+            result.changes = try merge.finish(db)
         }
+        try saveClock(clock, db)
+        try saveCounter(counter, db)
         return result
     }
 

@@ -183,6 +183,11 @@ public final class ReplicaStore: Sendable {
             if try !db.columns(in: "oplog").contains(where: { $0.name == "held" }) {
                 try db.execute(sql: "ALTER TABLE oplog ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
             }
+            // Engine version 4: the state digest is kept as the merge writes.
+            if try !db.tableExists("digest_buckets") {
+                try db.execute(sql: ReplicaSchema.digestTable)
+                changed = true
+            }
             // The declared tables: new tables, new columns at the end, new indexes.
             for table in schema.tables {
                 guard try db.tableExists(table.name) else {

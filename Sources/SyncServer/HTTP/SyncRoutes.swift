@@ -162,6 +162,7 @@ struct SyncRoutes: Sendable {
         metrics.digests.increment()
         var body: [String: JSONValue] = ["digest": .string(report.digest), "entities": .int(Int64(report.entities)),
                                          "schemaVersion": .int(Int64(storage.schema.version))]
+        if !report.buckets.isEmpty { body["buckets"] = .array(report.buckets.map(JSONValue.string)) }
         if let visible = report.visible {
             body["visible"] = .array(visible.map { .object(["entity": .string($0.entity.rawValue), "id": .string($0.id)]) })
         }

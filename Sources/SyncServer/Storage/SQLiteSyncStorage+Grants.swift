@@ -1,3 +1,4 @@
+import CivilAffairs
 import SyncCore
 import GRDB
 
@@ -9,16 +10,32 @@ import GRDB
 /// The `seq` of a grant lets a pull replay an entity's older operations to a replica whose
 /// cursor is already past them when the entity becomes visible to it.
 extension SQLiteSyncStorage {
-    func refreshGrants(for touched: Set<EntityKey>, seq: Int64, _ db: Database) throws {
+    /// Grants what the entities `touched` (and those depending on them) are now shown to, and
+    /// returns, for each entity whose scopes grew, the scopes before and after.
+    func refreshGrants(for touched: Set<EntityKey>, seq: Int64, _ db: Database) throws -> [EntityKey: GrantChange] {
         let facts = ReplicaAccessFacts(db: db, visibility: .grants)
         let insert = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO server_grants(scope, entity, entity_id, seq) VALUES (?, ?, ?, ?)
             """)
+        var changes: [EntityKey: GrantChange] = [:]
         for key in try policy.affected(by: touched, facts: facts).sorted() {
-            for scope in try policy.audience(of: key, facts: facts).sorted() {
+            let audience = try policy.audience(of: key, facts: facts)
+            guard !audience.isEmpty else { continue }
+            let before = try grantedScopes(key, db)
+            let added = audience.subtracting(before)
+            guard !added.isEmpty else { continue }
+            for scope in added.sorted() {
                 try insert.execute(arguments: [scope.description, key.entity.rawValue, key.id, seq])
             }
+            changes[key] = GrantChange(before: before, after: before.union(added))
         }
+        return changes
+    }
+
+    /// The scopes an entity is granted to.
+    func grantedScopes(_ key: EntityKey, _ db: Database) throws -> Set<AudienceScope> {
+        Set(try String.fetchAll(db.cachedStatement(sql: "SELECT scope FROM server_grants WHERE entity = ? AND entity_id = ?"),
+                                arguments: [key.entity.rawValue, key.id]).compactMap(AudienceScope.init))
     }
 
     /// Recomputes grants for every entity (after the rules changed). Existing grants stay; new
@@ -30,7 +47,7 @@ extension SQLiteSyncStorage {
             for id in try String.fetchAll(db, sql: "SELECT id FROM \(table)") { all.insert(EntityKey(kind, id)) }
         }
         guard !all.isEmpty else { return }
-        try refreshGrants(for: all, seq: try maxSeq(db) + 1, db)
+        _ = try refreshGrants(for: all, seq: try maxSeq(db) + 1, db)
     }
 
     func maxSeq(_ db: Database) throws -> Int64 {
@@ -42,4 +59,10 @@ extension SQLiteSyncStorage {
         let marks = Array(repeating: "?", count: scopes.count).joined(separator: ", ")
         return ("\(column) IN (\(marks))", StatementArguments(scopes.map(\.description)))
     }
+}
+
+/// The scopes an entity was granted to before and after a batch.
+struct GrantChange {
+    var before: Set<AudienceScope>
+    var after: Set<AudienceScope>
 }

@@ -16,7 +16,8 @@ extension SQLiteSyncStorage {
                 guard !result.applied.isEmpty else { return 0 }
                 let applied = Set(result.applied)
                 let touched = Set(operations.filter { applied.contains($0.id) }.map { EntityKey($0.entity, $0.entityID) })
-                try refreshGrants(for: touched, seq: try maxSeq(db), db)
+                let grants = try refreshGrants(for: touched, seq: try maxSeq(db), db)
+                try moveAudienceDigests(result.changes, grants: grants, db)
                 return result.applied.count
             }
         }

@@ -57,17 +57,20 @@ extension SQLiteSyncStorage {
     public func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport {
         try await Self.wrapAsync {
             try await writer.read { db in
-                guard let scopes = principal.scopes else {
-                    let digest = try self.store.stateDigest(visible: nil, db)
-                    var keys: [EntityKey] = []
-                    for (table, kind) in self.store.schema.entityTables {
-                        keys += try String.fetchAll(db, sql: "SELECT id FROM \(table) ORDER BY id").map { EntityKey(kind, $0) }
+                let digest = try self.digest(of: principal, db)
+                var visible: [EntityKey]? = nil
+                if listEntities {
+                    if let scopes = principal.scopes {
+                        visible = try self.visibleEntities(scopes, db).sorted()
+                    } else {
+                        var keys: [EntityKey] = []
+                        for (table, kind) in self.store.schema.entityTables {
+                            keys += try String.fetchAll(db, sql: "SELECT id FROM \(table) ORDER BY id").map { EntityKey(kind, $0) }
+                        }
+                        visible = keys.sorted()
                     }
-                    return DigestReport(digest: digest, entities: keys.count, visible: listEntities ? keys.sorted() : nil)
                 }
-                let keys = try self.visibleEntities(scopes, db)
-                let digest = try self.store.stateDigest(visible: keys, db)
-                return DigestReport(digest: digest, entities: keys.count, visible: listEntities ? keys.sorted() : nil)
+                return DigestReport(digest: digest.root, entities: digest.entities, buckets: digest.bucketTexts, visible: visible)
             }
         }
     }

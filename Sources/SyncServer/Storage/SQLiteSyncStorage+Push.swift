@@ -83,7 +83,8 @@ extension SQLiteSyncStorage {
         outcome.applied = result.applied.count
         if !result.applied.isEmpty {
             let touched = Set(accepted.map { EntityKey($0.entity, $0.entityID) })
-            try refreshGrants(for: touched, seq: try maxSeq(db), db)
+            let grants = try refreshGrants(for: touched, seq: try maxSeq(db), db)
+            try moveAudienceDigests(result.changes, grants: grants, db)
         }
         return outcome
     }

@@ -70,11 +70,16 @@ public final class SQLiteSyncStorage: SyncStorage {
         try Self.wrap {
             try writer.write { db in
                 try db.execute(sql: Self.schema)
+                try db.execute(sql: Self.audienceDigestTable)
                 let version = try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = 'grants_version'")
+                let digestVersion = try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = 'audience_digest_version'")
                 if version != Self.grantsVersion {
                     try rebuildGrants(db)
                     try db.execute(sql: "INSERT OR REPLACE INTO server_meta(key, value) VALUES ('grants_version', ?)",
                                    arguments: [Self.grantsVersion])
+                }
+                if version != Self.grantsVersion || digestVersion != Self.audienceDigestVersion {
+                    try rebuildAudienceDigests(db)
                 }
             }
         }
@@ -94,6 +99,7 @@ public final class SQLiteSyncStorage: SyncStorage {
         PRIMARY KEY (scope, entity, entity_id)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS server_grants_seq ON server_grants(scope, seq);
+    CREATE INDEX IF NOT EXISTS server_grants_entity ON server_grants(entity, entity_id);
     -- Rejections, so a retried batch gets the same answer.
     CREATE TABLE IF NOT EXISTS server_rejections (
         op_id TEXT NOT NULL, member_id TEXT NOT NULL, fingerprint TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL,

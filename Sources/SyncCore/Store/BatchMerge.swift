@@ -1,0 +1,336 @@
+import GRDB
+
+/// The merge of one batch of operations, folded in memory.
+///
+/// Every rule is a join on a semilattice (set union with supersession, max, min-timestamp), so
+/// the state depends only on the set of operations merged. That lets a batch be folded per
+/// scope (entity, field, key) in memory: each touched scope's rows of `field_state` are read
+/// once, the batch's operations are folded into them in timestamp order, and the rows that
+/// changed are written back once; each touched entity is then materialised once, and the state
+/// digest moves by the hashes of the rows that came and went. Local writes, pulls, imports,
+/// the server's pushes and rebuilds all go through here.
+///
+/// Operations must be logged before they are merged, and merged in ascending (timestamp, id)
+/// order within a scope: an operation named in a context and dated earlier is then already a
+/// row when the naming operation arrives.
+struct BatchMerge {
+    let store: ReplicaStore
+    /// False while the `superseded` table is known to be empty (no lookup can find anything).
+    var supersededMayExist: Bool
+    /// True when every logged operation except this batch's is already merged (false while
+    /// rebuilding): then a register whose newest row is older than an arriving operation has
+    /// no later operation in the log either, which spares a lookup.
+    let logMerged: Bool
+    /// The newest timestamp of each replica's operations in this batch, per scope.
+    var batchNewest: [OwnScope: String] = [:]
+
+    var scopes: [Scope: ScopeState] = [:]
+    var entities: [EntityRef: EntityChanges] = [:]
+    var appended: [SyncOperation] = []
+    /// How each entity's hash moved: the sum of the hashes of its rows added, less those removed.
+    var deltas: [EntityRef: DigestSum] = [:]
+
+    struct OwnScope: Hashable {
+        var scope: Scope
+        var replica: String
+    }
+
+    /// What a batch changed in one entity, for the materialiser.
+    struct EntityChanges {
+        /// Register scopes (plain and keyed) whose winner and conflict must be shown again.
+        var registers: Set<Scope> = []
+        /// Other fields whose derived rows must be rebuilt.
+        var fields: Set<String> = []
+    }
+
+    init(store: ReplicaStore, logMerged: Bool, _ db: Database) throws {
+        self.store = store
+        self.logMerged = logMerged
+        supersededMayExist = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM superseded)")) ?? true
+    }
+
+    /// Notes the operations of a batch about to be merged (remote ones), so that an operation
+    /// knows whether its replica wrote the same scope later within the batch.
+    mutating func announce(_ operations: some Sequence<PreparedOperation>) {
+        for prepared in operations where prepared.op.kind == .set || prepared.op.kind == .add {
+            let key = OwnScope(scope: prepared.scope, replica: prepared.op.id.replica.rawValue)
+            if batchNewest[key].map({ prepared.hlcText > $0 }) ?? true { batchNewest[key] = prepared.hlcText }
+        }
+    }
+
+    // MARK: Scope state
+
+    /// The scope's rows, read on first use.
+    mutating func load(_ scope: Scope, appendOnly: Bool = false, _ db: Database) throws -> ScopeState {
+        if let state = scopes[scope] { return state }
+        var rows: [String: MergeRow] = [:]
+        if !appendOnly {
+            let statement = try db.cachedStatement(sql: """
+                SELECT op_id, hlc, author, value FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?
+                """)
+            let cursor = try Row.fetchCursor(statement, arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key])
+            while let row = try cursor.next() {
+                rows[row[0]] = MergeRow(hlc: row[1], author: row[2], value: row[3])
+            }
+        }
+        let state = ScopeState(original: rows, rows: rows, hadConflict: ScopeState.isConflict(rows), appendOnly: appendOnly)
+        scopes[scope] = state
+        return state
+    }
+
+    /// The operation ids currently live in a scope, as this batch leaves it so far.
+    mutating func heads(_ scope: Scope, _ db: Database) throws -> [OperationID] {
+        try load(scope, db).rows.keys.sorted().compactMap(OperationID.init)
+    }
+
+    // MARK: Folding one operation
+
+    /// Folds one logged operation into its scope.
+    mutating func merge(_ prepared: PreparedOperation, local: Bool, _ db: Database) throws {
+        let op = prepared.op
+        let scope = prepared.scope
+        let ref = EntityRef(entity: op.entity, entityID: op.entityID)
+        switch op.kind {
+        case .append:
+            var state = try load(scope, appendOnly: true, db)
+            state.rows[prepared.idText] = MergeRow(hlc: prepared.hlcText, author: op.author, value: prepared.valueJSON)
+            scopes[scope] = state
+            appended.append(op)
+            entities[ref, default: EntityChanges()].fields.insert(op.field)
+            return
+        case .set, .add:
+            var state = try load(scope, db)
+            for overwritten in op.context { try supersede(overwritten, in: scope, by: prepared.hlcText, &state, db) }
+            // A replica's writes to one field are ordered by its own clock: each overwrites the
+            // replica's earlier ones, named in its context or not (the replica saw what it wrote).
+            // So a field holds at most one head per replica.
+            let prefix = op.id.replica.rawValue + ":"
+            for (id, row) in state.rows where row.hlc < prepared.hlcText && id.hasPrefix(prefix) {
+                state.rows[id] = nil
+            }
+            // A fresh local operation is dated after everything the replica has seen, so no
+            // operation it holds can overwrite it (supersession needs a later timestamp).
+            let overwritten = local ? false
+                : try isSuperseded(prepared, db) || hasLaterOwnWrite(prepared, state, db)
+            if !overwritten, state.rows[prepared.idText] == nil {
+                state.rows[prepared.idText] = MergeRow(hlc: prepared.hlcText, author: op.author, value: prepared.valueJSON)
+            }
+            scopes[scope] = state
+        case .remove:
+            var state = try load(scope, db)
+            for removed in op.context { try supersede(removed, in: scope, by: prepared.hlcText, &state, db) }
+            scopes[scope] = state
+        case .max:
+            // One row per field: the largest value, and the earliest operation that reached it
+            // (a reused timestamp, refused by the server but possible in a file, falls back on
+            // the author, so that the row never depends on the order of arrival).
+            var state = try load(scope, db)
+            let candidate = MergeRow(hlc: prepared.hlcText, author: op.author, value: prepared.valueJSON)
+            if let current = state.rows[""] {
+                let new = op.value.intValue ?? 0, old = Int64(current.value) ?? 0
+                let earlier = candidate.hlc != current.hlc ? candidate.hlc.utf8.lexicographicallyPrecedes(current.hlc.utf8)
+                    : candidate.author.utf8.lexicographicallyPrecedes(current.author.utf8)
+                if new > old || (new == old && earlier) {
+                    state.rows[""] = candidate
+                }
+            } else {
+                state.rows[""] = candidate
+            }
+            scopes[scope] = state
+        case .reach:
+            // A milestone keeps the earliest operation that reached it, in the merge order
+            // (the row's value is the reaching operation's id, as a JSON string).
+            var state = try load(scope, db)
+            let candidate = MergeRow(hlc: prepared.hlcText, author: op.author, value: "\"" + prepared.idText + "\"")
+            if let current = state.rows[""] {
+                if MergeOrder.wins(current.hlc, String(current.value.dropFirst().dropLast()), over: candidate.hlc, prepared.idText) {
+                    state.rows[""] = candidate
+                }
+            } else {
+                state.rows[""] = candidate
+            }
+            scopes[scope] = state
+        }
+        var changes = entities[ref, default: EntityChanges()]
+        if op.kind == .set {
+            changes.registers.insert(scope)
+            if !op.key.isEmpty { changes.fields.insert(op.field) }
+        } else {
+            changes.fields.insert(op.field)
+        }
+        entities[ref] = changes
+    }
+
+    /// Drops `overwritten` from the scope if it is there and dated before the overwriting
+    /// operation; otherwise, if it has not arrived yet, remembers it so that it is born
+    /// overwritten when it arrives, if it turns out to be dated earlier.
+    ///
+    /// An operation can only overwrite what happened before it: a context naming an operation
+    /// with a later timestamp (one that cannot have been seen, such as another replica's next
+    /// counters) overwrites nothing. This keeps the state a function of the set of operations
+    /// and makes a local write reach the same state as a rebuild of the log.
+    private mutating func supersede(_ overwritten: OperationID, in scope: Scope, by byHLC: String,
+                                    _ state: inout ScopeState, _ db: Database) throws {
+        let idText = overwritten.description
+        if let row = state.rows[idText] {
+            if row.hlc < byHLC { state.rows[idText] = nil }
+            return
+        }
+        // Already merged (dated later, in another scope, or already overwritten): nothing to remember.
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM oplog WHERE op_id = ?"), arguments: [idText]) != nil { return }
+        try db.cachedStatement(sql: """
+            INSERT INTO superseded(op_id, entity, entity_id, field, key, by_hlc) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(op_id, entity, entity_id, field, key) DO UPDATE SET by_hlc = max(by_hlc, excluded.by_hlc)
+            """).execute(arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, byHLC])
+        supersededMayExist = true
+    }
+
+    /// Whether an arriving operation was named, before it arrived, by a later operation.
+    private func isSuperseded(_ prepared: PreparedOperation, _ db: Database) throws -> Bool {
+        guard supersededMayExist else { return false }
+        let scope = prepared.scope
+        return try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT 1 FROM superseded WHERE op_id = ? AND entity = ? AND entity_id = ? AND field = ? AND key = ? AND by_hlc > ?
+            """), arguments: [prepared.idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, prepared.hlcText]) != nil
+    }
+
+    /// Whether the replica that wrote an arriving operation already wrote the scope later.
+    ///
+    /// For a register, the newest operation of a scope is always one of its rows (nothing can
+    /// overwrite it), so when every row is older and the batch holds nothing later from the
+    /// same replica, the log holds nothing later either.
+    private func hasLaterOwnWrite(_ prepared: PreparedOperation, _ state: ScopeState, _ db: Database) throws -> Bool {
+        let op = prepared.op
+        let prefix = op.id.replica.rawValue + ":"
+        if let newest = batchNewest[OwnScope(scope: prepared.scope, replica: op.id.replica.rawValue)], newest > prepared.hlcText {
+            return true
+        }
+        if logMerged && op.kind == .set && !state.rows.values.contains(where: { $0.hlc > prepared.hlcText }) {
+            return false
+        }
+        let scope = prepared.scope
+        return try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT 1 FROM oplog
+            WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND kind = ? AND substr(op_id, 1, ?) = ? AND hlc > ?
+              AND held = 0
+            LIMIT 1
+            """), arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, op.kind.rawValue,
+                              prefix.count, prefix, prepared.hlcText]) != nil
+    }
+
+    // MARK: Writing back
+
+    /// Writes the rows that changed since the scopes were read (or last flushed), and moves
+    /// each entity's hash by the rows that came and went.
+    mutating func flush(_ db: Database) throws {
+        for (scope, state) in scopes where state.rows != state.original {
+            let ref = EntityRef(entity: scope.entity, entityID: scope.entityID)
+            var delta = deltas[ref] ?? .zero
+            let entity = scope.entity.rawValue
+            func hash(_ id: String, _ row: MergeRow) -> DigestSum {
+                StateDigest.rowHash(entity: entity, entityID: scope.entityID, field: scope.field, key: scope.key,
+                                    opID: id, hlc: row.hlc, author: row.author, value: row.value)
+            }
+            for (id, old) in state.original where state.rows[id] != old {
+                delta -= hash(id, old)
+                if let new = state.rows[id] {
+                    try db.cachedStatement(sql: """
+                        UPDATE field_state SET hlc = ?, author = ?, value = ?
+                        WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?
+                        """).execute(arguments: [new.hlc, new.author, new.value, entity, scope.entityID, scope.field, scope.key, id])
+                    delta += hash(id, new)
+                } else {
+                    try db.cachedStatement(sql: """
+                        DELETE FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?
+                        """).execute(arguments: [entity, scope.entityID, scope.field, scope.key, id])
+                }
+            }
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (id, new) in state.rows where state.original[id] == nil {
+                try insert.execute(arguments: [entity, scope.entityID, scope.field, scope.key, id, new.hlc, new.author, new.value])
+                // An append-only scope is not read first: a row already there is not new.
+                if db.changesCount > 0 { delta += hash(id, new) }
+            }
+            deltas[ref] = delta
+            var flushed = state
+            flushed.original = state.rows
+            if state.appendOnly { flushed.rows = [:]; flushed.original = [:] }
+            scopes[scope] = flushed
+        }
+    }
+
+    /// Writes back, materialises every touched entity once, and moves the digest buckets.
+    mutating func finish(_ db: Database) throws -> StateChanges {
+        try flush(db)
+        var changes = StateChanges()
+        try store.materialize(self, created: &changes.created, db)
+        for (ref, delta) in deltas where !delta.isZero {
+            changes.hashes[EntityKey(ref.entity, ref.entityID)] = delta
+        }
+        try store.moveDigest(by: changes, db)
+        return changes
+    }
+}
+
+/// An operation ready to merge, with the texts every statement uses computed once.
+struct PreparedOperation {
+    let op: SyncOperation
+    let idText: String
+    let hlcText: String
+    let valueJSON: String
+    let scope: Scope
+
+    init(_ op: SyncOperation) {
+        self.op = op
+        idText = op.id.description
+        hlcText = op.hlc.description
+        valueJSON = op.value.canonicalJSON
+        scope = Scope(entity: op.entity, entityID: op.entityID, field: op.field, key: op.key)
+    }
+
+    /// The merge order within a batch: ascending timestamp, then id.
+    static func mergeOrder(_ a: PreparedOperation, _ b: PreparedOperation) -> Bool {
+        (a.hlcText, a.idText) < (b.hlcText, b.idText)
+    }
+}
+
+/// One row of `field_state`, within its scope.
+struct MergeRow: Equatable {
+    var hlc: String
+    var author: String
+    var value: String
+}
+
+/// A scope's rows during a batch: as read, and as the batch leaves them.
+struct ScopeState {
+    var original: [String: MergeRow]
+    var rows: [String: MergeRow]
+    /// Whether the scope showed a conflict before the batch (a row to clear may exist).
+    var hadConflict: Bool
+    /// Log fields are not read: their rows are only ever added.
+    var appendOnly: Bool
+
+    /// Concurrent heads with different values (one person on two devices writing the same
+    /// value is no conflict).
+    static func isConflict(_ rows: [String: MergeRow]) -> Bool {
+        guard rows.count > 1, let first = rows.first?.value.value else { return false }
+        return rows.values.contains { $0.value != first }
+    }
+
+    /// The heads winner first, in the merge order.
+    var headsWinnerFirst: [(id: String, row: MergeRow)] {
+        rows.map { (id: $0.key, row: $0.value) }.sorted { MergeOrder.wins($0.row.hlc, $0.id, over: $1.row.hlc, $1.id) }
+    }
+}
+
+/// What a batch changed in the state, for whoever keeps digests of parts of it (the server
+/// keeps one per audience).
+public struct StateChanges: Sendable, Equatable {
+    /// How each entity's hash moved (entities whose merge rows did not change are absent).
+    public var hashes: [EntityKey: DigestSum] = [:]
+    /// Entities that did not exist before the batch.
+    public var created: Set<EntityKey> = []
+    public init() {}
+}

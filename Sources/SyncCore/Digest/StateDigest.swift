@@ -56,9 +56,9 @@ public struct StateDigest: Sendable, Equatable {
     public static func rowHash(entity: String, entityID: String, field: String, key: String,
                                opID: String, hlc: String, author: String, value: String) -> DigestSum {
         var buffer = [UInt8]()
-        buffer.reserveCapacity(64 + entityID.utf8.count + field.utf8.count + key.utf8.count + opID.utf8.count
+        buffer.reserveCapacity(32 + entity.utf8.count + entityID.utf8.count + field.utf8.count + key.utf8.count + opID.utf8.count
                                + hlc.utf8.count + author.utf8.count + value.utf8.count)
-        for part in [entity, entityID, field, key, opID, hlc, author, value] {
+        func append(_ part: String) {
             let count = UInt32(part.utf8.count)
             buffer.append(UInt8(truncatingIfNeeded: count))
             buffer.append(UInt8(truncatingIfNeeded: count >> 8))
@@ -66,6 +66,14 @@ public struct StateDigest: Sendable, Equatable {
             buffer.append(UInt8(truncatingIfNeeded: count >> 24))
             buffer.append(contentsOf: part.utf8)
         }
+        append(entity)
+        append(entityID)
+        append(field)
+        append(key)
+        append(opID)
+        append(hlc)
+        append(author)
+        append(value)
         return DigestSum(hash: SHA256.hash(data: buffer))
     }
 }

@@ -15,25 +15,29 @@ public struct EntityDeclaration: Sendable {
     public var kind: EntityKind
     /// The entity table: `id TEXT PRIMARY KEY` and a column per column-stored field.
     public var table: String
-    public var members: [Member]
+    public var members: [Member] { didSet { index() } }
     public var indexes: [IndexDeclaration]
+    /// The fields and derived columns of `members`, and the fields by name, kept with them:
+    /// the merge looks fields up for every entity it materialises.
+    public private(set) var fields: [FieldDeclaration] = []
+    public private(set) var derivedColumns: [DerivedColumn] = []
+    private var fieldsByName: [String: FieldDeclaration] = [:]
 
     public init(_ kind: EntityKind, table: String, _ members: [Member], indexes: [IndexDeclaration] = []) {
         self.kind = kind
         self.table = table
         self.members = members
         self.indexes = indexes
+        index()
     }
 
-    public var fields: [FieldDeclaration] {
-        members.compactMap { if case .field(let field) = $0 { field } else { nil } }
+    private mutating func index() {
+        fields = members.compactMap { if case .field(let field) = $0 { field } else { nil } }
+        derivedColumns = members.compactMap { if case .derived(let column) = $0 { column } else { nil } }
+        fieldsByName = Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    public var derivedColumns: [DerivedColumn] {
-        members.compactMap { if case .derived(let column) = $0 { column } else { nil } }
-    }
-
-    public func field(_ name: String) -> FieldDeclaration? { fields.first { $0.name == name } }
+    public func field(_ name: String) -> FieldDeclaration? { fieldsByName[name] }
 
     /// The column a register field lands in, if it is stored in the entity table.
     public func column(of field: String) -> String? {

@@ -15,6 +15,8 @@ public struct SyncSchema: Sendable {
     public let catalog: FieldCatalog
     /// Every materialised table, entity tables and child tables, in digest order.
     let tables: [MaterializedTable]
+    /// The declarations by kind (the merge looks one up for every entity it materialises).
+    private let byKind: [EntityKind: EntityDeclaration]
 
     public init(name: String, version: Int, entities: [EntityDeclaration]) {
         self.name = name
@@ -31,12 +33,13 @@ public struct SyncSchema: Sendable {
             fields[entity.kind] = kindFields
         }
         catalog = FieldCatalog(fields: fields)
+        byKind = Dictionary(uniqueKeysWithValues: entities.map { ($0.kind, $0) })
         tables = entities.flatMap(MaterializedTable.tables(of:))
         var names = Set<String>()
         for table in tables { precondition(names.insert(table.name).inserted, "table \(table.name) is declared twice") }
     }
 
-    public func entity(_ kind: EntityKind) -> EntityDeclaration? { entities.first { $0.kind == kind } }
+    public func entity(_ kind: EntityKind) -> EntityDeclaration? { byKind[kind] }
 
     /// Every kind and its entity table.
     public var entityTables: [(table: String, kind: EntityKind)] { entities.map { ($0.table, $0.kind) } }

@@ -25,6 +25,8 @@ struct BatchMerge {
     var batchNewest: [OwnScope: String] = [:]
 
     var scopes: [Scope: ScopeState] = [:]
+    /// The batch's prepared statements, looked up once per batch rather than once per row.
+    private var statements = [Statement?](repeating: nil, count: SQL.allCases.count)
     var entities: [EntityRef: EntityChanges] = [:]
     var appended: [SyncOperation] = []
     /// How each entity's hash moved: the sum of the hashes of its rows added, less those removed.
@@ -58,24 +60,74 @@ struct BatchMerge {
         }
     }
 
+    /// Every statement the fold runs.
+    private enum SQL: Int, CaseIterable {
+        case loadScope, isLogged, remember, isSuperseded, laterOwnWrite, update, delete, insert
+
+        var text: String {
+            switch self {
+            case .loadScope:
+                "SELECT op_id, hlc, author, value FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?"
+            case .isLogged:
+                "SELECT 1 FROM oplog WHERE op_id = ?"
+            case .remember:
+                """
+                INSERT INTO superseded(op_id, entity, entity_id, field, key, by_hlc) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(op_id, entity, entity_id, field, key) DO UPDATE SET by_hlc = max(by_hlc, excluded.by_hlc)
+                """
+            case .isSuperseded:
+                "SELECT 1 FROM superseded WHERE op_id = ? AND entity = ? AND entity_id = ? AND field = ? AND key = ? AND by_hlc > ?"
+            case .laterOwnWrite:
+                """
+                SELECT 1 FROM oplog
+                WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND kind = ? AND substr(op_id, 1, ?) = ? AND hlc > ?
+                  AND held = 0
+                LIMIT 1
+                """
+            case .update:
+                "UPDATE field_state SET hlc = ?, author = ?, value = ? WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?"
+            case .delete:
+                "DELETE FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?"
+            case .insert:
+                "INSERT OR IGNORE INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            }
+        }
+    }
+
+    private mutating func statement(_ sql: SQL, _ db: Database) throws -> Statement {
+        if let statement = statements[sql.rawValue] { return statement }
+        let statement = try db.cachedStatement(sql: sql.text)
+        statements[sql.rawValue] = statement
+        return statement
+    }
+
     // MARK: Scope state
 
     /// The scope's rows, read on first use.
     mutating func load(_ scope: Scope, appendOnly: Bool = false, _ db: Database) throws -> ScopeState {
         if let state = scopes[scope] { return state }
+        let state = try read(scope, appendOnly: appendOnly, db)
+        scopes[scope] = state
+        return state
+    }
+
+    /// Takes the scope's state out of the batch (reading it on first use), so that it is
+    /// changed in place, without copying its rows; `merge` puts it back.
+    private mutating func take(_ scope: Scope, appendOnly: Bool = false, _ db: Database) throws -> ScopeState {
+        if let state = scopes.removeValue(forKey: scope) { return state }
+        return try read(scope, appendOnly: appendOnly, db)
+    }
+
+    private mutating func read(_ scope: Scope, appendOnly: Bool, _ db: Database) throws -> ScopeState {
         var rows: [String: MergeRow] = [:]
         if !appendOnly {
-            let statement = try db.cachedStatement(sql: """
-                SELECT op_id, hlc, author, value FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?
-                """)
-            let cursor = try Row.fetchCursor(statement, arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key])
+            let cursor = try Row.fetchCursor(try statement(.loadScope, db),
+                                             arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key])
             while let row = try cursor.next() {
                 rows[row[0]] = MergeRow(hlc: row[1], author: row[2], value: row[3])
             }
         }
-        let state = ScopeState(original: rows, rows: rows, hadConflict: ScopeState.isConflict(rows), appendOnly: appendOnly)
-        scopes[scope] = state
-        return state
+        return ScopeState(original: rows, rows: rows, hadConflict: ScopeState.isConflict(rows), appendOnly: appendOnly)
     }
 
     /// The operation ids currently live in a scope, as this batch leaves it so far.
@@ -92,14 +144,14 @@ struct BatchMerge {
         let ref = EntityRef(entity: op.entity, entityID: op.entityID)
         switch op.kind {
         case .append:
-            var state = try load(scope, appendOnly: true, db)
+            var state = try take(scope, appendOnly: true, db)
             state.rows[prepared.idText] = MergeRow(hlc: prepared.hlcText, author: op.author, value: prepared.valueJSON)
             scopes[scope] = state
             appended.append(op)
             entities[ref, default: EntityChanges()].fields.insert(op.field)
             return
         case .set, .add:
-            var state = try load(scope, db)
+            var state = try take(scope, db)
             for overwritten in op.context { try supersede(overwritten, in: scope, by: prepared.hlcText, &state, db) }
             // A replica's writes to one field are ordered by its own clock: each overwrites the
             // replica's earlier ones, named in its context or not (the replica saw what it wrote).
@@ -117,14 +169,14 @@ struct BatchMerge {
             }
             scopes[scope] = state
         case .remove:
-            var state = try load(scope, db)
+            var state = try take(scope, db)
             for removed in op.context { try supersede(removed, in: scope, by: prepared.hlcText, &state, db) }
             scopes[scope] = state
         case .max:
             // One row per field: the largest value, and the earliest operation that reached it
             // (a reused timestamp, refused by the server but possible in a file, falls back on
             // the author, so that the row never depends on the order of arrival).
-            var state = try load(scope, db)
+            var state = try take(scope, db)
             let candidate = MergeRow(hlc: prepared.hlcText, author: op.author, value: prepared.valueJSON)
             if let current = state.rows[""] {
                 let new = op.value.intValue ?? 0, old = Int64(current.value) ?? 0
@@ -140,7 +192,7 @@ struct BatchMerge {
         case .reach:
             // A milestone keeps the earliest operation that reached it, in the merge order
             // (the row's value is the reaching operation's id, as a JSON string).
-            var state = try load(scope, db)
+            var state = try take(scope, db)
             let candidate = MergeRow(hlc: prepared.hlcText, author: op.author, value: "\"" + prepared.idText + "\"")
             if let current = state.rows[""] {
                 if MergeOrder.wins(current.hlc, String(current.value.dropFirst().dropLast()), over: candidate.hlc, prepared.idText) {
@@ -177,21 +229,16 @@ struct BatchMerge {
             return
         }
         // Already merged (dated later, in another scope, or already overwritten): nothing to remember.
-        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM oplog WHERE op_id = ?"), arguments: [idText]) != nil { return }
-        try db.cachedStatement(sql: """
-            INSERT INTO superseded(op_id, entity, entity_id, field, key, by_hlc) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(op_id, entity, entity_id, field, key) DO UPDATE SET by_hlc = max(by_hlc, excluded.by_hlc)
-            """).execute(arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, byHLC])
+        if try Bool.fetchOne(try statement(.isLogged, db), arguments: [idText]) != nil { return }
+        try statement(.remember, db).execute(arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, byHLC])
         supersededMayExist = true
     }
 
     /// Whether an arriving operation was named, before it arrived, by a later operation.
-    private func isSuperseded(_ prepared: PreparedOperation, _ db: Database) throws -> Bool {
+    private mutating func isSuperseded(_ prepared: PreparedOperation, _ db: Database) throws -> Bool {
         guard supersededMayExist else { return false }
         let scope = prepared.scope
-        return try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT 1 FROM superseded WHERE op_id = ? AND entity = ? AND entity_id = ? AND field = ? AND key = ? AND by_hlc > ?
-            """), arguments: [prepared.idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, prepared.hlcText]) != nil
+        return try Bool.fetchOne(try statement(.isSuperseded, db), arguments: [prepared.idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, prepared.hlcText]) != nil
     }
 
     /// Whether the replica that wrote an arriving operation already wrote the scope later.
@@ -199,7 +246,7 @@ struct BatchMerge {
     /// For a register, the newest operation of a scope is always one of its rows (nothing can
     /// overwrite it), so when every row is older and the batch holds nothing later from the
     /// same replica, the log holds nothing later either.
-    private func hasLaterOwnWrite(_ prepared: PreparedOperation, _ state: ScopeState, _ db: Database) throws -> Bool {
+    private mutating func hasLaterOwnWrite(_ prepared: PreparedOperation, _ state: ScopeState, _ db: Database) throws -> Bool {
         let op = prepared.op
         let prefix = op.id.replica.rawValue + ":"
         if let newest = batchNewest[OwnScope(scope: prepared.scope, replica: op.id.replica.rawValue)], newest > prepared.hlcText {
@@ -209,12 +256,7 @@ struct BatchMerge {
             return false
         }
         let scope = prepared.scope
-        return try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT 1 FROM oplog
-            WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND kind = ? AND substr(op_id, 1, ?) = ? AND hlc > ?
-              AND held = 0
-            LIMIT 1
-            """), arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, op.kind.rawValue,
+        return try Bool.fetchOne(try statement(.laterOwnWrite, db), arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, op.kind.rawValue,
                               prefix.count, prefix, prepared.hlcText]) != nil
     }
 
@@ -234,20 +276,13 @@ struct BatchMerge {
             for (id, old) in state.original where state.rows[id] != old {
                 delta -= hash(id, old)
                 if let new = state.rows[id] {
-                    try db.cachedStatement(sql: """
-                        UPDATE field_state SET hlc = ?, author = ?, value = ?
-                        WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?
-                        """).execute(arguments: [new.hlc, new.author, new.value, entity, scope.entityID, scope.field, scope.key, id])
+                    try statement(.update, db).execute(arguments: [new.hlc, new.author, new.value, entity, scope.entityID, scope.field, scope.key, id])
                     delta += hash(id, new)
                 } else {
-                    try db.cachedStatement(sql: """
-                        DELETE FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?
-                        """).execute(arguments: [entity, scope.entityID, scope.field, scope.key, id])
+                    try statement(.delete, db).execute(arguments: [entity, scope.entityID, scope.field, scope.key, id])
                 }
             }
-            let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let insert = try statement(.insert, db)
             for (id, new) in state.rows where state.original[id] == nil {
                 try insert.execute(arguments: [entity, scope.entityID, scope.field, scope.key, id, new.hlc, new.author, new.value])
                 // An append-only scope is not read first: a row already there is not new.

@@ -13,7 +13,7 @@ extension SQLiteSyncStorage {
     /// Grants what the entities `touched` (and those depending on them) are now shown to, and
     /// returns, for each entity whose scopes grew, the scopes before and after.
     func refreshGrants(for touched: Set<EntityKey>, seq: Int64, _ db: Database) throws -> [EntityKey: GrantChange] {
-        let facts = ReplicaAccessFacts(db: db, visibility: .grants)
+        let facts = CachedAccessFacts(ReplicaAccessFacts(db: db, visibility: .grants))
         let insert = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO server_grants(scope, entity, entity_id, seq) VALUES (?, ?, ?, ?)
             """)

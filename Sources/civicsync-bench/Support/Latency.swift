@@ -12,7 +12,7 @@ struct LatencySummary: Sendable {
     var meanMs: Double
 
     var text: String {
-        "p50 \(Format.ms(p50Ms)), p99 \(Format.ms(p99Ms)), max \(Format.ms(maxMs)) (\(Format.count(count)) calls)"
+        "p50 \(Format.ms(p50Ms)), p99 \(Format.ms(p99Ms)), max \(Format.ms(maxMs)) (\(Format.count(count)) call\(count == 1 ? "" : "s"))"
     }
 
     var json: [(String, JSONOut)] {

@@ -21,7 +21,7 @@ struct Machine: Sendable {
         var uts = utsname()
         uname(&uts)
         let kernel = withUnsafeBytes(of: &uts.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.flatMap { Double($0) }
+        let load = loadNow()
         #if DEBUG
         let build = "debug (figures are meaningless: build with -c release)"
         #else
@@ -32,6 +32,11 @@ struct Machine: Sendable {
                        memoryGiB: Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30),
                        system: "\(prettyName ?? ProcessInfo.processInfo.operatingSystemVersionString), kernel \(kernel)",
                        loadAtStart: load, build: build, date: formatter.string(from: Date()))
+    }
+
+    /// The 1-minute load average now.
+    static func loadNow() -> Double? {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.flatMap { Double($0) }
     }
 
     var summary: String {

@@ -164,7 +164,7 @@ struct Reporter {
     func text(_ results: [WorkloadResult], totalSeconds: Double) -> String {
         var lines: [String] = []
         lines.append("CivicSync benchmark (issue 11): \(results.count) workload(s) in \(Format.seconds(totalSeconds))")
-        lines.append("machine: \(machine.summary)")
+        lines.append("machine: \(machine.summary); load \(Machine.loadNow().map { String(format: "%.2f", $0) } ?? "?") at the end")
         lines.append("options: " + options.summary.map { "\($0.0)=\($0.1.text)" }.joined(separator: " "))
         lines.append("")
         // The figure last: it is the long one, and the columns before it stay aligned.
@@ -211,6 +211,7 @@ struct Reporter {
         JSONOut.object([
             ("workloads", .array(results.map(\.json))),
             ("machine", machine.json),
+            ("load_at_end", Machine.loadNow().map(JSONOut.number) ?? .null),
             ("options", .object(options.summary)),
             ("seconds", .number(totalSeconds)),
         ]).text

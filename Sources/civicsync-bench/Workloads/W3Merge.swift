@@ -52,7 +52,8 @@ struct W3Merge {
         }
         result.ratio = worst
         result.notes.append("\(Format.count(operations.count)) operations of one remote replica (\(Format.count(edits.count)) edits over \(Format.count(max(1, edits.count / 10))) cases), "
-                            + "batches of 500, median of \(options.rounds); the plain side UPSERTs each change into a plain table")
+                            + "batches of 500, median of \(options.rounds); the plain side UPSERTs each change into a plain table; "
+                            + "headline ratio: the worse of memory and files, per_second: in memory")
         try large(into: &result)
         return result
     }

@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // Tests only: reads Schemas/openapi.yaml with a real YAML parser.
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // Benchmark only: latency percentiles (civicsync-bench, W5 and W8).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
     ],
     targets: [
         .target(
@@ -84,7 +86,9 @@ let package = Package(
             dependencies: [
                 "SyncCore",
                 "CivilAffairs",
+                "FieldClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strict),
         // The fuzz target: a corpus replayer in a normal build; with `scripts/fuzz.sh`

@@ -1,0 +1,91 @@
+import Foundation
+import SyncCore
+import CivilAffairs
+import FieldClient
+
+/// A `syncserver` holding the demo data set at one scale (`syncserver generate`), with an HQ
+/// token and a branch token, serving on loopback. W6, W7 and W8 share the one at `--scale`;
+/// W8 makes another at `--large-scale`.
+final class DemoServer: Sendable {
+    let server: ServerProcess
+    let scale: Double
+    /// Operations in the server's store after `generate`.
+    let operations: Int
+    let generateSeconds: Double
+    let hqMember = "hq-bench"
+    let hqToken: String
+    /// The branch whose scope W8 measures: the largest branch of the data set.
+    let branch = "seoul"
+    let branchToken: String
+
+    /// Default flags: no rate limit (W8 calls the digest hundreds of times in a row), less logging.
+    static let serveFlags = ["--rate-limit", "0", "--log-level", "warning"]
+
+    private init(server: ServerProcess, scale: Double, operations: Int, generateSeconds: Double, hqToken: String, branchToken: String) {
+        self.server = server
+        self.scale = scale
+        self.operations = operations
+        self.generateSeconds = generateSeconds
+        self.hqToken = hqToken
+        self.branchToken = branchToken
+    }
+
+    static func make(binary: URL, workspace: Workspace, scale: Double) throws -> DemoServer {
+        let server = ServerProcess(binary: binary, dataDirectory: try workspace.directory("demo-server-scale\(scale)"))
+        Log.progress("syncserver generate --scale \(W3Merge.scaleText(scale)) (minutes at scale 10 with the engine of issue 10)")
+        let (operations, seconds) = try server.generate(scale: scale)
+        let hq = try server.bootstrap(member: "hq-bench")
+        let branchToken = try server.issueToken(member: "bench-branch-staff", role: "branch", branch: "seoul")
+        try server.start(flags: serveFlags)
+        return DemoServer(server: server, scale: scale, operations: operations, generateSeconds: seconds, hqToken: hq, branchToken: branchToken)
+    }
+
+    var serverFile: String { (server.dataDirectory as NSString).appendingPathComponent("server.sqlite") }
+
+    func stop() { server.stop() }
+}
+
+/// A fresh HQ replica's first sync of a demo server (W6), kept for W7's sizes.
+struct FirstSync: Sendable {
+    var replica: FieldReplica
+    var path: String
+    var report: SyncReport
+    var seconds: Double
+    /// Seconds until the pull had ended (push and pull; the rest is the digest check).
+    var pullSeconds: Double
+    var serverCPU: Double?
+    var ownCPU: Double?
+    var latencies: [String: LatencySummary]
+
+    static func run(_ demo: DemoServer, workspace: Workspace, keepAlive: Bool) async throws -> FirstSync {
+        let path = workspace.path("hq", ext: "replica")
+        let replica = try FieldReplica.create(path: path, setup: .init(memberID: demo.hqMember, name: "Bench HQ", role: .hq),
+                                              wallClock: SystemWallClock(), ids: SystemIDSource())
+        try replica.setRemote(SyncSettings(serverURL: demo.server.baseURL.absoluteString, token: demo.hqToken))
+        let book = LatencyBook()
+        let transport = TimedTransport.make(baseURL: demo.server.baseURL, keepAlive: keepAlive, book: book, statuses: StatusCounter())
+        let client = try replica.syncClient(transport: transport)
+        let pullEnded = PhaseClock()
+        let serverCPU0 = demo.server.cpuSeconds, ownCPU0 = CPUTime.ownSeconds()
+        let start = Timing.now()
+        let report = try await client.sync { progress in
+            if progress.phase == .verify { pullEnded.mark() }
+        }
+        let seconds = Timing.since(start)
+        var latencies: [String: LatencySummary] = [:]
+        for label in ["push", "pull", "digest"] { latencies[label] = await book.summary(label) }
+        return FirstSync(replica: replica, path: path, report: report, seconds: seconds,
+                         pullSeconds: pullEnded.seconds(since: start) ?? seconds,
+                         serverCPU: demo.server.cpuSeconds.flatMap { now in serverCPU0.map { now - $0 } },
+                         ownCPU: CPUTime.ownSeconds().flatMap { now in ownCPU0.map { now - $0 } }, latencies: latencies)
+    }
+}
+
+/// The first instant a phase was reached, set from a progress callback.
+final class PhaseClock: @unchecked Sendable {
+    // @unchecked: `instant` is only touched under `lock`.
+    private let lock = NSLock()
+    private var instant: UInt64?
+    func mark() { lock.withLock { if instant == nil { instant = Timing.now() } } }
+    func seconds(since start: UInt64) -> Double? { lock.withLock { instant.map { Double($0 &- start) / 1e9 } } }
+}

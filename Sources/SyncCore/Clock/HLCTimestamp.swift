@@ -27,10 +27,28 @@ public struct HLCTimestamp: Hashable, Sendable, Comparable, CustomStringConverti
     public static let maxLogical: Int32 = 999_999
 
     public var description: String {
-        let wall = String(wallMilliseconds)
-        let logicalText = String(logical)
-        return String(repeating: "0", count: max(0, 15 - wall.count)) + wall + "-"
-            + String(repeating: "0", count: max(0, 6 - logicalText.count)) + logicalText + "-" + replica.rawValue
+        guard (0...999_999_999_999_999).contains(wallMilliseconds), (0...Self.maxLogical).contains(logical) else {
+            let wall = String(wallMilliseconds)
+            let logicalText = String(logical)
+            return String(repeating: "0", count: max(0, 15 - wall.count)) + wall + "-"
+                + String(repeating: "0", count: max(0, 6 - logicalText.count)) + logicalText + "-" + replica.rawValue
+        }
+        // Written digit by digit: every operation's timestamp is formatted on the merge's hot path.
+        var bytes = [UInt8](repeating: UInt8(ascii: "0"), count: 23)
+        var wall = wallMilliseconds
+        for index in stride(from: 14, through: 0, by: -1) {
+            bytes[index] = UInt8(ascii: "0") + UInt8(wall % 10)
+            wall /= 10
+        }
+        bytes[15] = UInt8(ascii: "-")
+        var logicalValue = logical
+        for index in stride(from: 21, through: 16, by: -1) {
+            bytes[index] = UInt8(ascii: "0") + UInt8(logicalValue % 10)
+            logicalValue /= 10
+        }
+        bytes[22] = UInt8(ascii: "-")
+        bytes.append(contentsOf: replica.rawValue.utf8)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses the text form; nil when it is not a well-formed timestamp.

@@ -22,6 +22,7 @@ public struct EntityDeclaration: Sendable {
     public private(set) var fields: [FieldDeclaration] = []
     public private(set) var derivedColumns: [DerivedColumn] = []
     private var fieldsByName: [String: FieldDeclaration] = [:]
+    private var positions: [String: Int] = [:]
 
     public init(_ kind: EntityKind, table: String, _ members: [Member], indexes: [IndexDeclaration] = []) {
         self.kind = kind
@@ -35,9 +36,13 @@ public struct EntityDeclaration: Sendable {
         fields = members.compactMap { if case .field(let field) = $0 { field } else { nil } }
         derivedColumns = members.compactMap { if case .derived(let column) = $0 { column } else { nil } }
         fieldsByName = Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        positions = Dictionary(fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func field(_ name: String) -> FieldDeclaration? { fieldsByName[name] }
+
+    /// Where a field stands in `fields`.
+    public func position(of field: String) -> Int? { positions[field] }
 
     /// The column a register field lands in, if it is stored in the entity table.
     public func column(of field: String) -> String? {

@@ -29,6 +29,9 @@ struct BatchMerge {
     private var statements = [Statement?](repeating: nil, count: SQL.allCases.count)
     var entities: [EntityRef: EntityChanges] = [:]
     var appended: [SyncOperation] = []
+    /// Entities known to exist before the batch (a scope read had rows): their row need not be
+    /// created.
+    var existing: Set<EntityRef> = []
     /// How each entity's hash moved: the sum of the hashes of its rows added, less those removed.
     var deltas: [EntityRef: DigestSum] = [:]
 
@@ -62,7 +65,7 @@ struct BatchMerge {
 
     /// Every statement the fold runs.
     private enum SQL: Int, CaseIterable {
-        case loadScope, isLogged, remember, isSuperseded, laterOwnWrite, update, delete, insert
+        case loadScope, isLogged, remember, isSuperseded, laterOwnWrite, update, replace, delete, insert
 
         var text: String {
             switch self {
@@ -86,6 +89,11 @@ struct BatchMerge {
                 """
             case .update:
                 "UPDATE field_state SET hlc = ?, author = ?, value = ? WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?"
+            case .replace:
+                """
+                UPDATE field_state SET op_id = ?, hlc = ?, author = ?, value = ?
+                WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?
+                """
             case .delete:
                 "DELETE FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?"
             case .insert:
@@ -126,6 +134,7 @@ struct BatchMerge {
             while let row = try cursor.next() {
                 rows[row[0]] = MergeRow(hlc: row[1], author: row[2], value: row[3])
             }
+            if !rows.isEmpty { existing.insert(EntityRef(entity: scope.entity, entityID: scope.entityID)) }
         }
         return ScopeState(original: rows, rows: rows, hadConflict: ScopeState.isConflict(rows), appendOnly: appendOnly)
     }
@@ -273,20 +282,31 @@ struct BatchMerge {
                 StateDigest.rowHash(entity: entity, entityID: scope.entityID, field: scope.field, key: scope.key,
                                     opID: id, hlc: row.hlc, author: row.author, value: row.value)
             }
+            // Rows that went and rows that came, paired into one UPDATE each where possible (a
+            // register's new head usually replaces the old one).
+            var gone: [(id: String, row: MergeRow)] = []
             for (id, old) in state.original where state.rows[id] != old {
                 delta -= hash(id, old)
                 if let new = state.rows[id] {
                     try statement(.update, db).execute(arguments: [new.hlc, new.author, new.value, entity, scope.entityID, scope.field, scope.key, id])
                     delta += hash(id, new)
                 } else {
-                    try statement(.delete, db).execute(arguments: [entity, scope.entityID, scope.field, scope.key, id])
+                    gone.append((id, old))
                 }
             }
-            let insert = try statement(.insert, db)
             for (id, new) in state.rows where state.original[id] == nil {
-                try insert.execute(arguments: [entity, scope.entityID, scope.field, scope.key, id, new.hlc, new.author, new.value])
+                if let replaced = gone.popLast() {
+                    try statement(.replace, db).execute(arguments: [id, new.hlc, new.author, new.value,
+                                                                    entity, scope.entityID, scope.field, scope.key, replaced.id])
+                    delta += hash(id, new)
+                    continue
+                }
+                try statement(.insert, db).execute(arguments: [entity, scope.entityID, scope.field, scope.key, id, new.hlc, new.author, new.value])
                 // An append-only scope is not read first: a row already there is not new.
                 if db.changesCount > 0 { delta += hash(id, new) }
+            }
+            for (id, _) in gone {
+                try statement(.delete, db).execute(arguments: [entity, scope.entityID, scope.field, scope.key, id])
             }
             deltas[ref] = delta
             var flushed = state
@@ -327,7 +347,8 @@ struct PreparedOperation {
 
     /// The merge order within a batch: ascending timestamp, then id.
     static func mergeOrder(_ a: PreparedOperation, _ b: PreparedOperation) -> Bool {
-        (a.hlcText, a.idText) < (b.hlcText, b.idText)
+        if a.op.hlc != b.op.hlc { return a.op.hlc < b.op.hlc }
+        return a.idText.utf8.lexicographicallyPrecedes(b.idText.utf8)
     }
 }
 

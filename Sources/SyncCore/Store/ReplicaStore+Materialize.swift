@@ -10,12 +10,17 @@ extension ReplicaStore {
     /// the conflicts of its registers, and the tables of its other touched fields. Entities
     /// created by the batch are added to `created`.
     func materialize(_ merge: BatchMerge, created: inout Set<EntityKey>, _ db: Database) throws {
+        // One UPDATE per kind and set of register columns, prepared once per batch.
+        struct ColumnSet: Hashable { var kind: EntityKind; var mask: UInt64 }
+        var updates: [ColumnSet: Statement] = [:]
         for ref in merge.entities.keys.sorted() {
             guard let changes = merge.entities[ref], let entity = schema.entity(ref.entity) else { continue }
-            try db.cachedStatement(sql: "INSERT INTO \(entity.table)(id) VALUES (?) ON CONFLICT(id) DO NOTHING")
-                .execute(arguments: [ref.entityID])
-            if db.changesCount > 0 { created.insert(EntityKey(ref.entity, ref.entityID)) }
-            var columns: [(name: String, value: DatabaseValue)] = []
+            if !merge.existing.contains(ref) {
+                try db.cachedStatement(sql: "INSERT INTO \(entity.table)(id) VALUES (?) ON CONFLICT(id) DO NOTHING")
+                    .execute(arguments: [ref.entityID])
+                if db.changesCount > 0 { created.insert(EntityKey(ref.entity, ref.entityID)) }
+            }
+            var columns: [(position: Int, name: String, value: DatabaseValue)] = []
             for scope in changes.registers {
                 guard let state = merge.scopes[scope] else { continue }
                 let heads = state.headsWinnerFirst
@@ -24,15 +29,18 @@ extension ReplicaStore {
                 } else if state.hadConflict {
                     try deleteConflict(scope, db)
                 }
-                if scope.key.isEmpty, let column = entity.column(of: scope.field) {
-                    columns.append((column, heads.first.map { Self.databaseValue(json: $0.row.value) } ?? .null))
+                if scope.key.isEmpty, let column = entity.column(of: scope.field), let position = entity.position(of: scope.field) {
+                    columns.append((position, column, heads.first.map { Self.databaseValue(json: $0.row.value) } ?? .null))
                 }
             }
             if !columns.isEmpty {
-                columns.sort { $0.name < $1.name }
-                try db.cachedStatement(sql: """
+                columns.sort { $0.position < $1.position }
+                let key = ColumnSet(kind: ref.entity, mask: columns.reduce(0) { $0 | (1 << UInt64($1.position % 64)) })
+                let update = try updates[key] ?? db.cachedStatement(sql: """
                     UPDATE \(entity.table) SET \(columns.map { "\($0.name) = ?" }.joined(separator: ", ")) WHERE id = ?
-                    """).execute(arguments: StatementArguments(columns.map(\.value) + [ref.entityID.databaseValue]))
+                    """)
+                updates[key] = update
+                try update.execute(arguments: StatementArguments(columns.map(\.value) + [ref.entityID.databaseValue]))
             }
             if !changes.fields.isEmpty {
                 var refreshedTables = Set<String>()

@@ -114,10 +114,11 @@ extension ReplicaStore {
         }
         guard !result.applied.isEmpty else { return result }
         if !fresh.isEmpty {
-            fresh.sort(by: PreparedOperation.mergeOrder)
+            // Sorted by index: an operation with its texts is too large to move around cheaply.
+            let order = fresh.indices.sorted { PreparedOperation.mergeOrder(fresh[$0], fresh[$1]) }
             var merge = try BatchMerge(store: self, logMerged: true, db)
             merge.announce(fresh)
-            for prepared in fresh { try merge.merge(prepared, local: false, db) }
+            for index in order { try merge.merge(fresh[index], local: false, db) }
             result.changes = try merge.finish(db)
         }
         try saveClock(clock, db)

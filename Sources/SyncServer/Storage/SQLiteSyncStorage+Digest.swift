@@ -51,15 +51,15 @@ extension SQLiteSyncStorage {
     /// Moves the audience digests by a batch: the hashes it changed, the grants it added.
     func moveAudienceDigests(_ changes: StateChanges, grants: [EntityKey: GrantChange], _ db: Database) throws {
         var parts = AudienceParts()
-        for (key, change) in grants {
+        for (key, change) in grants where change.grew {
             let delta = changes.hashes[key] ?? .zero
             // A new entity's hash is what the batch added; an older one's is read.
             let now = changes.created.contains(key) ? delta : try store.entityHash(key, db)
             parts.file(key, hash: -(now - delta), count: -1, scopes: change.before)
             parts.file(key, hash: now, count: 1, scopes: change.after)
         }
-        for (key, delta) in changes.hashes where grants[key] == nil {
-            let scopes = try grantedScopes(key, db)
+        for (key, delta) in changes.hashes where grants[key]?.grew != true {
+            let scopes = try grants[key]?.after ?? grantedScopes(key, db)
             if !scopes.isEmpty { parts.file(key, hash: delta, count: 0, scopes: scopes) }
         }
         try parts.write(db)

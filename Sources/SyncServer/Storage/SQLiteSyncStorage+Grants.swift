@@ -11,7 +11,7 @@ import GRDB
 /// cursor is already past them when the entity becomes visible to it.
 extension SQLiteSyncStorage {
     /// Grants what the entities `touched` (and those depending on them) are now shown to, and
-    /// returns, for each entity whose scopes grew, the scopes before and after.
+    /// returns, for each of them, the scopes before and after.
     func refreshGrants(for touched: Set<EntityKey>, seq: Int64, _ db: Database) throws -> [EntityKey: GrantChange] {
         let facts = CachedAccessFacts(ReplicaAccessFacts(db: db, visibility: .grants))
         let insert = try db.cachedStatement(sql: """
@@ -20,14 +20,12 @@ extension SQLiteSyncStorage {
         var changes: [EntityKey: GrantChange] = [:]
         for key in try policy.affected(by: touched, facts: facts).sorted() {
             let audience = try policy.audience(of: key, facts: facts)
-            guard !audience.isEmpty else { continue }
             let before = try grantedScopes(key, db)
             let added = audience.subtracting(before)
-            guard !added.isEmpty else { continue }
+            changes[key] = GrantChange(before: before, after: before.union(added))
             for scope in added.sorted() {
                 try insert.execute(arguments: [scope.description, key.entity.rawValue, key.id, seq])
             }
-            changes[key] = GrantChange(before: before, after: before.union(added))
         }
         return changes
     }
@@ -65,4 +63,5 @@ extension SQLiteSyncStorage {
 struct GrantChange {
     var before: Set<AudienceScope>
     var after: Set<AudienceScope>
+    var grew: Bool { after.count > before.count }
 }

@@ -37,6 +37,11 @@ public final class SQLiteSyncStorage: SyncStorage {
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
+        // A server store grows to millions of operations: a page cache and a memory map large
+        // enough for the indexes a push reads keep the merge's cost flat as it grows.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824")
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: (directory as NSString).appendingPathComponent(fileName), configuration: configuration)

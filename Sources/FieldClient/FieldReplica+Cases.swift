@@ -165,10 +165,10 @@ extension FieldReplica {
                 counter += 1
                 let number = String(counter)
                 ref = "\(me.refPrefix)-\(year)-\(String(repeating: "0", count: max(0, 4 - number.count)))\(number)"
-            } while try Bool.fetchOne(db, sql: "SELECT 1 FROM cases WHERE ref = ?", arguments: [ref]) != nil
-            try db.execute(sql: "UPDATE field_identity SET case_counter = ? WHERE singleton = 1", arguments: [counter])
+            } while try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM cases WHERE ref = ?"), arguments: [ref]) != nil
+            try db.cachedStatement(sql: "UPDATE field_identity SET case_counter = ? WHERE singleton = 1").execute(arguments: [counter])
             let id = newID("case")
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM cases WHERE id = ?", arguments: [id]) == nil else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM cases WHERE id = ?"), arguments: [id]) == nil else {
                 throw SyncError(.conflict, "the id source repeated case id \(id); try again")
             }
             var writes: [FieldWrite] = [
@@ -198,12 +198,12 @@ extension FieldReplica {
             throw SyncError(.invalidValue, "step \(step) does not exist; the ladder has steps 1 to 4")
         }
         return try read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM cases WHERE (?1 IS NULL OR step = ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR area = ?3)
                 AND (?4 IS NULL OR cause = ?4) AND (?5 IS NULL OR branch = ?5) AND (?6 IS NULL OR submitter = ?6)
                 AND (?7 IS NULL OR source = ?7)
                 ORDER BY reported_on, ref, id
-                """, arguments: [filter.step, filter.status, filter.area, filter.cause, filter.branch, filter.submitter, filter.source])
+                """), arguments: [filter.step, filter.status, filter.area, filter.cause, filter.branch, filter.submitter, filter.source])
                 .map(Self.caseSummary)
         }
     }
@@ -216,11 +216,11 @@ extension FieldReplica {
     public func caseDetail(_ idOrRef: String) throws -> CaseDetail {
         try read { db in
             let id = try resolveCase(idOrRef, db)
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE id = ?", arguments: [id])!
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id])!
             let summary = Self.caseSummary(row)
-            let milestones = try Row.fetchAll(db, sql: "SELECT milestone, reached_on, author FROM case_milestones WHERE case_id = ? ORDER BY reached_hlc",
+            let milestones = try Row.fetchAll(db.cachedStatement(sql: "SELECT milestone, reached_on, author FROM case_milestones WHERE case_id = ? ORDER BY reached_hlc"),
                                               arguments: [id]).map { CaseDetail.Milestone(milestone: $0[0], reachedOn: $0[1], author: $0[2]) }
-            let comments = try Row.fetchAll(db, sql: "SELECT id, author, hlc, body FROM comments WHERE case_id = ? ORDER BY hlc",
+            let comments = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, author, hlc, body FROM comments WHERE case_id = ? ORDER BY hlc"),
                                             arguments: [id]).map { CaseDetail.Comment(id: $0[0], author: $0[1], hlc: $0[2], body: $0[3]) }
             let history = try store.history(of: .case, id, db).map { logged -> CaseDetail.Change in
                 let op = logged.operation
@@ -400,8 +400,8 @@ extension FieldReplica {
 
     /// A case by global id or reference; a reference shared by two replicas is reported as ambiguous.
     func resolveCase(_ idOrRef: String, _ db: Database) throws -> String {
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM cases WHERE id = ?", arguments: [idOrRef]) != nil { return idOrRef }
-        let ids = try String.fetchAll(db, sql: "SELECT id FROM cases WHERE ref = ? ORDER BY id", arguments: [idOrRef])
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM cases WHERE id = ?"), arguments: [idOrRef]) != nil { return idOrRef }
+        let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM cases WHERE ref = ? ORDER BY id"), arguments: [idOrRef])
         if ids.count == 1 { return ids[0] }
         if ids.isEmpty {
             throw SyncError(.notFound, "unknown case '\(idOrRef.prefix(64))'; give a case id or reference like BSN-2026-0042 (see `field case list`)")
@@ -410,11 +410,11 @@ extension FieldReplica {
     }
 
     func milestones(_ id: String, _ db: Database) throws -> Set<String> {
-        Set(try String.fetchAll(db, sql: "SELECT milestone FROM case_milestones WHERE case_id = ?", arguments: [id]))
+        Set(try String.fetchAll(db.cachedStatement(sql: "SELECT milestone FROM case_milestones WHERE case_id = ?"), arguments: [id]))
     }
 
     func caseSummary(_ id: String, _ db: Database) throws -> CaseSummary {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id]) else {
             throw SyncError(.notFound, "unknown case '\(id)'")
         }
         return Self.caseSummary(row)

@@ -118,11 +118,11 @@ public final class FieldReplica: Sendable {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             verdict = try queue.read { db -> String? in
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'")
+                let tables = try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'"))
                 guard tables.contains("replica_meta") else {
                     return tables.isEmpty ? "it is an empty database" : "it has tables \(tables.prefix(5).joined(separator: ", ")) but no replica_meta"
                 }
-                let format = try String.fetchOne(db, sql: "SELECT value FROM replica_meta WHERE key = 'format'")
+                let format = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM replica_meta WHERE key = 'format'"))
                 return format == ReplicaSchema.formatMarker ? nil : "its format marker is \(format ?? "missing")"
             }
         } catch {
@@ -210,7 +210,7 @@ public final class FieldReplica: Sendable {
             Status(identity: try IdentityTable.load(replicaID: store.replicaID, db), path: path,
                    waiting: try store.countWaiting(db), rejected: try store.rejectedOperations(db).count,
                    operations: try store.operationCount(db),
-                   conflicts: try Int.fetchOne(db, sql: "SELECT count(*) FROM conflicts") ?? 0,
+                   conflicts: try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM conflicts")) ?? 0,
                    digest: try store.stateDigest(db).root)
         }
     }

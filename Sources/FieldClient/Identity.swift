@@ -72,10 +72,10 @@ enum IdentityTable {
 
     static func insert(_ identity: Identity, _ db: Database) throws {
         try db.execute(sql: create)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO field_identity(singleton, format, member_id, name, role, branch, monitor_kind, division, ref_prefix, case_counter)
             VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-            """, arguments: [format, identity.memberID, identity.name, identity.role.rawValue, identity.branch,
+            """).execute(arguments: [format, identity.memberID, identity.name, identity.role.rawValue, identity.branch,
                              identity.monitorKind, identity.division, identity.refPrefix])
     }
 
@@ -83,17 +83,17 @@ enum IdentityTable {
     /// `branch:<b>,…`) takes that branch: its owner was transferred. Returns the new branch.
     static func adoptBranch(fromScope scope: String, _ db: Database) throws -> String? {
         guard try db.tableExists("field_identity"),
-              let row = try Row.fetchOne(db, sql: "SELECT role, branch FROM field_identity WHERE singleton = 1"),
+              let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT role, branch FROM field_identity WHERE singleton = 1")),
               (row["role"] as String) == Role.branch.rawValue else { return nil }
         let branches = scope.split(separator: ",").filter { $0.hasPrefix("branch:") }.map { String($0.dropFirst(7)) }
         guard branches.count == 1, let branch = branches.first, branch != (row["branch"] as String?) else { return nil }
-        try db.execute(sql: "UPDATE field_identity SET branch = ? WHERE singleton = 1", arguments: [branch])
+        try db.cachedStatement(sql: "UPDATE field_identity SET branch = ? WHERE singleton = 1").execute(arguments: [branch])
         return branch
     }
 
     static func load(replicaID: ReplicaID, _ db: Database) throws -> Identity {
         guard try db.tableExists("field_identity"),
-              let row = try Row.fetchOne(db, sql: "SELECT * FROM field_identity WHERE singleton = 1") else {
+              let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM field_identity WHERE singleton = 1")) else {
             throw SyncError(.notAReplica, "the replica has no field identity (it was not made by `field init`); create a field replica with `field init`")
         }
         let formatValue: Int = row["format"]

@@ -81,7 +81,8 @@ public enum ServerVersion {
     public static let current = "0.1.0"
     /// The sync protocol this server speaks best: bumped only when old clients can no longer
     /// talk to this server. Clients announce theirs in the `CivicSync-Protocol` header.
-    public static let syncProtocol = 1
+    /// 2: pull cursors are opaque texts and a page never exceeds its limit (`PullCursor`).
+    public static let syncProtocol = 2
     /// Every protocol this server still serves: a client of any of them is answered.
-    public static let supportedProtocols: ClosedRange<Int> = 1...1
+    public static let supportedProtocols: ClosedRange<Int> = 1...2
 }

@@ -145,7 +145,7 @@ struct LiveTests {
         try await harness.app().test(.live) { client in
             #expect(client.port != nil)
             let version = try await client.get("/v1/version")
-            #expect(version.status == 200 && version.body.contains("\"protocol\":1"))
+            #expect(version.status == 200 && version.body.contains("\"protocol\":2"))
             let device = try Device("hqr", member: "hq")
             let answer = try await client.push(token, replica: "hqr", try device.record([.set(.member, "a", "name", .string("A"))]))
             #expect(answer.acknowledged.count == 1)

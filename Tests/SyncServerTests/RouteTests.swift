@@ -20,7 +20,7 @@ struct RouteTests {
             let version = try await client.get("/v1/version")
             #expect(version.status == 200)
             #expect(try parseJSON(version.body) == .object([
-                "protocol": .int(1), "protocols": .object(["min": .int(1), "max": .int(1)]),
+                "protocol": .int(2), "protocols": .object(["min": .int(1), "max": .int(2)]),
                 "schema": .object(["name": .string("civicsync"), "version": .int(Int64(SyncSchema.civic.version))]),
                 "server": .string("civicsync \(ServerVersion.current)")]))
         }
@@ -96,7 +96,7 @@ struct RouteTests {
         }
     }
 
-    @Test("a client speaking another protocol gets 400 unsupported_protocol", arguments: ["2", "0", "abc", ""])
+    @Test("a client speaking another protocol gets 400 unsupported_protocol", arguments: ["3", "0", "abc", ""])
     func wrongProtocol(sent: String) async throws {
         let harness = try ServerHarness()
         let token = try await harness.token("hq", .hq)
@@ -107,7 +107,7 @@ struct RouteTests {
                 let response = try await client.get(uri, headers: headers)
                 #expect(response.status == 400)
                 #expect(errorCode(response.body) == "unsupported_protocol")
-                #expect(response.body.contains("protocol 1"))
+                #expect(response.body.contains("protocol 1 to 2"))
             }
             var headers = client.headers(token: token, json: true)
             headers[HTTPField.Name("CivicSync-Protocol")!] = sent

@@ -15,7 +15,7 @@ import SyncCore
 /// final: they wait, are re-dated with the corrected clock, and go again.
 public struct SyncClient: Sendable {
     /// The wire protocol this client speaks (header `CivicSync-Protocol`).
-    public static let protocolVersion = 1
+    public static let protocolVersion = 2
     /// The longest wait the client sits through when the server asks it to slow down (429);
     /// longer waits end the sync with `SyncError(.throttled)`, nothing lost.
     public static let longestPoliteWaitSeconds = 30
@@ -178,28 +178,32 @@ public struct SyncClient: Sendable {
     /// beginning so that everything the new scope may see arrives.
     public func pull(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
         let saved = try await store.writer.read { db in try SyncSettingsTable.load(db) }
-        var cursor = saved.cursor
+        // The cursor is the server's opaque text (a plain position from earlier clients).
+        var cursor = saved.cursorText ?? String(saved.cursor)
         var knownScope = saved.pullScope
         while true {
-            let answer = try await call("GET", "/v1/pull?cursor=\(cursor)&limit=\(max(1, settings.pullLimit))", body: nil)
+            let query = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? cursor
+            let answer = try await call("GET", "/v1/pull?cursor=\(query)&limit=\(max(1, settings.pullLimit))", body: nil)
             guard let object = answer.json.objectValue,
                   let items = object["operations"]?.arrayValue,
-                  let next = object["cursor"]?.intValue,
+                  let next = object["cursor"]?.stringValue ?? object["cursor"]?.intValue.map(String.init),
+                  let nextPosition = SyncSettingsTable.position(of: next),
                   let more = object["more"]?.boolValue else {
                 throw SyncError(.server, "the server's pull answer is not understood")
             }
+            let position = SyncSettingsTable.position(of: cursor) ?? 0
             if let scope = object["scope"]?.stringValue, scope != knownScope {
                 // A replica that never recorded its scope (made before scopes were sent) adopts it.
-                let restart = knownScope != nil && cursor != 0
+                let restart = knownScope != nil && position != 0
                 knownScope = scope
                 let branch = try await store.writer.write { db -> String? in
                     try SyncSettingsTable.saveScope(scope, db)
-                    if restart { try SyncSettingsTable.saveCursor(0, db) }
+                    if restart { try SyncSettingsTable.saveCursor("0", db) }
                     return try IdentityTable.adoptBranch(fromScope: scope, db)
                 }
                 if let branch { report.branchChanged = branch }
                 if restart {
-                    cursor = 0
+                    cursor = "0"
                     report.scopeChanged = true
                     continue
                 }
@@ -210,10 +214,10 @@ public struct SyncClient: Sendable {
             } catch {
                 throw SyncError(.server, "the server sent an operation this client cannot read", cause: error)
             }
-            guard next > cursor || !more else {
+            guard next != cursor || !more else {
                 throw SyncError(.server, "the server says more operations remain but did not advance the cursor (\(cursor))")
             }
-            guard next >= cursor else { throw SyncError(.server, "the server moved the pull cursor backwards (\(cursor) → \(next))") }
+            guard nextPosition >= position else { throw SyncError(.server, "the server moved the pull cursor backwards (\(cursor) → \(next))") }
             let result = try await store.writer.write { db -> ApplyResult in
                 // The server checked every operation against its schema; what this replica's
                 // (older) schema does not know is kept, held, until this program is upgraded.

@@ -28,6 +28,9 @@ public struct SyncStateRecord: Sendable, Codable, Equatable {
     public var settings: SyncSettings?
     /// The server's oplog position this replica has pulled up to.
     public var cursor: Int64
+    /// The exact cursor the server gave last (opaque; it may stand inside an entity's replayed
+    /// history), nil when only the position is known (pulls by earlier clients).
+    public var cursorText: String? = nil
     /// The scope (as the server names it) the cursor was reached with; another scope starts
     /// the pull again from the beginning.
     public var pullScope: String? = nil
@@ -56,7 +59,7 @@ public enum SyncSettingsTable {
     """
 
     public static func load(_ db: Database) throws -> SyncStateRecord {
-        guard try db.tableExists("field_sync"), let row = try Row.fetchOne(db, sql: "SELECT * FROM field_sync WHERE singleton = 1") else {
+        guard try db.tableExists("field_sync"), let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM field_sync WHERE singleton = 1")) else {
             return SyncStateRecord(settings: nil, cursor: 0, pullScope: nil, lastSyncMilliseconds: nil, lastReportJSON: nil)
         }
         var settings: SyncSettings?
@@ -69,15 +72,21 @@ public enum SyncSettingsTable {
             s.timeoutSeconds = row["timeout_seconds"]
             settings = s
         }
-        return SyncStateRecord(settings: settings, cursor: row["pull_cursor"], pullScope: row["pull_scope"],
+        return SyncStateRecord(settings: settings, cursor: row["pull_cursor"], cursorText: row["pull_position"], pullScope: row["pull_scope"],
                                lastSyncMilliseconds: row["last_sync_ms"], lastReportJSON: row["last_report"])
     }
 
     /// Creates the table, or adds what a newer client keeps in it.
     static func prepare(_ db: Database) throws {
+        // Every sync saves through here: a table already in shape costs two schema-cache lookups.
+        if try db.tableExists("field_sync"), try db.columns(in: "field_sync").contains(where: { $0.name == "pull_position" }) { return }
         try db.execute(sql: create)
-        if try !db.columns(in: "field_sync").contains(where: { $0.name == "pull_scope" }) {
+        let columns = try db.columns(in: "field_sync").map(\.name)
+        if !columns.contains("pull_scope") {
             try db.execute(sql: "ALTER TABLE field_sync ADD COLUMN pull_scope TEXT")
+        }
+        if !columns.contains("pull_position") {
+            try db.execute(sql: "ALTER TABLE field_sync ADD COLUMN pull_position TEXT")
         }
     }
 
@@ -85,34 +94,42 @@ public enum SyncSettingsTable {
     /// pulling from the beginning (the token may see more than the old one did).
     public static func save(_ settings: SyncSettings, _ db: Database) throws {
         try prepare(db)
-        let previous = try Row.fetchOne(db, sql: "SELECT server_url, token FROM field_sync WHERE singleton = 1")
-        try db.execute(sql: """
+        let previous = try Row.fetchOne(db.cachedStatement(sql: "SELECT server_url, token FROM field_sync WHERE singleton = 1"))
+        try db.cachedStatement(sql: """
             UPDATE field_sync SET server_url = ?, token = ?, batch_size = ?, pull_limit = ?, retries = ?, backoff_ms = ?,
             timeout_seconds = ? WHERE singleton = 1
-            """, arguments: [settings.serverURL, settings.token, settings.batchSize, settings.pullLimit, settings.retries,
+            """).execute(arguments: [settings.serverURL, settings.token, settings.batchSize, settings.pullLimit, settings.retries,
                              settings.backoffMilliseconds, settings.timeoutSeconds])
         if previous?["server_url"] != settings.serverURL {
-            try db.execute(sql: """
-                UPDATE field_sync SET pull_cursor = 0, pull_scope = NULL, last_sync_ms = NULL, last_report = NULL WHERE singleton = 1
-                """)
+            try db.cachedStatement(sql: """
+                UPDATE field_sync SET pull_cursor = 0, pull_position = NULL, pull_scope = NULL, last_sync_ms = NULL, last_report = NULL WHERE singleton = 1
+                """).execute()
         } else if previous?["token"] != settings.token {
-            try db.execute(sql: "UPDATE field_sync SET pull_cursor = 0, pull_scope = NULL WHERE singleton = 1")
+            try db.cachedStatement(sql: "UPDATE field_sync SET pull_cursor = 0, pull_position = NULL, pull_scope = NULL WHERE singleton = 1").execute()
         }
     }
 
-    static func saveCursor(_ cursor: Int64, _ db: Database) throws {
+    /// Saves the cursor the server gave (its position too, so that earlier clients and
+    /// `field status` read where the replica stands).
+    static func saveCursor(_ cursor: String, _ db: Database) throws {
         try prepare(db)
-        try db.execute(sql: "UPDATE field_sync SET pull_cursor = ? WHERE singleton = 1", arguments: [cursor])
+        try db.cachedStatement(sql: "UPDATE field_sync SET pull_cursor = ?, pull_position = ? WHERE singleton = 1")
+            .execute(arguments: [Self.position(of: cursor) ?? 0, cursor])
     }
 
     static func saveScope(_ scope: String, _ db: Database) throws {
         try prepare(db)
-        try db.execute(sql: "UPDATE field_sync SET pull_scope = ? WHERE singleton = 1", arguments: [scope])
+        try db.cachedStatement(sql: "UPDATE field_sync SET pull_scope = ? WHERE singleton = 1").execute(arguments: [scope])
     }
 
     static func saveFinished(milliseconds: Int64, reportJSON: String, _ db: Database) throws {
         try prepare(db)
         try db.execute(sql: "UPDATE field_sync SET last_sync_ms = ?, last_report = ? WHERE singleton = 1",
                        arguments: [milliseconds, reportJSON])
+    }
+
+    /// The log position a cursor stands at: its leading number.
+    static func position(of cursor: String) -> Int64? {
+        Int64(cursor.prefix { $0 != "." })
     }
 }

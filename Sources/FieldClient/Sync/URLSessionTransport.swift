@@ -4,15 +4,27 @@ import FoundationNetworking
 #endif
 import SyncCore
 
-/// HTTP through URLSession (libcurl on Linux).
-public struct URLSessionTransport: SyncTransport {
+/// HTTP through URLSession (libcurl on Linux), one session per transport: a sync's requests
+/// reuse their connection instead of opening one each (and a session is costly to build).
+///
+/// A class because it owns the session, which it invalidates when it goes.
+public final class URLSessionTransport: SyncTransport, @unchecked Sendable {
+    // @unchecked: every stored property is immutable after init, and URLSession is thread-safe
+    // (corelibs-foundation does not mark it Sendable).
     public let baseURL: URL
     public let timeout: TimeInterval
+    private let session: URLSession
 
     public init(baseURL: URL, timeout: TimeInterval = 30) {
         self.baseURL = baseURL
         self.timeout = timeout
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        session = URLSession(configuration: configuration)
     }
+
+    deinit { session.finishTasksAndInvalidate() }
 
     public func send(_ request: TransportRequest) async throws -> TransportResponse {
         guard let url = URL(string: request.path, relativeTo: baseURL) else {
@@ -22,11 +34,6 @@ public struct URLSessionTransport: SyncTransport {
         urlRequest.httpMethod = request.method
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         urlRequest.httpBody = request.body
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
         do {
             let (data, response) = try await session.data(for: urlRequest)
             guard let http = response as? HTTPURLResponse else {

@@ -121,10 +121,10 @@ extension ReplicaStore {
     /// Marks operations deferred by an earlier sync as waiting again, and those an older
     /// client marked rejected for time (`clock_ahead`, which is never final).
     public func resumeDeferred(_ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE oplog SET sync_state = 0
             WHERE origin_local = 1 AND (sync_state = 3 OR (sync_state = 2 AND reject_reason LIKE 'clock_ahead:%'))
-            """)
+            """).execute()
     }
 
     /// Records that the server refused an operation for now (time); it goes again next sync.
@@ -135,17 +135,17 @@ extension ReplicaStore {
 
     /// Local operations waiting for another try because of time, with the server's reason.
     public func deferredOperations(_ db: Database) throws -> [LoggedOperation] {
-        try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state = 3 ORDER BY seq").map { try Self.loggedOperation($0) }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state = 3 ORDER BY seq")).map { try Self.loggedOperation($0) }
     }
 
     /// Local operations the server refused, with its reasons.
     public func rejectedOperations(_ db: Database) throws -> [LoggedOperation] {
-        try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state = 2 ORDER BY seq").map { try Self.loggedOperation($0) }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state = 2 ORDER BY seq")).map { try Self.loggedOperation($0) }
     }
 
     /// Local operations not yet stored by a server: waiting, or deferred for time.
     public func countWaiting(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog WHERE origin_local = 1 AND sync_state IN (0, 3)") ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM oplog WHERE origin_local = 1 AND sync_state IN (0, 3)")) ?? 0
     }
 
     /// Records the server's answer for local operations.
@@ -161,17 +161,17 @@ extension ReplicaStore {
 
     /// Every operation on one entity, by HLC: its history.
     public func history(of entity: EntityKind, _ id: String, _ db: Database) throws -> [LoggedOperation] {
-        try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE entity = ? AND entity_id = ? ORDER BY hlc",
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE entity = ? AND entity_id = ? ORDER BY hlc"),
                          arguments: [entity.rawValue, id]).map { try Self.loggedOperation($0) }
     }
 
     public func operationCount(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog") ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM oplog")) ?? 0
     }
 
     /// Every operation id in the log (for tests and audits: "nothing lost").
     public func allOperationIDs() throws -> Set<String> {
-        try wrap { try writer.read { db in Set(try String.fetchAll(db, sql: "SELECT op_id FROM oplog")) } }
+        try wrap { try writer.read { db in Set(try String.fetchAll(db.cachedStatement(sql: "SELECT op_id FROM oplog"))) } }
     }
 }
 
@@ -194,7 +194,7 @@ public struct Conflict: Sendable, Hashable, Codable {
 
 extension ReplicaStore {
     public func conflicts(_ db: Database) throws -> [Conflict] {
-        try Row.fetchAll(db, sql: "SELECT * FROM conflicts ORDER BY entity, entity_id, field, key").map { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM conflicts ORDER BY entity, entity_id, field, key")).map { row in
             let decoder = JSONDecoder()
             guard let entity = EntityKind(rawValue: row["entity"]) else {
                 throw SyncError(.storage, "damaged conflict record (entity '\(row["entity"] as String)')")

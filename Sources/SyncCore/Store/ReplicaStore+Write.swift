@@ -212,7 +212,7 @@ extension ReplicaStore {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO replica_meta(key, value) VALUES ('clock_anchor', ?)")
                 .execute(arguments: ["\(wallClock.nowMilliseconds())|\(reading.boot)|\(reading.milliseconds)"])
         } else {
-            try db.execute(sql: "DELETE FROM replica_meta WHERE key = 'clock_anchor'")
+            try db.cachedStatement(sql: "DELETE FROM replica_meta WHERE key = 'clock_anchor'").execute()
         }
     }
 

@@ -13,12 +13,13 @@ struct ProtocolMiddleware: RouterMiddleware {
     static let schemaHeader = HTTPField.Name("CivicSync-Schema")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
         if let sent = request.headers[Self.header] {
             guard let version = Int(sent.trimmingCharacters(in: .whitespaces)), ServerVersion.supportedProtocols.contains(version) else {
                 throw APIError.unsupportedProtocol(sent)
             }
+            context.clientProtocol = version
         }
-        var context = context
         context.clientSchemaVersion = request.headers[Self.schemaHeader].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         return try await next(request, context)
     }

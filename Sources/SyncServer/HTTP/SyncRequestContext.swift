@@ -12,12 +12,15 @@ public struct SyncRequestContext: RequestContext {
     public var tokenHash: String?
     /// The schema version the client announced (`CivicSync-Schema`), if it did.
     public var clientSchemaVersion: Int?
+    /// The sync protocol the client announced (`CivicSync-Protocol`); 1 when it announced none.
+    public var clientProtocol: Int
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         principal = nil
         tokenHash = nil
         clientSchemaVersion = nil
+        clientProtocol = 1
     }
 
     /// The principal, for routes behind `AuthMiddleware` (a missing one is a wiring bug).

@@ -132,13 +132,22 @@ struct SyncRoutes: Sendable {
     func pull(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let query = request.uri.queryParameters
-        let cursor = try Self.integer(query["cursor"].map(String.init), name: "cursor", default: 0, minimum: 0)
+        // Protocol 2 clients get opaque cursors and pages that never exceed their limit;
+        // earlier clients keep plain numbers (a replay begun is finished beyond the limit).
+        let bounded = context.clientProtocol >= 2
+        var cursor = PullCursor.start
+        if let text = query["cursor"].map(String.init) {
+            guard let parsed = PullCursor(text), bounded || parsed.replay == nil else {
+                throw APIError.badRequest("invalid_parameter", "'cursor' must be a cursor this server gave (a non-negative integer, or the text a pull answered), not '\(text.prefix(60))'")
+            }
+            cursor = parsed
+        }
         let limit = min(try Self.integer(query["limit"].map(String.init), name: "limit",
                                          default: Int64(configuration.defaultPullLimit), minimum: 1),
                         Int64(configuration.maxPullLimit))
         let page: PullPage
         do {
-            page = try await storage.pull(as: principal, after: cursor, limit: Int(limit))
+            page = try await storage.pull(as: principal, after: cursor, limit: Int(limit), bounded: bounded)
         } catch let error as SyncError where error.code == .conflict {
             throw APIError(.conflict, "cursor_ahead", error.message)
         }
@@ -149,7 +158,9 @@ struct SyncRoutes: Sendable {
             if index > 0 { text += "," }
             text += op.canonicalJSON
         }
-        text += "],\"cursor\":\(page.cursor),\"more\":\(page.more),\"scope\":"
+        text += "],\"cursor\":"
+        if bounded { JSONValue.string(page.cursor.description).write(to: &text) } else { text += String(page.cursor.position) }
+        text += ",\"more\":\(page.more),\"scope\":"
         JSONValue.string(principal.scopeDescription).write(to: &text)
         text += "}"
         return JSONBody.response(.ok, text, headers: timeHeader())

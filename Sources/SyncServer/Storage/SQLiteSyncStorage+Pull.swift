@@ -3,55 +3,44 @@ import GRDB
 
 /// Pull and digest: the log and the state, filtered to what a principal may see.
 extension SQLiteSyncStorage {
-    public func pull(as principal: Principal, after cursor: Int64, limit: Int) async throws -> PullPage {
+    public func pull(as principal: Principal, after cursor: PullCursor, limit: Int, bounded: Bool = true) async throws -> PullPage {
         try await Self.wrapAsync {
-            try await writer.read { db in try self.pull(as: principal, after: cursor, limit: limit, db) }
+            try await writer.read { db in try self.pull(as: principal, after: cursor, limit: limit, bounded: bounded, db) }
         }
     }
 
-    /// Each operation reaches a principal exactly once, at a position fixed by the log: an
-    /// operation on entity X at log position p is delivered in the page covering p when X was
-    /// granted to the principal before p (grant position g < p); otherwise it is delivered with
-    /// X's whole history up to g in the page covering g (the grant "replays" it). So a replica
-    /// whose cursor was already past X's older operations when X became visible still gets
-    /// them, a replica that pulls later gets them once, and pulling the same cursor twice
-    /// gives the same page.
+    /// At most this many log positions are examined for one page: a principal who sees little
+    /// of a large log gets pages that cost the same as anyone's, some of them short or empty
+    /// (`more` says to go on).
+    static func scanLimit(forPageLimit limit: Int) -> Int64 { Int64(max(limit * 20, 20_000)) }
+
+    /// Each operation reaches a principal exactly once, at a place fixed by the log (see
+    /// `PullCursor`): an operation on entity X at log position p comes at p when X was granted
+    /// to the principal before p (grant position g < p); otherwise it comes with X's whole
+    /// history up to g, X's *replay* at g. So a replica whose cursor was already past X's older
+    /// operations when X became visible still gets them, one that pulls later gets them once,
+    /// and pulling the same cursor twice gives the same page.
     ///
-    /// A page holds the next `limit` regularly delivered operations after `cursor`; its end is
-    /// the last of them, or the end of the log when fewer remain (invisible operations are
-    /// skipped for good). Replayed operations come on top of `limit`.
-    func pull(as principal: Principal, after cursor: Int64, limit: Int, _ db: Database) throws -> PullPage {
+    /// A page holds at most `limit` operations, replays included, and examines at most
+    /// `scanLimit` log positions. With `bounded` false (clients of protocol 1, whose cursors are
+    /// plain numbers), a replay a page has begun is finished on top of `limit`, as those
+    /// clients expect.
+    func pull(as principal: Principal, after cursor: PullCursor, limit: Int, bounded: Bool = true, _ db: Database) throws -> PullPage {
         let end = try maxSeq(db)
-        guard cursor <= end else {
+        guard cursor.position <= end else {
             throw SyncError(.conflict, "cursor \(cursor) is beyond the end of the server's log (\(end)); this replica synced with another server or the server's data was reset")
         }
         guard let scopes = principal.scopes else {
             let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE seq > ? ORDER BY seq LIMIT ?"),
-                                        arguments: [cursor, limit + 1])
+                                        arguments: [cursor.position, limit + 1])
             let page = try rows.prefix(limit).map(ReplicaStore.loggedOperation(fromRow:))
             let more = rows.count > limit
-            return PullPage(operations: page.map(\.operation), cursor: more ? page.last?.seq ?? cursor : end, more: more)
+            return PullPage(operations: page.map(\.operation), cursor: PullCursor(position: more ? page.last?.seq ?? cursor.position : end),
+                            more: more)
         }
-        let filter = Self.scopeFilter(scopes, column: "g.scope")
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT o.* FROM oplog o WHERE o.seq > ? AND (
-                SELECT min(g.seq) FROM server_grants g WHERE \(filter.sql) AND g.entity = o.entity AND g.entity_id = o.entity_id
-            ) < o.seq
-            ORDER BY o.seq LIMIT ?
-            """, arguments: [cursor] + filter.arguments + [limit + 1])
-        let more = rows.count > limit
-        let regular = try rows.prefix(limit).map(ReplicaStore.loggedOperation(fromRow:))
-        let next = more ? regular.last?.seq ?? cursor : end
-        let grants = Self.scopeFilter(scopes)
-        let replayed = try Row.fetchAll(db, sql: """
-            SELECT o.* FROM oplog o JOIN (
-                SELECT entity, entity_id, min(seq) AS granted FROM server_grants WHERE \(grants.sql)
-                GROUP BY entity, entity_id HAVING min(seq) > ? AND min(seq) <= ?
-            ) g ON o.entity = g.entity AND o.entity_id = g.entity_id
-            WHERE o.seq <= g.granted
-            """, arguments: grants.arguments + [cursor, next]).map(ReplicaStore.loggedOperation(fromRow:))
-        let operations = (replayed + regular).sorted { $0.seq < $1.seq }.map(\.operation)
-        return PullPage(operations: operations, cursor: next, more: more)
+        var page = PageBuilder(limit: limit, bounded: bounded, scopes: scopes, end: end)
+        try page.fill(from: cursor, db)
+        return page.result
     }
 
     public func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport {

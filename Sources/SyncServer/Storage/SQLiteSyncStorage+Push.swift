@@ -119,11 +119,13 @@ extension SQLiteSyncStorage {
         // Not remembered: the same operation becomes acceptable once re-dated or once the
         // server's time catches up.
         if let denial = policy.clockDenial(op, now: now) { return denial }
+        // The content's hash is computed only for an id refused before (rare), not for every operation.
         if let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT code, reason FROM server_rejections WHERE op_id = ? AND member_id = ? AND fingerprint = ?
-            """), arguments: [op.id.description, principal.memberID, Self.fingerprint(op, &fingerprints)]),
-           let code = Denial.Code(rawValue: row["code"]) {
-            return Denial(code, row["reason"])
+            SELECT fingerprint, code, reason FROM server_rejections WHERE op_id = ? AND member_id = ?
+            """), arguments: [op.id.description, principal.memberID]),
+           (row[0] as String) == Self.fingerprint(op, &fingerprints),
+           let code = Denial.Code(rawValue: row[1]) {
+            return Denial(code, row[2])
         }
         return nil
     }

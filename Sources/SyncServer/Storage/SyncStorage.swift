@@ -17,10 +17,12 @@ public protocol SyncStorage: Sendable {
     /// Throws `SyncError(.forbidden)` when the replica belongs to another member.
     func push(_ batch: PushBatch, as principal: Principal, receivedAt: Int64) async throws -> PushOutcome
 
-    /// Operations after `cursor` that `principal` may see, at most `limit` from the log, plus
-    /// the earlier operations of entities that became visible since `cursor`.
+    /// The next page of what `principal` may see after `cursor` (see `PullCursor`): at most
+    /// `limit` operations, an entity's earlier history included when it became visible since.
+    /// With `bounded` false (protocol 1 clients), a replay begun is finished beyond `limit` and
+    /// the cursor stays a plain position.
     /// Throws `SyncError(.conflict)` when `cursor` is beyond the end of the log.
-    func pull(as principal: Principal, after cursor: Int64, limit: Int) async throws -> PullPage
+    func pull(as principal: Principal, after cursor: PullCursor, limit: Int, bounded: Bool) async throws -> PullPage
 
     /// The digest of exactly the entities `principal` may see.
     func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport

@@ -32,12 +32,18 @@ struct GenerateCommandTests {
         // Grants were recorded as for pushed operations: a branch pulls its own cases.
         let storage = try SQLiteSyncStorage.open(directory: directory)
         let branch = DataSetGenerator.branches[0]
-        let page = try await storage.pull(as: Principal(memberID: "someone", role: .branch, branch: branch), after: 0, limit: 5_000)
+        var pulled: [SyncOperation] = [], cursor = PullCursor.start
+        while true {
+            let page = try await storage.pull(as: Principal(memberID: "someone", role: .branch, branch: branch), after: cursor, limit: 5_000, bounded: true)
+            pulled += page.operations
+            cursor = page.cursor
+            if !page.more { break }
+        }
         let branchCases = try await storage.store.writer.read { db in
             try Set(String.fetchAll(db, sql: "SELECT id FROM cases WHERE branch = ?", arguments: [branch]))
         }
         #expect(!branchCases.isEmpty)
-        #expect(branchCases.isSubset(of: Set(page.operations.filter { $0.entity == .case }.map(\.entityID))))
+        #expect(branchCases.isSubset(of: Set(pulled.filter { $0.entity == .case }.map(\.entityID))))
         let bad = try ServerProcess.run(["generate", "--data-dir", directory, "--scale", "0"])
         #expect(bad.status != 0 && bad.stderr.contains("scale"))
     }

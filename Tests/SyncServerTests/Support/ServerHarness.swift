@@ -144,6 +144,20 @@ extension TestClientProtocol {
                           cursor: json["cursor"]?.intValue ?? -1, more: json["more"]?.boolValue ?? false, body: text)
     }
 
+    /// One page as a protocol 2 client asks for it: an opaque text cursor, a page that never
+    /// exceeds `limit`.
+    func pullPage(_ token: String, cursor: String = "0", limit: Int) async throws -> (operations: [SyncOperation], cursor: String, more: Bool, status: Int, body: String) {
+        var headers = headers(token: token)
+        headers[Self.protocolHeader] = "2"
+        let escaped = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? cursor
+        let response = try await execute(uri: "/v1/pull?cursor=\(escaped)&limit=\(limit)", method: .get, headers: headers)
+        let text = String(buffer: response.body)
+        guard response.status == .ok else { return ([], cursor, false, response.status.code, text) }
+        let json = try parseJSON(text).objectValue ?? [:]
+        return (try (json["operations"]?.arrayValue ?? []).map { try SyncOperation(wire: $0) },
+                json["cursor"]?.stringValue ?? "?", json["more"]?.boolValue ?? false, 200, text)
+    }
+
     /// Pulls every page from `cursor`, returning all operations and the final cursor.
     func pullAll(_ token: String, from cursor: Int64 = 0, limit: Int = 50) async throws -> ([SyncOperation], Int64) {
         var cursor = cursor, all: [SyncOperation] = []

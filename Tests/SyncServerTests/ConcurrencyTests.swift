@@ -56,4 +56,51 @@ struct ConcurrencyTests {
             }
         }
     }
+
+    @Test("pushes sharing one write transaction are answered one by one: one over its quota and one from another member's replica store nothing, the rest all")
+    func groupedPushesFailAlone() async throws {
+        let harness = try ServerHarness(quota: UsageQuota(operationsPerDay: 30, bytesPerDay: 0))
+        let storage = harness.storage
+        var batches: [(principal: Principal, batch: PushBatch, ops: [SyncOperation])] = []
+        for index in 1...12 {
+            let member = "m\(index)"
+            let device = try Device("\(member)r", member: member)
+            let ops = try device.record(World.caseWrites("c-\(member)", submitter: member, branch: "busan"))
+            batches.append((Principal(memberID: member, role: .monitor), PushBatch(replica: ReplicaID(device.replica)!, items: ops.map { .operation($0) }), ops))
+        }
+        // m1's replica pushes first, alone, so that it belongs to m1.
+        let first = try await storage.push(batches[0].batch, as: batches[0].principal, receivedAt: ServerHarness.startMilliseconds)
+        #expect(first.acknowledged.count == batches[0].ops.count)
+        // Then, all at once: m2 over the quota (35 operations), m3 pushing from m1's replica, and ten valid pushes.
+        let big = try Device("bigr", member: "m2")
+        var bigOps: [SyncOperation] = []
+        for index in 1...5 { bigOps += try big.record(World.caseWrites("big-\(index)", submitter: "m2", branch: "busan")) }
+        #expect(bigOps.count > 30)
+        var jobs: [(String, Principal, PushBatch)] = [("quota", Principal(memberID: "m2", role: .monitor), PushBatch(replica: ReplicaID("bigr")!, items: bigOps.map { .operation($0) })),
+                                                     ("foreign", Principal(memberID: "m3", role: .monitor), batches[0].batch)]
+        for (index, entry) in batches.enumerated().dropFirst(2) { jobs.append(("ok\(index)", entry.principal, entry.batch)) }
+        let frozen = jobs
+        let results = await withTaskGroup(of: (String, Result<PushOutcome, any Error>).self) { group in
+            for (name, principal, batch) in frozen {
+                group.addTask {
+                    do { return (name, .success(try await storage.push(batch, as: principal, receivedAt: ServerHarness.startMilliseconds))) }
+                    catch { return (name, .failure(error)) }
+                }
+            }
+            var all: [String: Result<PushOutcome, any Error>] = [:]
+            for await (name, result) in group { all[name] = result }
+            return all
+        }
+        guard case .failure(let quotaError)? = results["quota"] else { Issue.record("the push over the quota was stored"); return }
+        #expect(quotaError is QuotaExceeded)
+        guard case .failure(let foreignError as SyncError)? = results["foreign"] else { Issue.record("another member's replica pushed"); return }
+        #expect(foreignError.code == .forbidden)
+        for index in 2..<12 {
+            guard case .success(let outcome)? = results["ok\(index)"] else { Issue.record("push \(index) failed: \(String(describing: results["ok\(index)"]))"); continue }
+            #expect(outcome.acknowledged == batches[index].ops.map(\.id.description))
+        }
+        let stored = try storage.store.allOperationIDs()
+        let expected = Set(([batches[0]] + batches.dropFirst(2)).flatMap(\.ops).map(\.id.description))
+        #expect(stored == expected, "exactly the valid pushes were stored")
+    }
 }

@@ -4,11 +4,14 @@ import Foundation
 import GRDB
 
 /// Push: judge each operation, apply the accepted ones through the merge core, grant
-/// visibility — all in one write transaction.
+/// visibility — all atomically, in a savepoint of a write transaction that the pushes arriving
+/// at the same time share (`PushGroup`).
 extension SQLiteSyncStorage {
     public func push(_ batch: PushBatch, as principal: Principal, receivedAt: Int64) async throws -> PushOutcome {
         try await Self.wrapAsync {
-            try await writer.write { db in try self.push(batch, as: principal, receivedAt: receivedAt, db) }
+            try await pushGroup.submit(batch, as: principal, receivedAt: receivedAt) { batch, principal, receivedAt, db in
+                try self.push(batch, as: principal, receivedAt: receivedAt, db)
+            }
         }
     }
 

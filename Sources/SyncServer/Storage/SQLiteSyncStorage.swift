@@ -14,6 +14,8 @@ public final class SQLiteSyncStorage: SyncStorage {
     /// What each member other than HQ may store per day.
     public let quota: UsageQuota
     let writer: any DatabaseWriter
+    /// Pushes arriving together share one write transaction (group commit).
+    let pushGroup: PushGroup
 
     /// Replicas one member (other than HQ) may push from: each replica is one more writer whose
     /// writes can stand concurrently on a field.
@@ -64,6 +66,7 @@ public final class SQLiteSyncStorage: SyncStorage {
     public init(writer: any DatabaseWriter, wallClock: any WallClock, policy: AccessPolicy = AccessPolicy(),
                 quota: UsageQuota = .standard, schema: SyncSchema = .civic) throws {
         self.writer = writer
+        pushGroup = PushGroup(writer: writer)
         self.policy = policy
         self.quota = quota
         let isEmpty = try Self.wrap {

@@ -419,6 +419,55 @@ public struct AccessPolicy: Sendable {
         return scopes
     }
 
+    /// The fields whose values decide who is shown an entity of each kind, and who is shown the
+    /// entities that depend on it (`audience(of:)` reads nothing else). A batch that changes none
+    /// of them, on entities that existed before, cannot change any audience: a motion's votes
+    /// or a case's comments grant nothing.
+    public static let audienceFields: [EntityKind: Set<String>] = [
+        .case: ["submitter", "branch"],
+        .meeting: ["branch", "kind", "organizer", "attendance", "debateSubjects", "agenda"],
+        .motion: ["case", "meeting", "council"],
+        .council: ["members", "branch"],
+        .consultation: ["branch"],
+        .member: [],
+    ]
+
+    /// Whether an operation may change an audience (operations on kinds these rules do not
+    /// know are assumed to).
+    public func changesAudience(_ op: SyncOperation) -> Bool {
+        Self.audienceFields[op.entity].map { $0.contains(op.field) } ?? true
+    }
+
+    /// The scopes to grant after a batch that changed the audience facts of `changed` (entities
+    /// that are new, or whose `audienceFields` were written): the whole audience of those and
+    /// of the entities depending on them (`affected(by:)`), except councils that are only
+    /// affected through one of their motions: grants only grow, so such a council can gain
+    /// nothing but that motion's branches, and its other motions are not read again. This keeps
+    /// a batch's grant work independent of how many motions a council has decided.
+    public func grantCandidates(changed: Set<EntityKey>, facts: any AccessFacts) throws -> [EntityKey: Set<AudienceScope>] {
+        var whole = changed
+        for key in changed {
+            switch key.entity {
+            case .case:
+                for motion in try facts.motions(referencing: key) { whole.insert(EntityKey(.motion, motion)) }
+                for meeting in try facts.meetings(withAgendaCase: key.id) { whole.insert(EntityKey(.meeting, meeting)) }
+            case .meeting, .council:
+                for motion in try facts.motions(referencing: key) { whole.insert(EntityKey(.motion, motion)) }
+            default:
+                break
+            }
+        }
+        var result: [EntityKey: Set<AudienceScope>] = [:]
+        for key in whole { result[key] = try audience(of: key, facts: facts) }
+        for key in whole where key.entity == .motion {
+            guard let motion = try facts.motionFacts(key.id), let councilID = motion.councilID else { continue }
+            let council = EntityKey(.council, councilID)
+            if whole.contains(council) { continue }
+            result[council, default: []].formUnion(try motionBranchScopes(motion, facts: facts))
+        }
+        return result
+    }
+
     /// The entities whose audience may change when `touched` entities change: a case's motions
     /// and the meetings that have it on the agenda, a meeting's or council's motions, and the
     /// councils of all those motions.

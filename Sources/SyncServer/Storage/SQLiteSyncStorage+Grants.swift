@@ -10,16 +10,28 @@ import GRDB
 /// The `seq` of a grant lets a pull replay an entity's older operations to a replica whose
 /// cursor is already past them when the entity becomes visible to it.
 extension SQLiteSyncStorage {
-    /// Grants what the entities `touched` (and those depending on them) are now shown to, and
-    /// returns, for each of them, the scopes before and after.
-    func refreshGrants(for touched: Set<EntityKey>, seq: Int64, _ db: Database) throws -> [EntityKey: GrantChange] {
+    /// The entities of an applied batch whose audience facts changed: those it created and
+    /// those it wrote an audience field of (`AccessPolicy.audienceFields`).
+    func audienceChanges(_ operations: [SyncOperation], applied: ApplyResult) -> Set<EntityKey> {
+        let stored = Set(applied.applied)
+        var changed = Set<EntityKey>()
+        for op in operations where stored.contains(op.id) {
+            let key = EntityKey(op.entity, op.entityID)
+            if applied.changes.created.contains(key) || policy.changesAudience(op) { changed.insert(key) }
+        }
+        return changed
+    }
+
+    /// Grants what the entities whose audience facts changed (and those depending on them) are
+    /// now shown to, and returns, for each of them, the scopes before and after.
+    func refreshGrants(for changed: Set<EntityKey>, seq: Int64, _ db: Database) throws -> [EntityKey: GrantChange] {
+        guard !changed.isEmpty else { return [:] }
         let facts = CachedAccessFacts(ReplicaAccessFacts(db: db, visibility: .grants))
         let insert = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO server_grants(scope, entity, entity_id, seq) VALUES (?, ?, ?, ?)
             """)
         var changes: [EntityKey: GrantChange] = [:]
-        for key in try policy.affected(by: touched, facts: facts).sorted() {
-            let audience = try policy.audience(of: key, facts: facts)
+        for (key, audience) in try policy.grantCandidates(changed: changed, facts: facts).sorted(by: { $0.key < $1.key }) {
             let before = try grantedScopes(key, db)
             let added = audience.subtracting(before)
             changes[key] = GrantChange(before: before, after: before.union(added))

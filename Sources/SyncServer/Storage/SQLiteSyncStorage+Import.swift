@@ -14,9 +14,7 @@ extension SQLiteSyncStorage {
             try writer.write { db in
                 let result = try store.apply(operations, db)
                 guard !result.applied.isEmpty else { return 0 }
-                let applied = Set(result.applied)
-                let touched = Set(operations.filter { applied.contains($0.id) }.map { EntityKey($0.entity, $0.entityID) })
-                let grants = try refreshGrants(for: touched, seq: try maxSeq(db), db)
+                let grants = try refreshGrants(for: audienceChanges(operations, applied: result), seq: try maxSeq(db), db)
                 try moveAudienceDigests(result.changes, grants: grants, db)
                 return result.applied.count
             }

@@ -85,8 +85,7 @@ extension SQLiteSyncStorage {
         let result = try store.apply(accepted, db)
         outcome.applied = result.applied.count
         if !result.applied.isEmpty {
-            let touched = Set(accepted.map { EntityKey($0.entity, $0.entityID) })
-            let grants = try refreshGrants(for: touched, seq: try maxSeq(db), db)
+            let grants = try refreshGrants(for: audienceChanges(accepted, applied: result), seq: try maxSeq(db), db)
             try moveAudienceDigests(result.changes, grants: grants, db)
         }
         return outcome

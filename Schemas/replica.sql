@@ -25,7 +25,7 @@ CREATE TABLE oplog (
     reject_reason TEXT,
     held          INTEGER NOT NULL DEFAULT 0  -- 1: written with a newer schema than this one; kept, not merged
 );
-CREATE INDEX oplog_entity ON oplog(entity, entity_id, field);
+CREATE INDEX oplog_entity ON oplog(entity, entity_id, field, key);
 CREATE INDEX oplog_waiting ON oplog(sync_state, seq) WHERE origin_local = 1;
 CREATE INDEX oplog_hlc ON oplog(hlc);
 

@@ -46,6 +46,8 @@ struct BatchMerge {
         var registers: Set<Scope> = []
         /// Other fields whose derived rows must be rebuilt.
         var fields: Set<String> = []
+        /// The elements each set field changed (its other elements' rows stay as they are).
+        var elements: [String: Set<String>] = [:]
     }
 
     init(store: ReplicaStore, logMerged: Bool, _ db: Database) throws {
@@ -218,6 +220,7 @@ struct BatchMerge {
             if !op.key.isEmpty { changes.fields.insert(op.field) }
         } else {
             changes.fields.insert(op.field)
+            if op.kind == .add || op.kind == .remove { changes.elements[op.field, default: []].insert(op.key) }
         }
         entities[ref] = changes
     }

@@ -7,7 +7,7 @@ public enum ReplicaSchema {
     public static let formatMarker = "civicsync-replica"
     /// The version of the engine's own tables. 2: supersession records the timestamp of the
     /// operation that named the superseded one; timestamps are indexed. 3: operations of a newer
-    /// schema are held in the log. 4: the state digest is kept in `digest_buckets`.
+    /// schema are held in the log. 4: the state digest is kept in `digest_buckets`; the log's entity index reaches down to the key.
     public static let engineVersion = 4
 
     /// The engine's tables, before the materialised ones.
@@ -36,7 +36,7 @@ public enum ReplicaSchema {
         reject_reason TEXT,
         held          INTEGER NOT NULL DEFAULT 0  -- 1: written with a newer schema than this one; kept, not merged
     );
-    CREATE INDEX oplog_entity ON oplog(entity, entity_id, field);
+    CREATE INDEX oplog_entity ON oplog(entity, entity_id, field, key);
     CREATE INDEX oplog_waiting ON oplog(sync_state, seq) WHERE origin_local = 1;
     CREATE INDEX oplog_hlc ON oplog(hlc);
 

@@ -45,7 +45,7 @@ extension ReplicaStore {
             if !changes.fields.isEmpty {
                 var refreshedTables = Set<String>()
                 for field in entity.fields where changes.fields.contains(field.name) {
-                    try refresh(field, of: entity, ref, refreshedTables: &refreshedTables, db)
+                    try refresh(field, of: entity, ref, elements: changes.elements, refreshedTables: &refreshedTables, db)
                 }
             }
         }
@@ -76,7 +76,7 @@ extension ReplicaStore {
 
     /// Refreshes what one touched field of one entity materialises.
     private func refresh(_ field: FieldDeclaration, of entity: EntityDeclaration, _ ref: EntityRef,
-                         refreshedTables: inout Set<String>, _ db: Database) throws {
+                         elements: [String: Set<String>]? = nil, refreshedTables: inout Set<String>, _ db: Database) throws {
         switch field.storage {
         case .column(let column, _):
             // A maximum (registers arrive through `touched.registers`).
@@ -106,9 +106,9 @@ extension ReplicaStore {
             try refreshDerived(from: field, of: entity, ref, db)
             try refreshSealed(by: field, of: entity, ref, refreshedTables: &refreshedTables, db)
         case .setTable(let table, _, _):
-            try refreshSetTable(table, of: entity, ref, refreshedTables: &refreshedTables, db)
+            try refreshSetTable(table, of: entity, ref, elements: elements, refreshedTables: &refreshedTables, db)
         case .setFlag(let table, _):
-            try refreshSetTable(table, of: entity, ref, refreshedTables: &refreshedTables, db)
+            try refreshSetTable(table, of: entity, ref, elements: elements, refreshedTables: &refreshedTables, db)
         case .recordTable(let table, let owner, let key, let members):
             try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").execute(arguments: [ref.entityID])
             let columns = [owner, key] + members.map(\.column)
@@ -155,10 +155,16 @@ extension ReplicaStore {
     }
 
     /// A set table: one row per element present in the set that owns the table, or in any set
-    /// flagging it, with a flag column per flagging set.
+    /// flagging it, with a flag column per flagging set. With `elements` (the elements a batch
+    /// changed, per set field), only those rows are written again: a meeting of thousands of
+    /// attendees costs one row per attendance recorded, not the whole list each time.
     private func refreshSetTable(_ table: String, of entity: EntityDeclaration, _ ref: EntityRef,
-                                 refreshedTables: inout Set<String>, _ db: Database) throws {
+                                 elements: [String: Set<String>]? = nil, refreshedTables: inout Set<String>, _ db: Database) throws {
         guard refreshedTables.insert(table).inserted else { return }
+        if let elements {
+            try refreshSetElements(table, of: entity, ref, elements: elements, db)
+            return
+        }
         var owner = "", element = "", members: Set<String> = []
         var flags: [(column: String, elements: Set<String>)] = []
         for field in entity.fields {
@@ -182,6 +188,44 @@ extension ReplicaStore {
         for member in members.sorted() {
             var arguments: [DatabaseValueConvertible] = [ref.entityID, member]
             for flag in flags { arguments.append(flag.elements.contains(member) ? 1 : 0) }
+            try insert.execute(arguments: StatementArguments(arguments))
+        }
+    }
+
+    /// Writes again the rows of a set table for the elements a batch changed.
+    private func refreshSetElements(_ table: String, of entity: EntityDeclaration, _ ref: EntityRef,
+                                    elements: [String: Set<String>], _ db: Database) throws {
+        var owner = "", element = "", ownerField = ""
+        var flags: [(column: String, field: String)] = []
+        var changed = Set<String>()
+        for field in entity.fields {
+            switch field.storage {
+            case .setTable(table, let ownerColumn, let elementColumn):
+                (owner, element, ownerField) = (ownerColumn, elementColumn, field.name)
+                changed.formUnion(elements[field.name] ?? [])
+            case .setFlag(table, let column):
+                flags.append((column, field.name))
+                changed.formUnion(elements[field.name] ?? [])
+            default:
+                break
+            }
+        }
+        guard !owner.isEmpty else { return }
+        let fields = [ownerField] + flags.map(\.field)
+        let present = try db.cachedStatement(sql: """
+            SELECT DISTINCT field FROM field_state WHERE entity = ? AND entity_id = ? AND key = ? AND field IN (\(fields.map { _ in "?" }.joined(separator: ", ")))
+            """)
+        let delete = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ? AND \(element) = ?")
+        let columns = [owner, element] + flags.map(\.column)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
+            """)
+        for key in changed.sorted() {
+            let holding = Set(try String.fetchAll(present, arguments: StatementArguments([ref.entity.rawValue, ref.entityID, key] + fields)))
+            try delete.execute(arguments: [ref.entityID, key])
+            guard !holding.isEmpty else { continue }
+            var arguments: [DatabaseValueConvertible] = [ref.entityID, key]
+            for flag in flags { arguments.append(holding.contains(flag.field) ? 1 : 0) }
             try insert.execute(arguments: StatementArguments(arguments))
         }
     }

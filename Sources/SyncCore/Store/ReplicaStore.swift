@@ -184,7 +184,12 @@ public final class ReplicaStore: Sendable {
             if try !db.columns(in: "oplog").contains(where: { $0.name == "held" }) {
                 try db.execute(sql: "ALTER TABLE oplog ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
             }
-            // Engine version 4: the state digest is kept as the merge writes.
+            // Engine version 4: the log's entity index reaches down to the key (a lookup of one
+            // voter's or attendee's operations does not read the whole field's), and the state
+            // digest is kept as the merge writes.
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM pragma_index_info('oplog_entity')") == 3 {
+                try db.execute(sql: "DROP INDEX oplog_entity; CREATE INDEX oplog_entity ON oplog(entity, entity_id, field, key)")
+            }
             if try !db.tableExists("digest_buckets") {
                 try db.execute(sql: ReplicaSchema.digestTable)
                 changed = true

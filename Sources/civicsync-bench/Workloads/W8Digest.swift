@@ -5,6 +5,7 @@ import FieldClient
 /// W8: `GET /v1/digest` latency as a replica's `SyncClient` calls it, one call after another,
 /// with an HQ token and a branch token, on the `--scale` server and on the `--large-scale`
 /// one; the large/base ratio of the medians says whether the cost is flat in the state's size.
+/// Also an empty pull at the head of the log, the other request every caught-up replica makes.
 @MainActor
 struct W8Digest {
     let options: Options
@@ -36,7 +37,30 @@ struct W8Digest {
                                            ("server_operations", .int(demo.operations))]))
             }
         }
+        // An empty pull at the head of the log: what every caught-up replica pays each sync.
+        var pulls: [String: LatencySummary] = [:]
+        for demo in [base, large] {
+            for (scope, token) in [("HQ", demo.hqToken), ("branch \(demo.branch)", demo.branchToken)] {
+                Log.progress("W8 empty pull at the head, \(scope), scale \(demo.scale)")
+                let summary = try await Self.headPulls(demo: demo, token: token, calls: options.digestCalls, budget: options.digestSeconds,
+                                                       keepAlive: options.keepAlive)
+                pulls["\(scope)@\(demo.scale)"] = summary
+                result.measures.append(Measure(
+                    name: "empty pull at the head, \(scope), scale \(W3Merge.scaleText(demo.scale))",
+                    figure: summary.text + "; \(Format.count(demo.operations)) ops on the server",
+                    p50Ms: summary.p50Ms, p99Ms: summary.p99Ms, extra: summary.json + [("scale", .number(demo.scale))]))
+            }
+        }
         var worstFlat: Double = 0
+        for scope in ["HQ", "branch \(base.branch)"] {
+            guard let small = pulls["\(scope)@\(base.scale)"], let big = pulls["\(scope)@\(large.scale)"] else { continue }
+            let ratio = big.p50Ms / small.p50Ms
+            worstFlat = max(worstFlat, ratio)
+            result.measures.append(Measure(
+                name: "empty pull, \(scope): scale \(W3Merge.scaleText(large.scale)) / scale \(W3Merge.scaleText(base.scale))",
+                figure: "p50 \(Format.ms(big.p50Ms)) vs \(Format.ms(small.p50Ms))",
+                ratio: ratio, target: "<= \(Self.flatTarget)x (flat)", met: ratio <= Self.flatTarget))
+        }
         for scope in ["HQ", "branch \(base.branch)"] {
             guard let small = series["\(scope)@\(base.scale)"], let big = series["\(scope)@\(large.scale)"] else { continue }
             let ratio = big.summary.p50Ms / small.summary.p50Ms
@@ -60,6 +84,31 @@ struct W8Digest {
                             + (options.keepAlive ? "connections kept alive" : "a connection per request, as field sync (URLSessionTransport)")
                             + "; headline ratio: the worse flatness ratio, p99_ms: the worst p99")
         return result
+    }
+
+    /// Pulls at the head of the log (cursor = the last position, protocol 2), one after another.
+    static func headPulls(demo: DemoServer, token: String, calls: Int, budget: Double, keepAlive: Bool) async throws -> LatencySummary {
+        let book = LatencyBook()
+        let statuses = StatusCounter()
+        let transport = TimedTransport.make(baseURL: demo.server.baseURL, keepAlive: keepAlive, book: book, statuses: statuses)
+        let request = TransportRequest(method: "GET", path: "/v1/pull?cursor=\(demo.operations)&limit=500", headers: [
+            "Authorization": "Bearer \(token)", "CivicSync-Protocol": String(SyncClient.protocolVersion), "Accept": "application/json"])
+        let warm = TimedTransport(inner: transport.inner, book: LatencyBook(), statuses: statuses)
+        for _ in 0..<3 {
+            let answer = try await warm.send(request)
+            guard answer.status == 200, let object = try? JSONParser.parse(answer.body).objectValue,
+                  object["operations"]?.arrayValue?.isEmpty == true, object["more"]?.boolValue == false else {
+                throw BenchError("a pull at the head answered \(answer.status): \(String(decoding: answer.body.prefix(200), as: UTF8.self))")
+            }
+        }
+        let start = Timing.now()
+        for _ in 0..<calls {
+            _ = try await transport.send(request)
+            if Timing.since(start) > budget { break }
+        }
+        guard statuses.total == 0 else { throw BenchError("pulls answered \(statuses.snapshot)") }
+        guard let summary = await book.summary("pull") else { throw BenchError("no pull was timed") }
+        return summary
     }
 
     static func series(demo: DemoServer, token: String, calls: Int, budget: Double, keepAlive: Bool) async throws -> Series {

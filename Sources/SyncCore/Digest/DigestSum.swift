@@ -84,3 +84,17 @@ public struct DigestSum: Hashable, Sendable {
 
     public static func -= (lhs: inout DigestSum, rhs: DigestSum) { lhs += -rhs }
 }
+
+import GRDB
+
+extension DigestSum {
+    /// `civicsync_digest_add(a, b)`: the sum of two 32-byte digest sums, in SQL, so that a
+    /// stored sum moves in one UPSERT instead of a read and a write. Register it on the writing
+    /// connection (`Database.add(function:)`).
+    public static let sqlAdd = DatabaseFunction("civicsync_digest_add", argumentCount: 2, pure: true) { values in
+        func sum(_ value: DatabaseValue) -> DigestSum {
+            (Data.fromDatabaseValue(value)).flatMap { DigestSum(bytes: $0) } ?? .zero
+        }
+        return Data((sum(values[0]) + sum(values[1])).bytes)
+    }
+}

@@ -118,25 +118,15 @@ struct AudienceParts {
         }
     }
 
+    /// One UPSERT per part, the sum added in SQL (`DigestSum.sqlAdd`, registered on the writer).
     func write(_ db: Database) throws {
-        let read = try db.cachedStatement(sql: "SELECT sum, entities FROM server_audience_digest WHERE scope = ? AND prior = ? AND bucket = ?")
-        let write = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO server_audience_digest(scope, prior, bucket, sum, entities) VALUES (?, ?, ?, ?, ?)
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO server_audience_digest(scope, prior, bucket, sum, entities) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(scope, prior, bucket) DO UPDATE
+            SET sum = civicsync_digest_add(sum, excluded.sum), entities = entities + excluded.entities
             """)
-        let delete = try db.cachedStatement(sql: "DELETE FROM server_audience_digest WHERE scope = ? AND prior = ? AND bucket = ?")
         for (part, change) in sums where !(change.sum.isZero && change.entities == 0) {
-            var sum = DigestSum.zero, entities = 0
-            if let row = try Row.fetchOne(read, arguments: [part.scope, part.prior, part.bucket]) {
-                sum = DigestSum(bytes: (row[0] as Data?) ?? Data()) ?? .zero
-                entities = row[1]
-            }
-            sum += change.sum
-            entities += change.entities
-            if sum.isZero && entities == 0 {
-                try delete.execute(arguments: [part.scope, part.prior, part.bucket])
-            } else {
-                try write.execute(arguments: [part.scope, part.prior, part.bucket, Data(sum.bytes), entities])
-            }
+            try upsert.execute(arguments: [part.scope, part.prior, part.bucket, Data(change.sum.bytes), change.entities])
         }
     }
 }

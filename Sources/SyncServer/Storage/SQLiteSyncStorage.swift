@@ -77,6 +77,8 @@ public final class SQLiteSyncStorage: SyncStorage {
         store = try ReplicaStore(writer: writer, create: isEmpty ? Self.replicaID : nil, wallClock: wallClock, schema: schema)
         try Self.wrap {
             try writer.write { db in
+                // Audience digests move in SQL; the writer is the one connection that writes.
+                db.add(function: DigestSum.sqlAdd)
                 try db.execute(sql: Self.schema)
                 try db.execute(sql: Self.audienceDigestTable)
                 let version = try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = 'grants_version'")

@@ -91,7 +91,19 @@ struct W8Digest {
         let book = LatencyBook()
         let statuses = StatusCounter()
         let transport = TimedTransport.make(baseURL: demo.server.baseURL, keepAlive: keepAlive, book: book, statuses: statuses)
-        let request = TransportRequest(method: "GET", path: "/v1/pull?cursor=\(demo.operations)&limit=500", headers: [
+        // The head: HQ pulls from the generated operations to the end (others wrote a few since).
+        var head = "\(demo.operations)"
+        while true {
+            let answer = try await transport.inner.send(TransportRequest(method: "GET", path: "/v1/pull?cursor=\(head)&limit=5000", headers: [
+                "Authorization": "Bearer \(demo.hqToken)", "CivicSync-Protocol": String(SyncClient.protocolVersion), "Accept": "application/json"]))
+            guard answer.status == 200, let object = try? JSONParser.parse(answer.body).objectValue,
+                  let cursor = object["cursor"]?.stringValue, let more = object["more"]?.boolValue else {
+                throw BenchError("HQ's pull to the head answered \(answer.status)")
+            }
+            head = cursor
+            if !more { break }
+        }
+        let request = TransportRequest(method: "GET", path: "/v1/pull?cursor=\(head)&limit=500", headers: [
             "Authorization": "Bearer \(token)", "CivicSync-Protocol": String(SyncClient.protocolVersion), "Accept": "application/json"])
         let warm = TimedTransport(inner: transport.inner, book: LatencyBook(), statuses: statuses)
         for _ in 0..<3 {

@@ -35,7 +35,7 @@ final class Suite {
         if let firstSync { return firstSync }
         let demo = try demoServer()
         Log.progress("W6 a fresh HQ replica's first sync of \(Format.count(demo.operations)) operations")
-        let made = try await FirstSync.run(demo, workspace: workspace, keepAlive: options.keepAlive)
+        let made = try await FirstSync.run(demo, workspace: workspace)
         firstSync = made
         return made
     }
@@ -74,7 +74,7 @@ final class Suite {
         case .w5: return try await W5ConcurrentReplicas(options: options, workspace: workspace, binary: syncserver()).run()
         case .w6:
             let sync = try await hqFirstSync()
-            return W6FirstSync.result(sync, demo: try demoServer(), keepAlive: options.keepAlive)
+            return W6FirstSync.result(sync, demo: try demoServer())
         case .w7:
             let sync = try await hqFirstSync()
             return try W7BytesOnDisk(workspace: workspace).run(sync: sync, demo: try demoServer())

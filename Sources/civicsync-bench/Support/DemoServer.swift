@@ -57,13 +57,13 @@ struct FirstSync: Sendable {
     var ownCPU: Double?
     var latencies: [String: LatencySummary]
 
-    static func run(_ demo: DemoServer, workspace: Workspace, keepAlive: Bool) async throws -> FirstSync {
+    static func run(_ demo: DemoServer, workspace: Workspace) async throws -> FirstSync {
         let path = workspace.path("hq", ext: "replica")
         let replica = try FieldReplica.create(path: path, setup: .init(memberID: demo.hqMember, name: "Bench HQ", role: .hq),
                                               wallClock: SystemWallClock(), ids: SystemIDSource())
         try replica.setRemote(SyncSettings(serverURL: demo.server.baseURL.absoluteString, token: demo.hqToken))
         let book = LatencyBook()
-        let transport = TimedTransport.make(baseURL: demo.server.baseURL, keepAlive: keepAlive, book: book, statuses: StatusCounter())
+        let transport = TimedTransport.make(baseURL: demo.server.baseURL, book: book, statuses: StatusCounter())
         let client = try replica.syncClient(transport: transport)
         let pullEnded = PhaseClock()
         let serverCPU0 = demo.server.cpuSeconds, ownCPU0 = CPUTime.ownSeconds()

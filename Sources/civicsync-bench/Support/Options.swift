@@ -26,8 +26,6 @@ struct Options: Sendable {
     /// W8: digest calls per series, and the most seconds one series may take.
     var digestCalls = 200
     var digestSeconds = 15.0
-    /// HTTP: one connection per request like `field sync` (URLSessionTransport), or kept alive.
-    var keepAlive = false
     /// The `syncserver` executable (default: next to this benchmark's executable).
     var syncserver: String?
 
@@ -70,7 +68,6 @@ struct Options: Sendable {
       --ops-per-sync N      W5: local operations before each sync (default 10)
       --digest-calls N      W8: calls per series (default 200; quick 40)
       --digest-seconds S    W8: most seconds per series (default 15; quick 4)
-      --keep-alive          HTTP over kept-alive connections (default: a connection per request, as `field sync`)
       --syncserver PATH     the syncserver executable (default: next to civicsync-bench)
       -h, --help            this text
 
@@ -103,7 +100,6 @@ struct Options: Sendable {
             case "-h", "--help": return nil
             case "--json": options.json = true
             case "--quick": options.quick = true
-            case "--keep-alive": options.keepAlive = true
             case "--memory":
                 guard options.storage != .files else { throw Invalid(description: "--memory and --files exclude each other (give neither for both)") }
                 options.storage = .memory
@@ -177,8 +173,7 @@ struct Options: Sendable {
         [("workloads", .array(workloads.map { .string($0.rawValue) })), ("quick", .bool(quick)), ("storage", .string(storage.rawValue)),
          ("edits", .int(edits)), ("commits", .int(commits)), ("rounds", .int(rounds)), ("scale", .number(scale)),
          ("large_scale", .number(largeScale)), ("replicas", .int(replicas)), ("syncs", .int(syncs)),
-         ("ops_per_sync", .int(opsPerSync)), ("digest_calls", .int(digestCalls)), ("digest_seconds", .number(digestSeconds)),
-         ("keep_alive", .bool(keepAlive))]
+         ("ops_per_sync", .int(opsPerSync)), ("digest_calls", .int(digestCalls)), ("digest_seconds", .number(digestSeconds))]
     }
 }
 

@@ -69,7 +69,7 @@ struct W5ConcurrentReplicas {
                         area: Domain.areas[(index + n) % Domain.areas.count], cause: Domain.causes[(index + n) % Domain.causes.count])).id)
                 }
             }
-            let inner: any SyncTransport = options.keepAlive ? KeepAliveTransport(baseURL: url) : URLSessionTransport(baseURL: url, timeout: 120)
+            let inner: any SyncTransport = URLSessionTransport(baseURL: url, timeout: 120)
             participants.append(Participant(index: index, replica: replica, role: spec.role, branch: spec.branch, ownCases: own, inner: inner))
         }
         let setupBook = LatencyBook()
@@ -135,7 +135,7 @@ struct W5ConcurrentReplicas {
                             + "\(options.replicas) tokens, one per member (\(staffCount) branch staff, \(options.replicas - staffCount) monitors), "
                             + "issued in \(Format.seconds(tokenSeconds))")
         result.notes.append("each replica: in memory, \(options.syncs) × (\(options.opsPerSync) local operations, one per transaction, then SyncClient.sync(): "
-                            + "push, pull, digest, retries off); HTTP: \(options.keepAlive ? "connections kept alive" : "a connection per request, as field sync (URLSessionTransport)")")
+                            + "push, pull, digest, retries off); HTTP: URLSessionTransport, one session per replica (connections reused), as field sync")
         if let serverCPU, let ownCPU {
             result.notes.append(String(format: "CPU during the timed part: server %.1f s, benchmark process (replicas, HTTP client) %.1f s, over %.1f s of wall time on %d cores",
                                        serverCPU, ownCPU, seconds, ProcessInfo.processInfo.activeProcessorCount))

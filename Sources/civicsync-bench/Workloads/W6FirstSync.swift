@@ -7,7 +7,7 @@ import FieldClient
 struct W6FirstSync {
     static let target = 100_000.0
 
-    static func result(_ sync: FirstSync, demo: DemoServer, keepAlive: Bool) -> WorkloadResult {
+    static func result(_ sync: FirstSync, demo: DemoServer) -> WorkloadResult {
         var result = WorkloadResult(id: .w6, title: "a fresh HQ replica's first sync of the scale \(W3Merge.scaleText(demo.scale)) data set")
         let report = sync.report
         let rate = Double(report.pulled) / sync.seconds
@@ -32,7 +32,7 @@ struct W6FirstSync {
         result.notes.append("server: syncserver generate --scale \(W3Merge.scaleText(demo.scale)) --seed 1 (\(Format.count(demo.operations)) operations), "
                             + "serve \(DemoServer.serveFlags.joined(separator: " ")); replica: FieldReplica file (WAL, synchronous FULL), HQ token, "
                             + "SyncClient.sync() with field's default settings (pull pages of 500); HTTP: "
-                            + (keepAlive ? "connections kept alive" : "a connection per request, as field sync (URLSessionTransport)"))
+                            + "URLSessionTransport, one session per client, as field sync")
         if let serverCPU = sync.serverCPU, let ownCPU = sync.ownCPU {
             result.notes.append(String(format: "CPU during the sync: server %.1f s, benchmark process (replica, HTTP client) %.1f s, over %.1f s of wall time",
                                        serverCPU, ownCPU, sync.seconds))

@@ -23,8 +23,7 @@ struct W8Digest {
         for demo in [base, large] {
             for (scope, token) in [("HQ", demo.hqToken), ("branch \(demo.branch)", demo.branchToken)] {
                 Log.progress("W8 digest, \(scope), scale \(demo.scale)")
-                let measured = try await Self.series(demo: demo, token: token, calls: options.digestCalls, budget: options.digestSeconds,
-                                                     keepAlive: options.keepAlive)
+                let measured = try await Self.series(demo: demo, token: token, calls: options.digestCalls, budget: options.digestSeconds)
                 series["\(scope)@\(demo.scale)"] = measured
                 let summary = measured.summary
                 result.measures.append(Measure(
@@ -42,8 +41,7 @@ struct W8Digest {
         for demo in [base, large] {
             for (scope, token) in [("HQ", demo.hqToken), ("branch \(demo.branch)", demo.branchToken)] {
                 Log.progress("W8 empty pull at the head, \(scope), scale \(demo.scale)")
-                let summary = try await Self.headPulls(demo: demo, token: token, calls: options.digestCalls, budget: options.digestSeconds,
-                                                       keepAlive: options.keepAlive)
+                let summary = try await Self.headPulls(demo: demo, token: token, calls: options.digestCalls, budget: options.digestSeconds)
                 pulls["\(scope)@\(demo.scale)"] = summary
                 result.measures.append(Measure(
                     name: "empty pull at the head, \(scope), scale \(W3Merge.scaleText(demo.scale))",
@@ -81,16 +79,16 @@ struct W8Digest {
         result.p99Ms = result.measures.compactMap(\.p99Ms).max()
         result.notes.append("each series: \(options.digestCalls) calls one after another (fewer if \(Format.seconds(options.digestSeconds)) ran out), after 3 unmeasured; "
                             + "SyncClient.serverDigest() with HQ token and a branch token (seoul, the largest branch); HTTP: "
-                            + (options.keepAlive ? "connections kept alive" : "a connection per request, as field sync (URLSessionTransport)")
+                            + "URLSessionTransport, one session per client, as field sync"
                             + "; headline ratio: the worse flatness ratio, p99_ms: the worst p99")
         return result
     }
 
     /// Pulls at the head of the log (cursor = the last position, protocol 2), one after another.
-    static func headPulls(demo: DemoServer, token: String, calls: Int, budget: Double, keepAlive: Bool) async throws -> LatencySummary {
+    static func headPulls(demo: DemoServer, token: String, calls: Int, budget: Double) async throws -> LatencySummary {
         let book = LatencyBook()
         let statuses = StatusCounter()
-        let transport = TimedTransport.make(baseURL: demo.server.baseURL, keepAlive: keepAlive, book: book, statuses: statuses)
+        let transport = TimedTransport.make(baseURL: demo.server.baseURL, book: book, statuses: statuses)
         // The head: HQ pulls from the generated operations to the end (others wrote a few since).
         var head = "\(demo.operations)"
         while true {
@@ -123,13 +121,13 @@ struct W8Digest {
         return summary
     }
 
-    static func series(demo: DemoServer, token: String, calls: Int, budget: Double, keepAlive: Bool) async throws -> Series {
+    static func series(demo: DemoServer, token: String, calls: Int, budget: Double) async throws -> Series {
         let book = LatencyBook()
         let statuses = StatusCounter()
         let store = try ReplicaStore.inMemory(ReplicaID("digestprobe")!, wallClock: SystemWallClock(), schema: .civic)
         var settings = SyncSettings(serverURL: demo.server.baseURL.absoluteString, token: token)
         settings.retries = 0
-        let transport = TimedTransport.make(baseURL: demo.server.baseURL, keepAlive: keepAlive, book: LatencyBook(), statuses: statuses)
+        let transport = TimedTransport.make(baseURL: demo.server.baseURL, book: LatencyBook(), statuses: statuses)
         let warm = SyncClient(store: store, transport: transport, settings: settings, wallClock: SystemWallClock())
         for _ in 0..<3 { _ = try await warm.serverDigest() }
         // How many entities the scope covers (the answer says; SyncClient keeps only the digest).

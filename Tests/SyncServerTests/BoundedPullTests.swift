@@ -124,7 +124,7 @@ struct BoundedPullTests {
         }
     }
 
-    @Test("a cursor the server did not give is a 400; an inside cursor is refused to a protocol 1 client; numbers still work for both")
+    @Test("a cursor the server did not give is a 400; an inside cursor is refused to a protocol 1 client and shows nothing unseen when made up; numbers still work for both")
     func cursorErrors() async throws {
         let harness = try ServerHarness()
         try await harness.test { client in
@@ -137,6 +137,13 @@ struct BoundedPullTests {
             #expect(PullCursor(inside) == PullCursor(position: 3, replay: .init(entity: EntityKey(.case, "cB1"), lastSeq: 2)))
             let legacy = try await client.get("/v1/pull?cursor=\(inside)", headers: client.headers(token: world.token("m1")))
             #expect(legacy.status == 400)
+            // A cursor made up to stand inside the replay of another branch's case shows nothing of it.
+            let (everything, _) = try await client.pullAll(world.token("hq"), limit: 1_000)
+            let foreign = everything.filter { $0.entity == .case && $0.entityID == "cS1" }
+            #expect(!foreign.isEmpty)
+            let forged = PullCursor(position: Int64(everything.count), replay: .init(entity: EntityKey(.case, "cS1"), lastSeq: 1)).description
+            let leak = try await client.pullPage(world.token("m1"), cursor: forged, limit: 500)
+            #expect(leak.status == 200 && !leak.operations.contains { $0.entityID == "cS1" }, "\(leak.body)")
             let plain = try await client.pullPage(world.token("m1"), cursor: "0", limit: 500)
             let (old, _) = try await client.pullAll(world.token("m1"), limit: 500)
             #expect(plain.status == 200 && Set(plain.operations.map(\.id)) == Set(old.map(\.id)))

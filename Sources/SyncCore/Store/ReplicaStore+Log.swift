@@ -25,8 +25,15 @@ extension ReplicaStore {
         }
         let contextText: String = row["context"]
         let valueText: String = row["value"]
-        let context = try JSONDecoder().decode([String].self, from: Data(contextText.utf8)).map(id)
-        let value = try JSONDecoder().decode(JSONValue.self, from: Data(valueText.utf8))
+        // Read with the engine's own parser: every pulled, pushed or rebuilt operation passes here.
+        guard let contextItems = try JSONParser.parse(Array(contextText.utf8)).arrayValue else {
+            throw SyncError(.storage, "damaged context '\(contextText.prefix(60))' in the log")
+        }
+        let context = try contextItems.map { item in
+            guard let text = item.stringValue else { throw SyncError(.storage, "damaged context '\(contextText.prefix(60))' in the log") }
+            return try id(text)
+        }
+        let value = try JSONParser.parse(Array(valueText.utf8))
         guard let hlc = HLCTimestamp(row["hlc"] as String),
               let entity = EntityKind(rawValue: row["entity"] as String),
               let kind = OperationKind(rawValue: row["kind"] as String) else {

@@ -291,7 +291,7 @@ extension ReplicaStore {
             let before = cast.filter { $0.hlc < sealedHLC }
             if (sealing[1] as String) == SyncOperation.sealedMarker.canonicalJSON {
                 let contextJSON: String = sealing[2]
-                let named = Set((try? JSONDecoder().decode([String].self, from: Data(contextJSON.utf8))) ?? [])
+                let named = Set((try? JSONParser.parse(Array(contextJSON.utf8)))?.arrayValue?.compactMap(\.stringValue) ?? [])
                 for value in before where named.contains(value.id) {
                     if let sealed = counted[value.key], !later(value, than: sealed) { continue }
                     counted[value.key] = value

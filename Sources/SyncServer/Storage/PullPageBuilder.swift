@@ -37,6 +37,17 @@ struct PageBuilder {
     }
 
     mutating func fill(from start: PullCursor, _ db: Database) throws {
+        var start = start
+        if let resume = start.replay {
+            // A cursor inside a replay must name an entity that became visible to this principal
+            // exactly there. Any other (made up, or from before the token's scope changed) counts
+            // as its plain position: it shows nothing the principal may not see, and the page
+            // names the scope, so a replica whose scope changed starts again.
+            let granted = try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT min(seq) FROM server_grants WHERE \(filter.sql) AND entity = ? AND entity_id = ?
+                """), arguments: filter.arguments + [resume.entity.entity.rawValue, resume.entity.id])
+            if granted != start.position { start = PullCursor(position: start.position) }
+        }
         cursor = start
         var position = start.position
         if let resume = start.replay {

@@ -17,7 +17,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Seed: the same seed, scale and year give the same operations.") var seed: UInt64 = 1
     @Option(help: "Volume: 1 is about 100,000 operations (0.01 to 1000).") var scale: Double = 1
     @Option(help: "The main year; the year before it is the pilot year.") var year: Int = 2025
-    @Option(help: "Operations per transaction.") var batch: Int = 5_000
+    @Option(help: "Operations per transaction.") var batch: Int = SQLiteSyncStorage.loadBatchSize
     @Flag(help: "Add to a store that already holds operations (operations already there are skipped).") var force = false
     @Flag(help: "Print the summary as JSON.") var json = false
 

@@ -191,7 +191,7 @@ struct VisibilityTests {
 private struct FixedFacts: AccessFacts {
     func caseFacts(_ id: String) -> CaseFacts? { id == "c" ? CaseFacts(submitter: "m", branch: "b") : nil }
     func meetingFacts(_ id: String) -> MeetingFacts? {
-        id == "n" ? MeetingFacts(branch: nil, attendees: ["a"], agendaCases: ["c"], debaters: ["d"]) : nil
+        id == "n" ? MeetingFacts(branch: nil, attendees: ["a"], agendaSubmitters: ["m"], debaters: ["d"]) : nil
     }
     func motionFacts(_ id: String) -> MotionFacts? { id == "v" ? MotionFacts(caseID: "c", meetingID: nil, councilID: "k") : nil }
     func councilFacts(_ id: String) -> CouncilFacts? { id == "k" ? CouncilFacts(members: ["x"], ownerBranch: "o") : nil }

@@ -60,17 +60,20 @@ public struct MeetingFacts: Sendable, Equatable {
     public var organizer: String?
     /// Members recorded as attending (confirmed or not).
     public var attendees: Set<String>
-    /// Cases on the agenda.
-    public var agendaCases: Set<String>
+    /// The submitters of the cases on the agenda (who see the meeting that debates their case).
+    /// The submitters rather than the cases: the state answers them in one read however long
+    /// the agenda is, where a fact per case made every touch of a national meeting cost a
+    /// read per case on its agenda.
+    public var agendaSubmitters: Set<String>
     /// Members who raised a debate subject.
     public var debaters: Set<String>
     public init(branch: String?, kind: String? = nil, organizer: String? = nil, attendees: Set<String> = [],
-                agendaCases: Set<String> = [], debaters: Set<String> = []) {
+                agendaSubmitters: Set<String> = [], debaters: Set<String> = []) {
         self.branch = branch
         self.kind = kind
         self.organizer = organizer
         self.attendees = attendees
-        self.agendaCases = agendaCases
+        self.agendaSubmitters = agendaSubmitters
         self.debaters = debaters
     }
 }

@@ -372,9 +372,7 @@ public struct AccessPolicy: Sendable {
                 scopes.insert(.everyone)
             }
             for member in meeting.attendees.union(meeting.debaters) { scopes.insert(.member(member)) }
-            for caseID in meeting.agendaCases {
-                if let submitter = try facts.caseFacts(caseID)?.submitter { scopes.insert(.member(submitter)) }
-            }
+            for submitter in meeting.agendaSubmitters { scopes.insert(.member(submitter)) }
         case .motion:
             guard let motion = try facts.motionFacts(entity.id) else { break }
             if let caseID = motion.caseID, let facts = try facts.caseFacts(caseID) { scopes.formUnion(caseAudience(facts)) }

@@ -27,15 +27,17 @@ public struct ReplicaAccessFacts: AccessFacts {
     private typealias F = AccessFields
 
     public func caseFacts(_ id: String) throws -> CaseFacts? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+        var found: CaseFacts?
+        try db.cachedStatement(sql: """
             SELECT \(F.column(.case, "submitter")), \(F.column(.case, "branch")) FROM \(F.table(.case)) WHERE id = ?
-            """), arguments: [id]) else {
-            return nil
+            """).queryDirect({ $0.text(id) }) { row in
+            found = CaseFacts(submitter: row.optionalText(0), branch: row.optionalText(1))
         }
+        guard var facts = found else { return nil }
         let milestones = F.childTable(.case, "milestones")
-        let reached = try String.fetchAll(db.cachedStatement(sql: "SELECT milestone FROM \(milestones.table) WHERE \(milestones.owner) = ?"),
-                                          arguments: [id])
-        return CaseFacts(submitter: row[0], branch: row[1], milestones: Set(reached))
+        try db.cachedStatement(sql: "SELECT milestone FROM \(milestones.table) WHERE \(milestones.owner) = ?")
+            .queryDirect({ $0.text(id) }) { facts.milestones.insert($0.text(0)) }
+        return facts
     }
 
     public func meetingFacts(_ id: String) throws -> MeetingFacts? {
@@ -50,16 +52,25 @@ public struct ReplicaAccessFacts: AccessFacts {
             return Set(try String.fetchAll(db.cachedStatement(sql: "SELECT \(child.element) FROM \(child.table) WHERE \(child.owner) = ?"),
                                            arguments: [id]))
         }
+        let agenda = F.childTable(.meeting, "agenda")
+        let submitters = try String.fetchAll(db.cachedStatement(sql: """
+            SELECT DISTINCT c.\(F.column(.case, "submitter")) FROM \(agenda.table) a
+            JOIN \(F.table(.case)) c ON c.id = a.\(agenda.element)
+            WHERE a.\(agenda.owner) = ? AND c.\(F.column(.case, "submitter")) IS NOT NULL
+            """), arguments: [id])
         return MeetingFacts(branch: row[0], kind: row[1], organizer: row[2], attendees: try elements("attendance"),
-                            agendaCases: try elements("agenda"), debaters: try elements("debateSubjects"))
+                            agendaSubmitters: Set(submitters), debaters: try elements("debateSubjects"))
     }
 
     public func motionFacts(_ id: String) throws -> MotionFacts? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+        var found: MotionFacts?
+        try db.cachedStatement(sql: """
             SELECT \(F.column(.motion, "case")), \(F.column(.motion, "meeting")), \(F.column(.motion, "council"))
             FROM \(F.table(.motion)) WHERE id = ?
-            """), arguments: [id]) else { return nil }
-        return MotionFacts(caseID: row[0], meetingID: row[1], councilID: row[2])
+            """).queryDirect({ $0.text(id) }) { row in
+            found = MotionFacts(caseID: row.optionalText(0), meetingID: row.optionalText(1), councilID: row.optionalText(2))
+        }
+        return found
     }
 
     public func councilFacts(_ id: String) throws -> CouncilFacts? {
@@ -86,9 +97,10 @@ public struct ReplicaAccessFacts: AccessFacts {
     }
 
     public func consultationFacts(_ id: String) throws -> ConsultationFacts? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(F.column(.consultation, "branch")) FROM \(F.table(.consultation)) WHERE id = ?"),
-                         arguments: [id])
-            .map { ConsultationFacts(branch: $0[0]) }
+        var found: ConsultationFacts?
+        try db.cachedStatement(sql: "SELECT \(F.column(.consultation, "branch")) FROM \(F.table(.consultation)) WHERE id = ?")
+            .queryDirect({ $0.text(id) }) { found = ConsultationFacts(branch: $0.optionalText(0)) }
+        return found
     }
 
     public func motions(referencing entity: EntityKey) throws -> [String] {

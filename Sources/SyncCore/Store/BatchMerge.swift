@@ -131,10 +131,10 @@ struct BatchMerge {
     private mutating func read(_ scope: Scope, appendOnly: Bool, _ db: Database) throws -> ScopeState {
         var rows: [String: MergeRow] = [:]
         if !appendOnly {
-            let cursor = try Row.fetchCursor(try statement(.loadScope, db),
-                                             arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key])
-            while let row = try cursor.next() {
-                rows[row[0]] = MergeRow(hlc: row[1], author: row[2], value: row[3])
+            try statement(.loadScope, db).queryDirect({ bind in
+                bind.text(scope.entity.rawValue); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key)
+            }) { row in
+                rows[row.text(0)] = MergeRow(hlc: row.text(1), author: row.text(2), value: row.text(3))
             }
             if !rows.isEmpty { existing.insert(EntityRef(entity: scope.entity, entityID: scope.entityID)) }
         }
@@ -241,8 +241,11 @@ struct BatchMerge {
             return
         }
         // Already merged (dated later, in another scope, or already overwritten): nothing to remember.
-        if try Bool.fetchOne(try statement(.isLogged, db), arguments: [idText]) != nil { return }
-        try statement(.remember, db).execute(arguments: [idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, byHLC])
+        if try statement(.isLogged, db).existsDirect({ $0.text(idText) }) { return }
+        try statement(.remember, db).executeDirect { bind in
+            bind.text(idText); bind.text(scope.entity.rawValue); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key)
+            bind.text(byHLC)
+        }
         supersededMayExist = true
     }
 
@@ -250,7 +253,10 @@ struct BatchMerge {
     private mutating func isSuperseded(_ prepared: PreparedOperation, _ db: Database) throws -> Bool {
         guard supersededMayExist else { return false }
         let scope = prepared.scope
-        return try Bool.fetchOne(try statement(.isSuperseded, db), arguments: [prepared.idText, scope.entity.rawValue, scope.entityID, scope.field, scope.key, prepared.hlcText]) != nil
+        return try statement(.isSuperseded, db).existsDirect { bind in
+            bind.text(prepared.idText); bind.text(scope.entity.rawValue); bind.text(scope.entityID); bind.text(scope.field)
+            bind.text(scope.key); bind.text(prepared.hlcText)
+        }
     }
 
     /// Whether the replica that wrote an arriving operation already wrote the scope later.
@@ -268,8 +274,10 @@ struct BatchMerge {
             return false
         }
         let scope = prepared.scope
-        return try Bool.fetchOne(try statement(.laterOwnWrite, db), arguments: [scope.entity.rawValue, scope.entityID, scope.field, scope.key, op.kind.rawValue,
-                              prefix.count, prefix, prepared.hlcText]) != nil
+        return try statement(.laterOwnWrite, db).existsDirect { bind in
+            bind.text(scope.entity.rawValue); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key)
+            bind.text(op.kind.rawValue); bind.int(prefix.count); bind.text(prefix); bind.text(prepared.hlcText)
+        }
     }
 
     // MARK: Writing back
@@ -291,7 +299,10 @@ struct BatchMerge {
             for (id, old) in state.original where state.rows[id] != old {
                 delta -= hash(id, old)
                 if let new = state.rows[id] {
-                    try statement(.update, db).execute(arguments: [new.hlc, new.author, new.value, entity, scope.entityID, scope.field, scope.key, id])
+                    try statement(.update, db).executeDirect { bind in
+                        bind.text(new.hlc); bind.text(new.author); bind.text(new.value)
+                        bind.text(entity); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key); bind.text(id)
+                    }
                     delta += hash(id, new)
                 } else {
                     gone.append((id, old))
@@ -299,17 +310,24 @@ struct BatchMerge {
             }
             for (id, new) in state.rows where state.original[id] == nil {
                 if let replaced = gone.popLast() {
-                    try statement(.replace, db).execute(arguments: [id, new.hlc, new.author, new.value,
-                                                                    entity, scope.entityID, scope.field, scope.key, replaced.id])
+                    try statement(.replace, db).executeDirect { bind in
+                        bind.text(id); bind.text(new.hlc); bind.text(new.author); bind.text(new.value)
+                        bind.text(entity); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key); bind.text(replaced.id)
+                    }
                     delta += hash(id, new)
                     continue
                 }
-                try statement(.insert, db).execute(arguments: [entity, scope.entityID, scope.field, scope.key, id, new.hlc, new.author, new.value])
+                try statement(.insert, db).executeDirect { bind in
+                    bind.text(entity); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key)
+                    bind.text(id); bind.text(new.hlc); bind.text(new.author); bind.text(new.value)
+                }
                 // An append-only scope is not read first: a row already there is not new.
                 if db.changesCount > 0 { delta += hash(id, new) }
             }
             for (id, _) in gone {
-                try statement(.delete, db).execute(arguments: [entity, scope.entityID, scope.field, scope.key, id])
+                try statement(.delete, db).executeDirect { bind in
+                    bind.text(entity); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key); bind.text(id)
+                }
             }
             deltas[ref] = delta
             var flushed = state

@@ -17,7 +17,7 @@ extension ReplicaStore {
             guard let changes = merge.entities[ref], let entity = schema.entity(ref.entity) else { continue }
             if !merge.existing.contains(ref) {
                 try db.cachedStatement(sql: "INSERT INTO \(entity.table)(id) VALUES (?) ON CONFLICT(id) DO NOTHING")
-                    .execute(arguments: [ref.entityID])
+                    .executeDirect { $0.text(ref.entityID) }
                 if db.changesCount > 0 { created.insert(EntityKey(ref.entity, ref.entityID)) }
             }
             var columns: [(position: Int, name: String, value: DatabaseValue)] = []
@@ -40,7 +40,10 @@ extension ReplicaStore {
                     UPDATE \(entity.table) SET \(columns.map { "\($0.name) = ?" }.joined(separator: ", ")) WHERE id = ?
                     """)
                 updates[key] = update
-                try update.execute(arguments: StatementArguments(columns.map(\.value) + [ref.entityID.databaseValue]))
+                try update.executeDirect { bind in
+                    for column in columns { bind.value(column.value) }
+                    bind.text(ref.entityID)
+                }
             }
             if !changes.fields.isEmpty {
                 var refreshedTables = Set<String>()
@@ -52,7 +55,10 @@ extension ReplicaStore {
         for op in merge.appended {
             guard case .logTable(let table, let owner, let value)? = schema.entity(op.entity)?.field(op.field)?.storage else { continue }
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO \(table)(id, \(owner), author, hlc, \(value)) VALUES (?, ?, ?, ?, ?)")
-                .execute(arguments: [op.id.description, op.entityID, op.author, op.hlc.description, op.value.stringValue ?? ""])
+                .executeDirect { bind in
+                    bind.text(op.id.description); bind.text(op.entityID); bind.text(op.author); bind.text(op.hlc.description)
+                    bind.text(op.value.stringValue ?? "")
+                }
         }
     }
 
@@ -81,26 +87,32 @@ extension ReplicaStore {
         case .column(let column, _):
             // A maximum (registers arrive through `touched.registers`).
             guard case .maxInteger = field.rule else { return }
-            let value = try String.fetchOne(db.cachedStatement(sql: """
+            var value: String?
+            try db.cachedStatement(sql: """
                 SELECT value FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
-                """), arguments: [ref.entity.rawValue, ref.entityID, field.name])
+                """).queryDirect({ bind in bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field.name) }) {
+                if value == nil { value = $0.optionalText(0) }
+            }
             try upsert(table: entity.table, id: ref.entityID, column: column, value: value.map(Self.databaseValue(json:)) ?? .null, db)
         case .milestoneTable(let table, let owner):
-            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").execute(arguments: [ref.entityID])
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").executeDirect { $0.text(ref.entityID) }
             // reached_on: the UTC day of the HLC's physical part (its first 15 characters, in ms).
             try db.cachedStatement(sql: """
                 INSERT INTO \(table)(\(owner), milestone, reached_hlc, reached_on, op_id, author)
                 SELECT entity_id, key, hlc, date(CAST(substr(hlc, 1, 15) AS INTEGER) / 1000, 'unixepoch'),
                        json_extract(value, '$'), author
                 FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
-                """).execute(arguments: [ref.entity.rawValue, ref.entityID, field.name])
+                """).executeDirect { bind in bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field.name) }
             try refreshDerived(from: field, of: entity, ref, db)
             try refreshSealed(by: field, of: entity, ref, refreshedTables: &refreshedTables, db)
         case .milestoneColumns(let columns):
             for (key, column) in columns.sorted(by: { $0.key < $1.key }) {
-                let reached = try String.fetchOne(db.cachedStatement(sql: """
+                var reached: String?
+                try db.cachedStatement(sql: """
                     SELECT hlc FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?
-                    """), arguments: [ref.entity.rawValue, ref.entityID, field.name, key])
+                    """).queryDirect({ bind in bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field.name); bind.text(key) }) {
+                    if reached == nil { reached = $0.optionalText(0) }
+                }
                 try upsert(table: entity.table, id: ref.entityID, column: column, value: reached?.databaseValue ?? .null, db)
             }
             try refreshDerived(from: field, of: entity, ref, db)
@@ -130,16 +142,19 @@ extension ReplicaStore {
 
     private func upsert(table: String, id: String, column: String, value: DatabaseValue, _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO \(table)(id, \(column)) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET \(column) = excluded.\(column)")
-            .execute(arguments: [id, value])
+            .executeDirect { bind in bind.text(id); bind.value(value) }
     }
 
     /// Columns derived from a milestone field's reached milestones (a case's status).
     private func refreshDerived(from field: FieldDeclaration, of entity: EntityDeclaration, _ ref: EntityRef, _ db: Database) throws {
         let derived = entity.derivedColumns.filter { $0.field == field.name }
         guard !derived.isEmpty else { return }
-        let reached = Set(try String.fetchAll(db.cachedStatement(sql: """
+        var reached = Set<String>()
+        try db.cachedStatement(sql: """
             SELECT key FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
-            """), arguments: [ref.entity.rawValue, ref.entityID, field.name]))
+            """).queryDirect({ bind in bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field.name) }) {
+            reached.insert($0.text(0))
+        }
         for column in derived {
             try upsert(table: entity.table, id: ref.entityID, column: column.column, value: column.compute(reached).databaseValue, db)
         }
@@ -221,12 +236,17 @@ extension ReplicaStore {
             INSERT INTO \(table)(\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
             """)
         for key in changed.sorted() {
-            let holding = Set(try String.fetchAll(present, arguments: StatementArguments([ref.entity.rawValue, ref.entityID, key] + fields)))
-            try delete.execute(arguments: [ref.entityID, key])
+            var holding = Set<String>()
+            try present.queryDirect({ bind in
+                bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(key)
+                for field in fields { bind.text(field) }
+            }) { holding.insert($0.text(0)) }
+            try delete.executeDirect { bind in bind.text(ref.entityID); bind.text(key) }
             guard !holding.isEmpty else { continue }
-            var arguments: [DatabaseValueConvertible] = [ref.entityID, key]
-            for flag in flags { arguments.append(holding.contains(flag.field) ? 1 : 0) }
-            try insert.execute(arguments: StatementArguments(arguments))
+            try insert.executeDirect { bind in
+                bind.text(ref.entityID); bind.text(key)
+                for flag in flags { bind.int(holding.contains(flag.field) ? 1 : 0) }
+            }
         }
     }
 
@@ -237,14 +257,13 @@ extension ReplicaStore {
 
     /// The elements present in an add-wins set, with the value of their newest addition.
     func setElements(_ ref: EntityRef, field: String, _ db: Database) throws -> [(key: String, value: String, author: String)] {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT key, value, author, hlc FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? ORDER BY key, \(MergeOrder.sqlWinnerFirst)
-            """), arguments: [ref.entity.rawValue, ref.entityID, field])
         var result: [(key: String, value: String, author: String)] = []
-        for row in rows {
-            let key: String = row[0]
-            if result.last?.key == key { continue }
-            result.append((key, row[1], row[2]))
+        try db.cachedStatement(sql: """
+            SELECT key, value, author, hlc FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? ORDER BY key, \(MergeOrder.sqlWinnerFirst)
+            """).queryDirect({ bind in bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field) }) { row in
+            let key = row.text(0)
+            if result.last?.key == key { return }
+            result.append((key, row.text(1), row.text(2)))
         }
         return result
     }
@@ -264,13 +283,13 @@ extension ReplicaStore {
                               refreshedTables: inout Set<String>, _ db: Database) throws {
         guard case .keyedTable(let table, let owner, let keyColumn, let valueColumn, let countedColumn, let lateColumn) = field.storage,
               refreshedTables.insert(table).inserted else { return }
-        try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").execute(arguments: [ref.entityID])
+        try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").executeDirect { $0.text(ref.entityID) }
         struct Cast { var id: String; var key: String; var value: String; var hlc: String }
         var cast: [Cast] = []
-        for row in try Row.fetchAll(db.cachedStatement(sql: """
+        try db.cachedStatement(sql: """
             SELECT op_id, key, value, hlc FROM oplog WHERE entity = ? AND entity_id = ? AND field = ? AND held = 0
-            """), arguments: [ref.entity.rawValue, ref.entityID, field.name]) {
-            cast.append(Cast(id: row[0], key: row[1], value: row[2], hlc: row[3]))
+            """).queryDirect({ bind in bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field.name) }) { row in
+            cast.append(Cast(id: row.text(0), key: row.text(1), value: row.text(2), hlc: row.text(3)))
         }
         func later(_ a: Cast, than b: Cast) -> Bool { (a.hlc, a.id) > (b.hlc, b.id) }
         var counted: [String: Cast] = [:]
@@ -305,20 +324,24 @@ extension ReplicaStore {
         } else {
             for value in cast where counted[value.key].map({ later(value, than: $0) }) ?? true { counted[value.key] = value }
         }
-        let current = try Row.fetchAll(db.cachedStatement(sql: """
+        var current: [(key: String, value: String, hlc: String)] = []
+        try db.cachedStatement(sql: """
             SELECT key, value, hlc FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
             ORDER BY key, \(MergeOrder.sqlWinnerFirst)
-            """), arguments: [ref.entity.rawValue, ref.entityID, field.name])
+            """).queryDirect({ bind in bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field.name) }) { row in
+            current.append((row.text(0), row.text(1), row.text(2)))
+        }
         let insert = try db.cachedStatement(sql: """
             INSERT INTO \(table)(\(owner), \(keyColumn), \(valueColumn), hlc, \(countedColumn), \(lateColumn)) VALUES (?, ?, ?, ?, ?, ?)
             """)
         var written = Set<String>()
         for row in current {
-            let key: String = row[0]
+            let key = row.key
             guard written.insert(key).inserted else { continue }
-            try insert.execute(arguments: [ref.entityID, key, Self.databaseValue(json: row[1]), row[2] as String,
-                                           counted[key].map { Self.databaseValue(json: $0.value) } ?? .null,
-                                           late.contains(key) ? 1 : 0])
+            try insert.executeDirect { bind in
+                bind.text(ref.entityID); bind.text(key); bind.value(Self.databaseValue(json: row.value)); bind.text(row.hlc)
+                bind.value(counted[key].map { Self.databaseValue(json: $0.value) } ?? .null); bind.int(late.contains(key) ? 1 : 0)
+            }
         }
     }
 

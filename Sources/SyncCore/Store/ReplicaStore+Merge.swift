@@ -33,8 +33,11 @@ extension ReplicaStore {
             contextJSON += "\"" + entry.description + "\""
         }
         contextJSON += "]"
-        try statement.execute(arguments: [idText, hlcText, op.author, op.entity.rawValue, op.entityID,
-                                          op.field, op.key, op.kind.rawValue, valueJSON, contextJSON, local ? 1 : 0, held ? 1 : 0])
+        try statement.executeDirect { bind in
+            bind.text(idText); bind.text(hlcText); bind.text(op.author); bind.text(op.entity.rawValue); bind.text(op.entityID)
+            bind.text(op.field); bind.text(op.key); bind.text(op.kind.rawValue); bind.text(valueJSON); bind.text(contextJSON)
+            bind.int(local ? 1 : 0); bind.int(held ? 1 : 0)
+        }
         return db.changesCount > 0
     }
 

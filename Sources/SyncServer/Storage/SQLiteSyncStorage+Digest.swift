@@ -126,7 +126,9 @@ struct AudienceParts {
             SET sum = civicsync_digest_add(sum, excluded.sum), entities = entities + excluded.entities
             """)
         for (part, change) in sums where !(change.sum.isZero && change.entities == 0) {
-            try upsert.execute(arguments: [part.scope, part.prior, part.bucket, Data(change.sum.bytes), change.entities])
+            try upsert.executeDirect { bind in
+                bind.text(part.scope); bind.text(part.prior); bind.int(part.bucket); bind.blob(change.sum.bytes); bind.int(change.entities)
+            }
         }
     }
 }

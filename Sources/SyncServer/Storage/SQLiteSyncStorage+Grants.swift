@@ -36,7 +36,9 @@ extension SQLiteSyncStorage {
             let added = audience.subtracting(before)
             changes[key] = GrantChange(before: before, after: before.union(added))
             for scope in added.sorted() {
-                try insert.execute(arguments: [scope.description, key.entity.rawValue, key.id, seq])
+                try insert.executeDirect { bind in
+                    bind.text(scope.description); bind.text(key.entity.rawValue); bind.text(key.id); bind.int(seq)
+                }
             }
         }
         return changes
@@ -44,8 +46,12 @@ extension SQLiteSyncStorage {
 
     /// The scopes an entity is granted to.
     func grantedScopes(_ key: EntityKey, _ db: Database) throws -> Set<AudienceScope> {
-        Set(try String.fetchAll(db.cachedStatement(sql: "SELECT scope FROM server_grants WHERE entity = ? AND entity_id = ?"),
-                                arguments: [key.entity.rawValue, key.id]).compactMap(AudienceScope.init))
+        var scopes = Set<AudienceScope>()
+        try db.cachedStatement(sql: "SELECT scope FROM server_grants WHERE entity = ? AND entity_id = ?")
+            .queryDirect({ bind in bind.text(key.entity.rawValue); bind.text(key.id) }) { row in
+                if let scope = AudienceScope(row.text(0)) { scopes.insert(scope) }
+            }
+        return scopes
     }
 
     /// Recomputes grants for every entity (after the rules changed). Existing grants stay; new

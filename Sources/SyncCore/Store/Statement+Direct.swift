@@ -8,8 +8,9 @@ import GRDBSQLite
 /// its observation hooks around the step. On the statements that run once or more per merged
 /// operation (the log insert, the merge rows, the materialised rows) that bookkeeping cost more
 /// than SQLite itself. These run the same prepared statements, inside the same transaction,
-/// with the values bound directly (SQLite copies them). Nothing here observes the database,
-/// so the hooks have nothing to do; errors become the same `DatabaseError` GRDB throws.
+/// with the values bound directly (SQLite copies them). Errors become the same `DatabaseError`
+/// GRDB throws. The hooks skipped are GRDB's transaction observation: no store registers a
+/// `TransactionObserver` or a `ValueObservation`; one that did would not see these statements.
 extension Statement {
     /// Binds with `bind`, steps to the end, and resets.
     package func executeDirect(_ bind: (inout DirectBinder) -> Void) throws {

@@ -65,6 +65,15 @@ public enum PointsReport {
         }
         var entries: [PointsEntry] = []
         for rule in policy.rules {
+            // A meeting row (id, title, date, kind, member, …) earns the rule's points for its member.
+            func addMeetingEntry(_ row: Row, detail: String?) {
+                let who: String = row[4]
+                let date: String? = row[2]
+                guard earns(who), let date, period.contains(date), rule.admits(meetingKind: row[3]) else { return }
+                entries.append(PointsEntry(member: who, date: date, criterion: rule.criterion, points: rule.points,
+                                           subjectKind: "meeting", subjectID: row[0], subjectLabel: (row[1] as String?) ?? row[0],
+                                           detail: detail))
+            }
             switch rule.fact {
             case .caseMilestone:
                 let rows = try Row.fetchAll(db, sql: """
@@ -84,27 +93,13 @@ public enum PointsReport {
                     SELECT m.id, m.title, m.date, m.kind, d.member_id, d.subject, d.subject_id FROM debate_subjects d
                     JOIN meetings m ON m.id = d.meeting_id
                     """)
-                for row in rows {
-                    let who: String = row[4]
-                    let date: String? = row[2]
-                    guard earns(who), let date, period.contains(date), rule.admits(meetingKind: row[3]) else { continue }
-                    entries.append(PointsEntry(member: who, date: date, criterion: rule.criterion, points: rule.points,
-                                               subjectKind: "meeting", subjectID: row[0], subjectLabel: (row[1] as String?) ?? row[0],
-                                               detail: row[5]))
-                }
+                for row in rows { addMeetingEntry(row, detail: row[5]) }
             case .meetingAttendance:
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT m.id, m.title, m.date, m.kind, a.member_id FROM attendance a JOIN meetings m ON m.id = a.meeting_id
                     WHERE a.confirmed = 1 OR ? = 0
                     """, arguments: [(rule.confirmedOnly ?? false) ? 1 : 0])
-                for row in rows {
-                    let who: String = row[4]
-                    let date: String? = row[2]
-                    guard earns(who), let date, period.contains(date), rule.admits(meetingKind: row[3]) else { continue }
-                    entries.append(PointsEntry(member: who, date: date, criterion: rule.criterion, points: rule.points,
-                                               subjectKind: "meeting", subjectID: row[0], subjectLabel: (row[1] as String?) ?? row[0],
-                                               detail: row[3]))
-                }
+                for row in rows { addMeetingEntry(row, detail: row[3]) }
             }
         }
         return entries.sorted {

@@ -14,10 +14,7 @@ import GRDBSQLite
 extension Statement {
     /// Binds with `bind`, steps to the end, and resets.
     package func executeDirect(_ bind: (inout DirectBinder) -> Void) throws {
-        let handle = sqliteStatement
-        sqlite3_reset(handle)
-        var binder = DirectBinder(handle)
-        bind(&binder)
+        let handle = bound(bind)
         while true {
             let code = sqlite3_step(handle)
             if code == SQLITE_DONE { break }
@@ -28,10 +25,7 @@ extension Statement {
 
     /// Binds with `bind` and calls `row` for each result row (valid only during the call).
     package func queryDirect(_ bind: (inout DirectBinder) -> Void, row: (DirectRow) throws -> Void) throws {
-        let handle = sqliteStatement
-        sqlite3_reset(handle)
-        var binder = DirectBinder(handle)
-        bind(&binder)
+        let handle = bound(bind)
         defer { sqlite3_reset(handle) }
         while true {
             let code = sqlite3_step(handle)
@@ -43,15 +37,21 @@ extension Statement {
 
     /// Whether the query returns at least one row.
     package func existsDirect(_ bind: (inout DirectBinder) -> Void) throws -> Bool {
-        let handle = sqliteStatement
-        sqlite3_reset(handle)
-        var binder = DirectBinder(handle)
-        bind(&binder)
+        let handle = bound(bind)
         defer { sqlite3_reset(handle) }
         let code = sqlite3_step(handle)
         if code == SQLITE_ROW { return true }
         if code == SQLITE_DONE { return false }
         throw failure(code)
+    }
+
+    /// Resets the statement and binds its parameters; returns its SQLite handle.
+    private func bound(_ bind: (inout DirectBinder) -> Void) -> OpaquePointer {
+        let handle = sqliteStatement
+        sqlite3_reset(handle)
+        var binder = DirectBinder(handle)
+        bind(&binder)
+        return handle
     }
 
     private func failure(_ code: CInt) -> DatabaseError {

@@ -29,20 +29,10 @@ extension SQLiteSyncStorage {
 
     /// Generates `generator`'s data set into the store, one transaction per batch.
     /// `progress` is told the operations handled so far.
-    ///
-    /// Commits are not flushed to disk one by one while loading (`synchronous = NORMAL`: the
-    /// WAL is synced at each checkpoint instead). The store stays consistent if the machine
-    /// stops; only the last batches can be lost, and `generate --force` adds them again.
     @discardableResult
     public func load(_ generator: DataSetGenerator, batchSize: Int = SQLiteSyncStorage.loadBatchSize,
                      progress: (Int) -> Void = { _ in }) throws -> DataSetSummary {
         var handled = 0
-        let synchronous = try Self.wrap { try writer.writeWithoutTransaction { db in
-            let previous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            return previous
-        } }
-        defer { try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") } }
         return try generator.generate(batchSize: batchSize) { batch in
             try importOperations(batch)
             handled += batch.count

@@ -1,4 +1,5 @@
 import Foundation
+import SyncCore
 
 /// A JSON value with ordered members and floating-point numbers (SyncCore's `JSONValue` has
 /// neither: it is the wire's canonical form).
@@ -26,20 +27,7 @@ indirect enum JSONOut: Sendable {
             if !d.isFinite { out += "null" }
             else if d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) }
             else { out += String(format: "%.6g", d).replacingOccurrences(of: "+", with: "") }
-        case .string(let s):
-            out += "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            out += "\""
+        case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let items):
             out += "["
             for (index, item) in items.enumerated() {

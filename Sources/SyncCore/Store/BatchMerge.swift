@@ -29,9 +29,13 @@ struct BatchMerge {
     private var statements = [Statement?](repeating: nil, count: SQL.allCases.count)
     var entities: [EntityRef: EntityChanges] = [:]
     var appended: [SyncOperation] = []
-    /// Entities known to exist before the batch (a scope read had rows): their row need not be
+    /// Entities known to exist before the batch (they had merge rows): their row need not be
     /// created.
     var existing: Set<EntityRef> = []
+    /// Entities that had no merge row before the batch: none of their scopes is read. A batch
+    /// mostly brings new entities (a push of new cases, a first pull, a load), each with many
+    /// scopes, so one lookup per entity spares one per scope.
+    var absent: Set<EntityRef> = []
     /// How each entity's hash moved: the sum of the hashes of its rows added, less those removed.
     var deltas: [EntityRef: DigestSum] = [:]
 
@@ -58,21 +62,30 @@ struct BatchMerge {
 
     /// Notes the operations of a batch about to be merged (remote ones), so that an operation
     /// knows whether its replica wrote the same scope later within the batch.
-    mutating func announce(_ operations: some Sequence<PreparedOperation>) {
-        for prepared in operations where prepared.op.kind == .set || prepared.op.kind == .add {
+    mutating func announce(_ operations: [PreparedOperation], including included: [Bool]) {
+        batchNewest = Self.newestOwnWrites(operations, including: included)
+    }
+
+    /// The newest timestamp of each replica's writes (set, add) per scope, among `operations`.
+    static func newestOwnWrites(_ operations: [PreparedOperation], including included: [Bool]) -> [OwnScope: String] {
+        var newest: [OwnScope: String] = [:]
+        for (index, prepared) in operations.enumerated() where included[index] && (prepared.op.kind == .set || prepared.op.kind == .add) {
             let key = OwnScope(scope: prepared.scope, replica: prepared.op.id.replica.rawValue)
-            if batchNewest[key].map({ prepared.hlcText > $0 }) ?? true { batchNewest[key] = prepared.hlcText }
+            if newest[key].map({ prepared.hlcText > $0 }) ?? true { newest[key] = prepared.hlcText }
         }
+        return newest
     }
 
     /// Every statement the fold runs.
     private enum SQL: Int, CaseIterable {
-        case loadScope, isLogged, remember, isSuperseded, laterOwnWrite, update, replace, delete, insert
+        case loadScope, entityHasRows, isLogged, remember, isSuperseded, laterOwnWrite, update, replace, delete, insert
 
         var text: String {
             switch self {
             case .loadScope:
                 "SELECT op_id, hlc, author, value FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? AND key = ?"
+            case .entityHasRows:
+                "SELECT 1 FROM field_state WHERE entity = ? AND entity_id = ? LIMIT 1"
             case .isLogged:
                 "SELECT 1 FROM oplog WHERE op_id = ?"
             case .remember:
@@ -130,15 +143,26 @@ struct BatchMerge {
 
     private mutating func read(_ scope: Scope, appendOnly: Bool, _ db: Database) throws -> ScopeState {
         var rows: [String: MergeRow] = [:]
-        if !appendOnly {
+        if !appendOnly, try hadRows(EntityRef(entity: scope.entity, entityID: scope.entityID), db) {
             try statement(.loadScope, db).queryDirect({ bind in
                 bind.text(scope.entity.rawValue); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key)
             }) { row in
                 rows[row.text(0)] = MergeRow(hlc: row.text(1), author: row.text(2), value: row.text(3))
             }
-            if !rows.isEmpty { existing.insert(EntityRef(entity: scope.entity, entityID: scope.entityID)) }
         }
         return ScopeState(original: rows, rows: rows, hadConflict: ScopeState.isConflict(rows), appendOnly: appendOnly)
+    }
+
+    /// Whether the entity had merge rows before the batch (asked once per entity). The rows a
+    /// batch writes are all in scopes it holds, so a scope not yet read is still empty.
+    private mutating func hadRows(_ ref: EntityRef, _ db: Database) throws -> Bool {
+        if existing.contains(ref) { return true }
+        if absent.contains(ref) { return false }
+        let found = try statement(.entityHasRows, db).existsDirect { bind in
+            bind.text(ref.entity.rawValue); bind.text(ref.entityID)
+        }
+        if found { existing.insert(ref) } else { absent.insert(ref) }
+        return found
     }
 
     /// The operation ids currently live in a scope, as this batch leaves it so far.
@@ -156,7 +180,7 @@ struct BatchMerge {
         switch op.kind {
         case .append:
             var state = try take(scope, appendOnly: true, db)
-            state.rows[prepared.idText] = MergeRow(hlc: prepared.hlcText, author: op.author, value: prepared.valueJSON)
+            state.rows[prepared.idText] = prepared.row
             scopes[scope] = state
             appended.append(op)
             entities[ref, default: EntityChanges()].fields.insert(op.field)
@@ -176,7 +200,7 @@ struct BatchMerge {
             let overwritten = local ? false
                 : try isSuperseded(prepared, db) || hasLaterOwnWrite(prepared, state, db)
             if !overwritten, state.rows[prepared.idText] == nil {
-                state.rows[prepared.idText] = MergeRow(hlc: prepared.hlcText, author: op.author, value: prepared.valueJSON)
+                state.rows[prepared.idText] = prepared.row
             }
             scopes[scope] = state
         case .remove:
@@ -188,7 +212,7 @@ struct BatchMerge {
             // (a reused timestamp, refused by the server but possible in a file, falls back on
             // the author, so that the row never depends on the order of arrival).
             var state = try take(scope, db)
-            let candidate = MergeRow(hlc: prepared.hlcText, author: op.author, value: prepared.valueJSON)
+            let candidate = prepared.row
             if let current = state.rows[""] {
                 let new = op.value.intValue ?? 0, old = Int64(current.value) ?? 0
                 let earlier = candidate.hlc != current.hlc ? candidate.hlc.utf8.lexicographicallyPrecedes(current.hlc.utf8)
@@ -204,7 +228,7 @@ struct BatchMerge {
             // A milestone keeps the earliest operation that reached it, in the merge order
             // (the row's value is the reaching operation's id, as a JSON string).
             var state = try take(scope, db)
-            let candidate = MergeRow(hlc: prepared.hlcText, author: op.author, value: "\"" + prepared.idText + "\"")
+            let candidate = prepared.row
             if let current = state.rows[""] {
                 if MergeOrder.wins(current.hlc, String(current.value.dropFirst().dropLast()), over: candidate.hlc, prepared.idText) {
                     state.rows[""] = candidate
@@ -290,7 +314,7 @@ struct BatchMerge {
             var delta = deltas[ref] ?? .zero
             let entity = scope.entity.rawValue
             func hash(_ id: String, _ row: MergeRow) -> DigestSum {
-                StateDigest.rowHash(entity: entity, entityID: scope.entityID, field: scope.field, key: scope.key,
+                row.hash ?? StateDigest.rowHash(entity: entity, entityID: scope.entityID, field: scope.field, key: scope.key,
                                     opID: id, hlc: row.hlc, author: row.author, value: row.value)
             }
             // Rows that went and rows that came, paired into one UPDATE each where possible (a
@@ -350,20 +374,38 @@ struct BatchMerge {
     }
 }
 
-/// An operation ready to merge, with the texts every statement uses computed once.
-struct PreparedOperation {
+/// An operation ready to merge, with the texts every statement uses computed once. A class:
+/// the fold passes each one around several times, and a reference moves for one retain.
+final class PreparedOperation: Sendable {
     let op: SyncOperation
     let idText: String
     let hlcText: String
     let valueJSON: String
+    /// The context as the log stores it: a JSON array of operation ids.
+    let contextJSON: String
     let scope: Scope
+    /// The row the operation brings to its scope, with its digest hash: its value, or for a
+    /// milestone the reaching operation's id as a JSON string. Registers and sets file it
+    /// under the operation's id, maxima and milestones under "" (one row per scope).
+    let row: MergeRow
 
     init(_ op: SyncOperation) {
         self.op = op
         idText = op.id.description
         hlcText = op.hlc.description
         valueJSON = op.value.canonicalJSON
+        var context = "["
+        for (index, entry) in op.context.enumerated() {
+            if index > 0 { context += "," }
+            context += "\"" + entry.description + "\""
+        }
+        contextJSON = context + "]"
         scope = Scope(entity: op.entity, entityID: op.entityID, field: op.field, key: op.key)
+        let rowValue = op.kind == .reach ? "\"" + idText + "\"" : valueJSON
+        let rowID = op.kind == .max || op.kind == .reach ? "" : idText
+        row = MergeRow(hlc: hlcText, author: op.author, value: rowValue, hash: StateDigest.rowHash(
+            entity: op.entity.rawValue, entityID: op.entityID, field: op.field, key: op.key,
+            opID: rowID, hlc: hlcText, author: op.author, value: rowValue))
     }
 
     /// The merge order within a batch: ascending timestamp, then id.
@@ -373,11 +415,44 @@ struct PreparedOperation {
     }
 }
 
+/// A remote batch checked against the schema and put in merge order, with every text the
+/// statements bind computed (`ReplicaStore.prepare`). It needs no database, so a loader can
+/// prepare the next batch on another core while this one is written.
+public struct PreparedBatch: Sendable {
+    /// The operations as given.
+    public let source: [SyncOperation]
+    /// The same, prepared, in the order given (the log's order).
+    let operations: [PreparedOperation]
+    /// Operations a newer schema wrote: logged, not merged.
+    let held: Set<OperationID>
+    /// Indices into `operations`, in merge order.
+    let mergeOrder: [Int]
+    /// `BatchMerge.batchNewest` for the operations not held, valid when none is a duplicate.
+    let newestOwnWrites: [BatchMerge.OwnScope: String]
+
+    /// How many operations the batch holds.
+    public var count: Int { operations.count }
+}
+
 /// One row of `field_state`, within its scope.
 struct MergeRow: Equatable {
-    var hlc: String
-    var author: String
-    var value: String
+    let hlc: String
+    let author: String
+    let value: String
+    /// The row's digest hash when it was computed ahead (an arriving operation's own row,
+    /// prepared off the writer); not part of the row's identity.
+    let hash: DigestSum?
+
+    init(hlc: String, author: String, value: String, hash: DigestSum? = nil) {
+        self.hlc = hlc
+        self.author = author
+        self.value = value
+        self.hash = hash
+    }
+
+    static func == (lhs: MergeRow, rhs: MergeRow) -> Bool {
+        lhs.hlc == rhs.hlc && lhs.author == rhs.author && lhs.value == rhs.value
+    }
 }
 
 /// A scope's rows during a batch: as read, and as the batch leaves them.

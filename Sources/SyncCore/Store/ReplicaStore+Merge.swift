@@ -21,22 +21,16 @@ struct EntityRef: Hashable, Comparable {
 /// itself is `BatchMerge`.
 extension ReplicaStore {
     /// Stores the operation in the log; false when it was already there (a re-delivery).
-    func insertIntoLog(_ op: SyncOperation, idText: String, hlcText: String, valueJSON: String, local: Bool, held: Bool,
-                       _ db: Database) throws -> Bool {
+    func insertIntoLog(_ prepared: PreparedOperation, local: Bool, held: Bool, _ db: Database) throws -> Bool {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO oplog(op_id, hlc, author, entity, entity_id, field, key, kind, value, context, origin_local, sync_state, held)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT(op_id) DO NOTHING
             """)
-        var contextJSON = "["
-        for (index, entry) in op.context.enumerated() {
-            if index > 0 { contextJSON += "," }
-            contextJSON += "\"" + entry.description + "\""
-        }
-        contextJSON += "]"
+        let op = prepared.op
         try statement.executeDirect { bind in
-            bind.text(idText); bind.text(hlcText); bind.text(op.author); bind.text(op.entity.rawValue); bind.text(op.entityID)
-            bind.text(op.field); bind.text(op.key); bind.text(op.kind.rawValue); bind.text(valueJSON); bind.text(contextJSON)
-            bind.int(local ? 1 : 0); bind.int(held ? 1 : 0)
+            bind.text(prepared.idText); bind.text(prepared.hlcText); bind.text(op.author); bind.text(op.entity.rawValue)
+            bind.text(op.entityID); bind.text(op.field); bind.text(op.key); bind.text(op.kind.rawValue); bind.text(prepared.valueJSON)
+            bind.text(prepared.contextJSON); bind.int(local ? 1 : 0); bind.int(held ? 1 : 0)
         }
         return db.changesCount > 0
     }

@@ -50,8 +50,7 @@ extension ReplicaStore {
                                    kind: write.kind, value: value, context: context)
             try op.validate(against: catalog)
             let prepared = PreparedOperation(op)
-            _ = try insertIntoLog(op, idText: prepared.idText, hlcText: prepared.hlcText, valueJSON: prepared.valueJSON,
-                                  local: true, held: false, db)
+            _ = try insertIntoLog(prepared, local: true, held: false, db)
             try merge.merge(prepared, local: true, db)
             made.append(op)
         }
@@ -78,9 +77,13 @@ extension ReplicaStore {
 
     /// The same as `apply(_:holdingNewer:)`, inside a transaction the caller already holds (so
     /// a sync client can save its cursor in the same transaction as the batch).
-    ///
-    /// The batch is logged first, then folded in timestamp order (`BatchMerge`).
     public func apply(_ operations: [SyncOperation], holdingNewer: Bool = false, _ db: Database) throws -> ApplyResult {
+        try apply(prepare(operations, holdingNewer: holdingNewer), db)
+    }
+
+    /// Checks a remote batch and puts it in merge order, without the database: see
+    /// `PreparedBatch`. Throws what `apply` would for an invalid operation.
+    public func prepare(_ operations: [SyncOperation], holdingNewer: Bool = false) throws -> PreparedBatch {
         var held = Set<OperationID>()
         for op in operations {
             do {
@@ -89,16 +92,24 @@ extension ReplicaStore {
                 held.insert(op.id)
             }
         }
+        let prepared = operations.map(PreparedOperation.init)
+        // Sorted by index: an operation with its texts is too large to move around cheaply.
+        let order = prepared.indices.sorted { PreparedOperation.mergeOrder(prepared[$0], prepared[$1]) }
+        let newest = BatchMerge.newestOwnWrites(prepared, including: prepared.map { !held.contains($0.op.id) })
+        return PreparedBatch(source: operations, operations: prepared, held: held, mergeOrder: order, newestOwnWrites: newest)
+    }
+
+    /// Applies a prepared batch inside the caller's transaction: logged first, then folded in
+    /// timestamp order (`BatchMerge`).
+    public func apply(_ batch: PreparedBatch, _ db: Database) throws -> ApplyResult {
         var clock = try loadClock(db)
         var counter = try loadCounter(db)
         var result = ApplyResult()
-        var fresh: [PreparedOperation] = []
-        fresh.reserveCapacity(operations.count)
-        for op in operations {
-            let prepared = PreparedOperation(op)
-            let isHeld = held.contains(op.id)
-            guard try insertIntoLog(op, idText: prepared.idText, hlcText: prepared.hlcText, valueJSON: prepared.valueJSON,
-                                    local: false, held: isHeld, db) else {
+        var fresh = [Bool](repeating: false, count: batch.operations.count)
+        for (index, prepared) in batch.operations.enumerated() {
+            let op = prepared.op
+            let isHeld = !batch.held.isEmpty && batch.held.contains(op.id)
+            guard try insertIntoLog(prepared, local: false, held: isHeld, db) else {
                 result.duplicates.append(op.id)
                 continue
             }
@@ -110,15 +121,17 @@ extension ReplicaStore {
                 continue
             }
             if op.id.replica == replicaID { counter = max(counter, op.id.counter) }
-            fresh.append(prepared)
+            fresh[index] = true
         }
         guard !result.applied.isEmpty else { return result }
-        if !fresh.isEmpty {
-            // Sorted by index: an operation with its texts is too large to move around cheaply.
-            let order = fresh.indices.sorted { PreparedOperation.mergeOrder(fresh[$0], fresh[$1]) }
+        if result.applied.count > result.held.count {
             var merge = try BatchMerge(store: self, logMerged: true, db)
-            merge.announce(fresh)
-            for index in order { try merge.merge(fresh[index], local: false, db) }
+            if result.duplicates.isEmpty {
+                merge.batchNewest = batch.newestOwnWrites
+            } else {
+                merge.announce(batch.operations, including: fresh)
+            }
+            for index in batch.mergeOrder where fresh[index] { try merge.merge(batch.operations[index], local: false, db) }
             result.changes = try merge.finish(db)
         }
         try saveClock(clock, db)

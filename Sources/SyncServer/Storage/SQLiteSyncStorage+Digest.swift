@@ -102,20 +102,33 @@ struct AudienceParts {
         var bucket: Int
     }
     var sums: [Part: (sum: DigestSum, entities: Int)] = [:]
+    /// The (scope, prior) texts of each set of scopes seen so far: a batch files thousands of
+    /// entities under a few hundred distinct sets.
+    private var filings: [Set<AudienceScope>: [(scope: String, prior: String)]] = [:]
 
     /// Files an entity's hash (or its opposite, to take it out) under each of its scopes.
     mutating func file(_ key: EntityKey, hash: DigestSum, count: Int, scopes: Set<AudienceScope>) {
         guard !scopes.isEmpty else { return }
         let bucket = StateDigest.bucket(key.entity, key.id)
-        for scope in scopes {
-            let prior = scopes.filter { $0.rank < scope.rank }.map(\.description).sorted()
-                .joined(separator: String(SQLiteSyncStorage.priorSeparator))
-            let part = Part(scope: scope.description, prior: prior, bucket: bucket)
+        for filing in filing(scopes) {
+            let part = Part(scope: filing.scope, prior: filing.prior, bucket: bucket)
             var current = sums[part] ?? (.zero, 0)
             current.sum += hash
             current.entities += count
             sums[part] = current
         }
+    }
+
+    /// Each scope's text with its prior: the scopes of lower rank, sorted, joined.
+    private mutating func filing(_ scopes: Set<AudienceScope>) -> [(scope: String, prior: String)] {
+        if let known = filings[scopes] { return known }
+        let filing = scopes.map { scope in
+            (scope: scope.description,
+             prior: scopes.filter { $0.rank < scope.rank }.map(\.description).sorted()
+                .joined(separator: String(SQLiteSyncStorage.priorSeparator)))
+        }
+        filings[scopes] = filing
+        return filing
     }
 
     /// One UPSERT per part, the sum added in SQL (`DigestSum.sqlAdd`, registered on the writer).

@@ -35,9 +35,9 @@ extension SQLiteSyncStorage {
             let before = try grantedScopes(key, db)
             let added = audience.subtracting(before)
             changes[key] = GrantChange(before: before, after: before.union(added))
-            for scope in added.sorted() {
+            for scope in added.map(\.description).sorted() {
                 try insert.executeDirect { bind in
-                    bind.text(scope.description); bind.text(key.entity.rawValue); bind.text(key.id); bind.int(seq)
+                    bind.text(scope); bind.text(key.entity.rawValue); bind.text(key.id); bind.int(seq)
                 }
             }
         }

@@ -79,6 +79,7 @@ public final class SQLiteSyncStorage: SyncStorage {
             try writer.write { db in
                 // Audience digests move in SQL; the writer is the one connection that writes.
                 db.add(function: DigestSum.sqlAdd)
+                try Self.rekeyGrants(db)
                 try db.execute(sql: Self.schema)
                 try db.execute(sql: Self.audienceDigestTable)
                 let version = try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = 'grants_version'")
@@ -104,12 +105,12 @@ public final class SQLiteSyncStorage: SyncStorage {
         branch TEXT, monitor_kind TEXT, label TEXT, created_ms INTEGER NOT NULL, revoked_ms INTEGER
     );
     -- Entity e is shown to scope s from log position seq on (the first time it was granted). Never deleted.
+    -- Keyed by entity first: the merge asks an entity's scopes, a pull asks a scope's new grants (the index).
     CREATE TABLE IF NOT EXISTS server_grants (
         scope TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL, seq INTEGER NOT NULL,
-        PRIMARY KEY (scope, entity, entity_id)
+        PRIMARY KEY (entity, entity_id, scope)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS server_grants_seq ON server_grants(scope, seq);
-    CREATE INDEX IF NOT EXISTS server_grants_entity ON server_grants(entity, entity_id);
     -- Rejections, so a retried batch gets the same answer.
     CREATE TABLE IF NOT EXISTS server_rejections (
         op_id TEXT NOT NULL, member_id TEXT NOT NULL, fingerprint TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL,
@@ -132,6 +133,23 @@ public final class SQLiteSyncStorage: SyncStorage {
     CREATE INDEX IF NOT EXISTS server_motions_council ON motions(council_id);
     CREATE INDEX IF NOT EXISTS server_agenda_case ON agenda_items(case_id);
     """
+
+    /// Stores written before the grants were keyed by entity (scope first, and a second index
+    /// by entity) get the new layout, grants unchanged: one index less to write per grant.
+    static func rekeyGrants(_ db: Database) throws {
+        let firstKey = try String.fetchOne(db, sql: "SELECT name FROM pragma_table_info('server_grants') WHERE pk = 1")
+        guard firstKey == "scope" else { return }
+        try db.execute(sql: """
+            CREATE TABLE server_grants_by_entity (
+                scope TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL, seq INTEGER NOT NULL,
+                PRIMARY KEY (entity, entity_id, scope)
+            ) WITHOUT ROWID;
+            INSERT INTO server_grants_by_entity(scope, entity, entity_id, seq)
+                SELECT scope, entity, entity_id, seq FROM server_grants ORDER BY entity, entity_id, scope;
+            DROP TABLE server_grants;
+            ALTER TABLE server_grants_by_entity RENAME TO server_grants;
+            """)
+    }
 
     public func checkHealth() async throws {
         try await Self.wrapAsync { try await self.writer.read { db in _ = try Int.fetchOne(db, sql: "SELECT 1") } }

@@ -181,18 +181,20 @@ public struct SyncClient: Sendable {
         // The cursor is the server's opaque text (a plain position from earlier clients).
         var cursor = saved.cursorText ?? String(saved.cursor)
         var knownScope = saved.pullScope
+        // The next page is fetched, decoded and prepared while this one is written (two cores);
+        // it is only used once this one is stored with its cursor, so the order is unchanged.
+        var prefetched: Task<PulledPage, any Error>?
+        defer { prefetched?.cancel() }
         while true {
-            let query = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? cursor
-            let answer = try await call("GET", "/v1/pull?cursor=\(query)&limit=\(max(1, settings.pullLimit))", body: nil)
-            guard let object = answer.json.objectValue,
-                  let items = object["operations"]?.arrayValue,
-                  let next = object["cursor"]?.stringValue ?? object["cursor"]?.intValue.map(String.init),
-                  let nextPosition = SyncSettingsTable.position(of: next),
-                  let more = object["more"]?.boolValue else {
-                throw SyncError(.server, "the server's pull answer is not understood")
+            let page: PulledPage
+            if let pending = prefetched {
+                prefetched = nil
+                page = try await pending.value
+            } else {
+                page = try await fetchPage(after: cursor)
             }
             let position = SyncSettingsTable.position(of: cursor) ?? 0
-            if let scope = object["scope"]?.stringValue, scope != knownScope {
+            if let scope = page.scope, scope != knownScope {
                 // A replica that never recorded its scope (made before scopes were sent) adopts it.
                 let restart = knownScope != nil && position != 0
                 knownScope = scope
@@ -208,31 +210,65 @@ public struct SyncClient: Sendable {
                     continue
                 }
             }
+            let batch = try page.batch.get()
+            let next = page.cursor
+            guard next != cursor || !page.more else {
+                throw SyncError(.server, "the server says more operations remain but did not advance the cursor (\(cursor))")
+            }
+            guard page.position >= position else { throw SyncError(.server, "the server moved the pull cursor backwards (\(cursor) → \(next))") }
+            if page.more {
+                let client = self
+                prefetched = Task { try await client.fetchPage(after: next) }
+            }
+            let result = try await store.writer.write { db -> ApplyResult in
+                // The server checked every operation against its schema; what this replica's
+                // (older) schema does not know is kept, held, until this program is upgraded.
+                let result = try store.apply(batch, db)
+                try SyncSettingsTable.saveCursor(next, db)
+                return result
+            }
+            cursor = next
+            report.pulled += batch.count
+            report.applied += result.applied.count
+            report.held += result.held.count
+            report.batches += 1
+            progress?(SyncProgress(phase: .pull, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
+            if !page.more { return }
+        }
+    }
+
+    /// One page of a pull, read and checked, its operations prepared for the merge.
+    struct PulledPage: Sendable {
+        /// Its operations prepared, or why they cannot be read (raised only if the page is used:
+        /// a page of another scope is dropped unread).
+        var batch: Result<PreparedBatch, any Error>
+        var cursor: String
+        var position: Int64
+        var more: Bool
+        var scope: String?
+    }
+
+    /// Asks for the page after `cursor` and reads it (no database needed).
+    func fetchPage(after cursor: String) async throws -> PulledPage {
+        let query = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? cursor
+        let answer = try await call("GET", "/v1/pull?cursor=\(query)&limit=\(max(1, settings.pullLimit))", body: nil)
+        guard let object = answer.json.objectValue,
+              let items = object["operations"]?.arrayValue,
+              let next = object["cursor"]?.stringValue ?? object["cursor"]?.intValue.map(String.init),
+              let nextPosition = SyncSettingsTable.position(of: next),
+              let more = object["more"]?.boolValue else {
+            throw SyncError(.server, "the server's pull answer is not understood")
+        }
+        let batch = Result<PreparedBatch, any Error> {
             let operations: [SyncOperation]
             do {
                 operations = try items.map(SyncOperation.init(wire:))
             } catch {
                 throw SyncError(.server, "the server sent an operation this client cannot read", cause: error)
             }
-            guard next != cursor || !more else {
-                throw SyncError(.server, "the server says more operations remain but did not advance the cursor (\(cursor))")
-            }
-            guard nextPosition >= position else { throw SyncError(.server, "the server moved the pull cursor backwards (\(cursor) → \(next))") }
-            let result = try await store.writer.write { db -> ApplyResult in
-                // The server checked every operation against its schema; what this replica's
-                // (older) schema does not know is kept, held, until this program is upgraded.
-                let result = try store.apply(operations, holdingNewer: true, db)
-                try SyncSettingsTable.saveCursor(next, db)
-                return result
-            }
-            cursor = next
-            report.pulled += operations.count
-            report.applied += result.applied.count
-            report.held += result.held.count
-            report.batches += 1
-            progress?(SyncProgress(phase: .pull, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
-            if !more { return }
+            return try store.prepare(operations, holdingNewer: true)
         }
+        return PulledPage(batch: batch, cursor: next, position: nextPosition, more: more, scope: object["scope"]?.stringValue)
     }
 
     // MARK: Digest

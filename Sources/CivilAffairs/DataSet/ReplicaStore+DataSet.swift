@@ -5,18 +5,30 @@ import GRDB
 extension ReplicaStore {
     /// Generates `generator`'s data set straight into this replica, one transaction per batch
     /// through `apply` (so the merge, the materialised tables and the digest are exactly what
-    /// syncing the same operations would give). `progress` is told the operations applied so far.
+    /// syncing the same operations would give). The next batch is generated and prepared on a
+    /// thread of its own while this one is written. `progress` is told the operations applied
+    /// so far.
     @discardableResult
     public func load(_ generator: DataSetGenerator, batchSize: Int = 5_000,
                      progress: (Int) -> Void = { _ in }) throws -> DataSetSummary {
         // A large data set outgrows SQLite's default page cache (about 8 MB) quickly; a bigger
         // cache for this connection keeps the indexes in memory while loading.
         try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -262144") }
-        var applied = 0
-        return try generator.generate(batchSize: batchSize) { batch in
-            try apply(batch)
-            applied += batch.count
-            progress(applied)
+        let store = self
+        let pipeline = LoadPipeline<PreparedBatch, DataSetSummary>(capacity: 2) { put in
+            try generator.generate(batchSize: batchSize) { batch in try put(try store.prepare(batch)) }
+        }
+        do {
+            var applied = 0
+            while let batch = try pipeline.next() {
+                try apply(batch)
+                applied += batch.count
+                progress(applied)
+            }
+            return try pipeline.result()
+        } catch {
+            pipeline.cancel()
+            throw error
         }
     }
 }

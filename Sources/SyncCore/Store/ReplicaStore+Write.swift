@@ -99,6 +99,14 @@ extension ReplicaStore {
         return PreparedBatch(source: operations, operations: prepared, held: held, mergeOrder: order, newestOwnWrites: newest)
     }
 
+    /// Applies a prepared batch in a transaction of its own (see `apply(_:holdingNewer:)`).
+    @discardableResult
+    public func apply(_ batch: PreparedBatch) throws -> ApplyResult {
+        try wrap {
+            try writer.write { db in try apply(batch, db) }
+        }
+    }
+
     /// Applies a prepared batch inside the caller's transaction: logged first, then folded in
     /// timestamp order (`BatchMerge`).
     public func apply(_ batch: PreparedBatch, _ db: Database) throws -> ApplyResult {

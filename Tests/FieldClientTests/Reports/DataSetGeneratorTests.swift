@@ -22,8 +22,9 @@ struct DataSetGeneratorTests {
         var rebatched: [SyncOperation] = []
         try generator.generate(batchSize: 777) { rebatched += $0 }
         #expect(rebatched == first)
-        // Applied twice, in generation order and reversed: the same replica digest.
-        let (a, summary) = try Self.load(generator)
+        // Applied twice, loaded in generation order (many batches through the load pipeline)
+        // and applied reversed in one go: the same replica digest.
+        let (a, summary) = try Self.load(generator, batchSize: 700)
         #expect(summary.operations == first.count)
         let c = try ReplicaStore.inMemory(ReplicaID("other")!, wallClock: ManualWallClock(milliseconds: at("2026-01-01")), schema: .civic)
         try c.apply(first.reversed())

@@ -2,11 +2,11 @@ import Foundation
 
 /// Runs a producer on a thread of its own and hands its items to the caller in order, at most
 /// `capacity` ahead: while the caller writes one batch, the next is generated and prepared on
-/// the other core (`SQLiteSyncStorage.load`).
+/// the other core (`SQLiteSyncStorage.load`, `ReplicaStore.load`).
 ///
 /// `@unchecked Sendable`: `items`, `outcome` and `cancelled` are only touched with `condition`
 /// locked; the producer thread and the consumer share nothing else.
-final class LoadPipeline<Item: Sendable, Outcome: Sendable>: @unchecked Sendable {
+package final class LoadPipeline<Item: Sendable, Outcome: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private let capacity: Int
     private var items: [Item] = []
@@ -14,11 +14,11 @@ final class LoadPipeline<Item: Sendable, Outcome: Sendable>: @unchecked Sendable
     private var cancelled = false
 
     /// Why a producer stops when its consumer gave up.
-    struct Cancelled: Error {}
+    package struct Cancelled: Error {}
 
     /// Starts `produce` at once; it hands items over with the function it is given, which
     /// waits while `capacity` items are waiting and throws `Cancelled` once the consumer gave up.
-    init(capacity: Int, produce: @escaping @Sendable (_ put: (Item) throws -> Void) throws -> Outcome) {
+    package init(capacity: Int, produce: @escaping @Sendable (_ put: (Item) throws -> Void) throws -> Outcome) {
         self.capacity = max(1, capacity)
         let thread = Thread { [self] in
             let result = Result { try produce(self.put) }
@@ -41,7 +41,7 @@ final class LoadPipeline<Item: Sendable, Outcome: Sendable>: @unchecked Sendable
     }
 
     /// The next item, or nil once the producer finished; rethrows the producer's error.
-    func next() throws -> Item? {
+    package func next() throws -> Item? {
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty && outcome == nil { condition.wait() }
@@ -54,7 +54,7 @@ final class LoadPipeline<Item: Sendable, Outcome: Sendable>: @unchecked Sendable
     }
 
     /// What the producer returned, once `next()` returned nil.
-    func result() throws -> Outcome {
+    package func result() throws -> Outcome {
         condition.lock()
         defer { condition.unlock() }
         while outcome == nil { condition.wait() }
@@ -63,7 +63,7 @@ final class LoadPipeline<Item: Sendable, Outcome: Sendable>: @unchecked Sendable
 
     /// Stops the producer (its next hand-over throws) and waits until it has ended, so nothing
     /// of it outlives the caller's failure.
-    func cancel() {
+    package func cancel() {
         condition.lock()
         defer { condition.unlock() }
         cancelled = true

@@ -18,17 +18,11 @@ extension ReplicaStore {
         let pipeline = LoadPipeline<PreparedBatch, DataSetSummary>(capacity: 2) { put in
             try generator.generate(batchSize: batchSize) { batch in try put(try store.prepare(batch)) }
         }
-        do {
-            var applied = 0
-            while let batch = try pipeline.next() {
-                try apply(batch)
-                applied += batch.count
-                progress(applied)
-            }
-            return try pipeline.result()
-        } catch {
-            pipeline.cancel()
-            throw error
+        var applied = 0
+        return try pipeline.drain { batch in
+            try apply(batch)
+            applied += batch.count
+            progress(applied)
         }
     }
 }

@@ -61,6 +61,18 @@ package final class LoadPipeline<Item: Sendable, Outcome: Sendable>: @unchecked 
         return try outcome!.get()
     }
 
+    /// Hands every item to `consume`, in order, and returns what the producer returned. When
+    /// `consume` or the producer fails, the producer is stopped and the error thrown.
+    package func drain(_ consume: (Item) throws -> Void) throws -> Outcome {
+        do {
+            while let item = try next() { try consume(item) }
+            return try result()
+        } catch {
+            cancel()
+            throw error
+        }
+    }
+
     /// Stops the producer (its next hand-over throws) and waits until it has ended, so nothing
     /// of it outlives the caller's failure.
     package func cancel() {

@@ -42,24 +42,18 @@ extension SQLiteSyncStorage {
     @discardableResult
     public func load(_ generator: DataSetGenerator, batchSize: Int = SQLiteSyncStorage.loadBatchSize,
                      progress: (Int) -> Void = { _ in }) throws -> DataSetSummary {
+        let checkpointer = try startBackgroundCheckpoints()
+        defer { endBackgroundCheckpoints(checkpointer) }
         let store = self.store
         let pipeline = LoadPipeline<PreparedBatch, DataSetSummary>(capacity: 2) { put in
             try generator.generate(batchSize: batchSize) { batch in try put(try store.prepare(batch)) }
         }
-        do {
-            let checkpointer = try startBackgroundCheckpoints()
-            defer { endBackgroundCheckpoints(checkpointer) }
-            var handled = 0
-            while let batch = try pipeline.next() {
-                try importOperations(batch)
-                checkpointer?.checkpointSoon()
-                handled += batch.count
-                progress(handled)
-            }
-            return try pipeline.result()
-        } catch {
-            pipeline.cancel()
-            throw error
+        var handled = 0
+        return try pipeline.drain { batch in
+            try importOperations(batch)
+            checkpointer?.checkpointSoon()
+            handled += batch.count
+            progress(handled)
         }
     }
 

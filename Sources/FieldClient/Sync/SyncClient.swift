@@ -189,7 +189,8 @@ public struct SyncClient: Sendable {
             let page: PulledPage
             if let pending = prefetched {
                 prefetched = nil
-                page = try await pending.value
+                // A task of its own does not inherit the sync's cancellation: pass it on.
+                page = try await withTaskCancellationHandler { try await pending.value } onCancel: { pending.cancel() }
             } else {
                 page = try await fetchPage(after: cursor)
             }

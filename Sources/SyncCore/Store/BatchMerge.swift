@@ -311,6 +311,10 @@ struct BatchMerge {
     mutating func flush(_ db: Database) throws {
         for (scope, state) in scopes where state.rows != state.original {
             let ref = EntityRef(entity: scope.entity, entityID: scope.entityID)
+            // Whether the entity had rows before the batch is asked before its first rows are
+            // written (log fields are never read), so a later scope read still sees the answer
+            // from before the batch.
+            if !existing.contains(ref) && !absent.contains(ref) { _ = try hadRows(ref, db) }
             var delta = deltas[ref] ?? .zero
             let entity = scope.entity.rawValue
             func hash(_ id: String, _ row: MergeRow) -> DigestSum {

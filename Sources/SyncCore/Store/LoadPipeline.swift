@@ -41,7 +41,7 @@ package final class LoadPipeline<Item: Sendable, Outcome: Sendable>: @unchecked 
     }
 
     /// The next item, or nil once the producer finished; rethrows the producer's error.
-    package func next() throws -> Item? {
+    private func next() throws -> Item? {
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty && outcome == nil { condition.wait() }
@@ -54,7 +54,7 @@ package final class LoadPipeline<Item: Sendable, Outcome: Sendable>: @unchecked 
     }
 
     /// What the producer returned, once `next()` returned nil.
-    package func result() throws -> Outcome {
+    private func result() throws -> Outcome {
         condition.lock()
         defer { condition.unlock() }
         while outcome == nil { condition.wait() }

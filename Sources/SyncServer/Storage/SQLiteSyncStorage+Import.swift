@@ -50,6 +50,9 @@ extension SQLiteSyncStorage {
         }
         var handled = 0
         return try pipeline.drain { batch in
+            // The previous batch's checkpoint must be done before this batch's transaction
+            // starts, or SQLite cannot rewind the log and it grows by the whole load.
+            checkpointer?.finish()
             try importOperations(batch)
             checkpointer?.checkpointSoon()
             handled += batch.count

@@ -31,13 +31,14 @@ final class WALCheckpointer: @unchecked Sendable {
         guard start else { return }
         queue.async { [self] in
             lock.withLock { pending = false }
-            // A checkpoint that cannot run now is retried after the next commit; the final one
-            // (`finish`) reports failures.
+            // A checkpoint that cannot run now is retried after the next commit, and the
+            // writer's own checkpoints take over once the load ends.
             try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
         }
     }
 
-    /// Waits for the checkpoint in progress, if any.
+    /// Waits for the checkpoint in progress, if any: a loader calls it before each batch, so
+    /// that the log is copied whole and SQLite rewinds it (it stays about one batch long).
     func finish() {
         queue.sync {}
     }

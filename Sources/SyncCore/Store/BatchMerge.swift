@@ -60,13 +60,9 @@ struct BatchMerge {
         supersededMayExist = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM superseded)")) ?? true
     }
 
-    /// Notes the operations of a batch about to be merged (remote ones), so that an operation
-    /// knows whether its replica wrote the same scope later within the batch.
-    mutating func announce(_ operations: [PreparedOperation], including included: [Bool]) {
-        batchNewest = Self.newestOwnWrites(operations, including: included)
-    }
-
-    /// The newest timestamp of each replica's writes (set, add) per scope, among `operations`.
+    /// The newest timestamp of each replica's writes (set, add) per scope, among `operations`:
+    /// `batchNewest` for a remote batch, so that an operation knows whether its replica wrote
+    /// the same scope later within the batch.
     static func newestOwnWrites(_ operations: [PreparedOperation], including included: [Bool]) -> [OwnScope: String] {
         var newest: [OwnScope: String] = [:]
         for (index, prepared) in operations.enumerated() where included[index] && (prepared.op.kind == .set || prepared.op.kind == .add) {
@@ -407,7 +403,8 @@ final class PreparedOperation: Sendable {
         scope = Scope(entity: op.entity, entityID: op.entityID, field: op.field, key: op.key)
         let rowValue = op.kind == .reach ? "\"" + idText + "\"" : valueJSON
         let rowID = op.kind == .max || op.kind == .reach ? "" : idText
-        row = MergeRow(hlc: hlcText, author: op.author, value: rowValue, hash: StateDigest.rowHash(
+        // A removal brings no row: its hash would never be used.
+        row = MergeRow(hlc: hlcText, author: op.author, value: rowValue, hash: op.kind == .remove ? nil : StateDigest.rowHash(
             entity: op.entity.rawValue, entityID: op.entityID, field: op.field, key: op.key,
             opID: rowID, hlc: hlcText, author: op.author, value: rowValue))
     }

@@ -137,7 +137,7 @@ extension ReplicaStore {
             if result.duplicates.isEmpty {
                 merge.batchNewest = batch.newestOwnWrites
             } else {
-                merge.announce(batch.operations, including: fresh)
+                merge.batchNewest = BatchMerge.newestOwnWrites(batch.operations, including: fresh)
             }
             for index in batch.mergeOrder where fresh[index] { try merge.merge(batch.operations[index], local: false, db) }
             result.changes = try merge.finish(db)

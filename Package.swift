@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // The PostgreSQL store (PostgresJournal): PostgresClient, its pool and prepared statements.
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // Tests only: reads Schemas/openapi.yaml with a real YAML parser.
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         // Benchmark only: latency percentiles (civicsync-bench, W5 and W8).
@@ -67,6 +70,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict),
         .executableTarget(
@@ -91,8 +96,11 @@ let package = Package(
                 "FieldClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "ScratchPostgres",
             ],
             swiftSettings: strict),
+        // A throw-away PostgreSQL cluster for the tests and the benchmark (never for production).
+        .target(name: "ScratchPostgres", swiftSettings: strict),
         // The fuzz target: a corpus replayer in a normal build; with `scripts/fuzz.sh`
         // (-sanitize=fuzzer, CIVICSYNC_FUZZING) libFuzzer's entry point.
         .target(name: "CLibFuzzer"),
@@ -115,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServer", "SyncCore", "FieldClient", "syncserver", "field",
+                "SyncServer", "SyncCore", "FieldClient", "syncserver", "field", "ScratchPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -124,7 +132,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["FieldClient", "SyncCore", "field", "syncserver", "civicsync-fuzz", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FieldClient", "SyncCore", "field", "syncserver", "civicsync-fuzz", "ScratchPostgres", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
     ]
 )

@@ -18,6 +18,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxPullLimit: Int
     /// Name used in `/v1/version` and logs.
     public var serverName: String
+    /// This instance's name, among several on one database: in `/v1/health`, the metrics'
+    /// `instance` label and every log line (nil: not named).
+    public var instance: String?
     /// Requests per second each bearer token may sustain on the `/v1` routes behind
     /// authentication; more get 429 `rate_limited` with `Retry-After`. 0 turns the limit off.
     /// The default, 100, is several times what one replica's sync sends (it waits for each answer

@@ -16,7 +16,9 @@ struct BootstrapCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let authority = TokenAuthority(storage: try data.open(), ids: SystemIDSource(), wallClock: SystemWallClock())
+            let tokens = try await data.openTokens()
+            defer { tokens.close() }
+            let authority = TokenAuthority(storage: tokens.store, ids: SystemIDSource(), wallClock: SystemWallClock())
             let issued = try await authority.bootstrap(memberID: member, label: label)
             if json {
                 CommandOutput.printIssued(issued.record, token: issued.token)

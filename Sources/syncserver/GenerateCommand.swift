@@ -33,31 +33,32 @@ struct GenerateCommand: AsyncParsableCommand {
             let generator = DataSetGenerator(seed: seed, scale: scale, year: year)
             try generator.validate()
             guard batch > 0 else { throw SyncError(.invalidValue, "--batch must be positive") }
-            let storage = try data.open()
-            let existing = try storage.operationCount()
+            let storage = try await data.open()
+            defer { storage.close() }
+            let existing = try await storage.storedOperationCount()
             if existing > 0 && !force {
-                throw SyncError(.conflict, "\(data.resolved) already holds \(existing) operations; use --force to add the data set anyway")
+                throw SyncError(.conflict, "\(data.location) already holds \(existing) operations; use --force to add the data set anyway")
             }
             let started = ContinuousClock.now
-            var reported = 0
-            let summary = try storage.load(generator, batchSize: batch) { handled in
-                if !json && handled - reported >= 100_000 {
-                    reported = handled
+            let json = self.json
+            let summary = try await storage.loadDataSet(generator, batchSize: batch) { handled in
+                // Batches are 50,000 by default: about every 100,000 operations.
+                if !json && handled % 100_000 < batch {
                     FileHandle.standardError.write(Data("… \(handled) operations\n".utf8))
                 }
             }
-            let stored = try storage.operationCount()
+            let stored = try await storage.storedOperationCount()
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                let output = Output(summary: summary, storedOperations: stored, dataDir: data.resolved)
+                let output = Output(summary: summary, storedOperations: stored, dataDir: data.location)
                 CommandOutput.print(String(decoding: try encoder.encode(output), as: UTF8.self))
             } else {
                 CommandOutput.print("""
                     generated seed \(summary.seed), scale \(summary.scale), \(summary.firstDay) to \(summary.lastDay) \
-                    into \(data.resolved) in \(String(format: "%.1f", seconds)) s
+                    into \(data.location) in \(String(format: "%.1f", seconds)) s
                       operations     \(summary.operations) (\(summary.replicas) replicas; the store now holds \(stored))
                       branches       \(summary.branches)
                       members        \(summary.members) (\(summary.externalMonitors) external and \(summary.internalMonitors) internal monitors, \

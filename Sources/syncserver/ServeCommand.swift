@@ -5,8 +5,8 @@ import Logging
 import SyncCore
 import SyncServer
 
-/// `syncserver serve`: runs the HTTP server on the data directory's SQLite store until
-/// SIGINT/SIGTERM. Prints `listening on http://HOST:PORT` on standard output once it accepts
+/// `syncserver serve`: runs the HTTP server on the data directory's SQLite store, or on a
+/// PostgreSQL database (`--database-url`) beside other instances, until SIGINT/SIGTERM. Prints `listening on http://HOST:PORT` on standard output once it accepts
 /// connections (with `--port 0`, the port actually chosen); logs go to standard error.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env CIVICSYNC_LOG_LEVEL; default info).")
     var logLevel: String?
     @Option(help: "Log format: json or text (env CIVICSYNC_LOG_FORMAT; default json).") var logFormat: String?
+    @Option(help: "Most PostgreSQL connections this instance opens (env CIVICSYNC_DATABASE_POOL; default 8).")
+    var databasePool: Int?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -97,19 +99,34 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let logger = Logger(label: "civicsync.server")
-        let storage: SQLiteSyncStorage
+        let pool = try setting(databasePool, "CIVICSYNC_DATABASE_POOL", 8)
+        guard pool > 0 else { throw ValidationError("--database-pool must be positive") }
+        let instance = data.instanceName
+        configuration.instance = instance
+        var namedLogger = Logger(label: "civicsync.server")
+        namedLogger[metadataKey: "instance"] = .string(instance)
+        let logger = namedLogger
+        let storage: any AdministeredStorage
         do {
-            storage = try data.open(policy: AccessPolicy(maxClockAheadMilliseconds: Int64(clockAheadSeconds) * 1000), quota: quota)
+            let policy = AccessPolicy(maxClockAheadMilliseconds: Int64(clockAheadSeconds) * 1000)
+            if let url = try data.postgresURL() {
+                logger.info("opening the PostgreSQL store", metadata: ["database": .string(url.description), "data_dir": .string(data.resolved)])
+                storage = try await PostgresSyncStorage.open(url: url, directory: data.resolved, instance: instance,
+                                                             policy: policy, quota: quota, maximumConnections: pool, logger: logger)
+            } else {
+                storage = try SQLiteSyncStorage.open(directory: data.resolved, policy: policy, quota: quota)
+            }
         } catch {
             throw CommandOutput.fail(error, json: false)
         }
+        defer { storage.close() }
         let host = configuration.host
-        let dataDirectory = data.resolved
-        let app = buildApplication(configuration: configuration, storage: storage, logger: logger) { port in
+        let location = data.location
+        let app = buildApplication(configuration: configuration, storage: storage, logger: logger,
+                                   metrics: ServerMetrics(instance: instance)) { port in
             CommandOutput.print("listening on http://\(host):\(port)")
             logger.info("listening", metadata: ["host": .string(host), "port": .stringConvertible(port),
-                                                "data_dir": .string(dataDirectory)])
+                                                "store": .string(storage.storeKind), "data": .string(location)])
         }
         try await app.runService()
     }

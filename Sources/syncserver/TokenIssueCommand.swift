@@ -32,7 +32,9 @@ struct TokenIssueCommand: AsyncParsableCommand {
             if branch != nil, role != .branch {
                 throw SyncError(.invalidValue, "--branch applies to branch tokens only")
             }
-            let authority = TokenAuthority(storage: try data.open(), ids: SystemIDSource(), wallClock: SystemWallClock())
+            let tokens = try await data.openTokens()
+            defer { tokens.close() }
+            let authority = TokenAuthority(storage: tokens.store, ids: SystemIDSource(), wallClock: SystemWallClock())
             let issued = try await authority.issue(Principal(memberID: member, role: role, branch: branch, monitorKind: monitorKind),
                                                    label: label)
             if json {

@@ -13,7 +13,9 @@ struct TokenListCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let authority = TokenAuthority(storage: try data.open(), ids: SystemIDSource(), wallClock: SystemWallClock())
+            let tokens = try await data.openTokens()
+            defer { tokens.close() }
+            let authority = TokenAuthority(storage: tokens.store, ids: SystemIDSource(), wallClock: SystemWallClock())
             let records = try await authority.list()
             if json {
                 CommandOutput.printJSON(.object(["tokens": .array(records.map(CommandOutput.json))]))

@@ -22,7 +22,9 @@ struct TokenRevokeCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let selector: TokenSelector = id.map(TokenSelector.id) ?? .member(member ?? "")
-            let authority = TokenAuthority(storage: try data.open(), ids: SystemIDSource(), wallClock: SystemWallClock())
+            let tokens = try await data.openTokens()
+            defer { tokens.close() }
+            let authority = TokenAuthority(storage: tokens.store, ids: SystemIDSource(), wallClock: SystemWallClock())
             let revoked = try await authority.revoke(selector)
             guard !revoked.isEmpty else {
                 throw SyncError(.notFound, id.map { "no active token with id '\($0)'" } ?? "member '\(member ?? "")' has no active token")

@@ -9,11 +9,11 @@ import Foundation
 /// credentials. The token embeds its public id (`cs_<id>_<secret>`) so lists and revocations
 /// can name it without the secret.
 public struct TokenAuthority: Sendable {
-    public let storage: any SyncStorage
+    public let storage: any TokenStore
     public let ids: any IDSource
     public let wallClock: any WallClock
 
-    public init(storage: any SyncStorage, ids: any IDSource, wallClock: any WallClock) {
+    public init(storage: any TokenStore, ids: any IDSource, wallClock: any WallClock) {
         self.storage = storage
         self.ids = ids
         self.wallClock = wallClock

@@ -24,11 +24,17 @@ public struct ServerMetrics: Sendable {
     /// Connections closed because no complete request head arrived within the header timeout.
     let headerTimeouts: CoreMetrics.Counter
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    /// Every series' `instance` label (none when nil): several instances behind one load
+    /// balancer are told apart in one Prometheus.
+    let instanceDimensions: [(String, String)]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), instance: String? = nil) {
         self.registry = registry
         let factory = PrometheusMetricsFactory(registry: registry)
         self.factory = factory
-        func counter(_ label: String) -> CoreMetrics.Counter { CoreMetrics.Counter(label: label, dimensions: [], factory: factory) }
+        let dimensions = instance.map { [("instance", $0)] } ?? []
+        instanceDimensions = dimensions
+        func counter(_ label: String) -> CoreMetrics.Counter { CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory) }
         operationsPushed = counter("civicsync_operations_pushed_total")
         operationsAccepted = counter("civicsync_operations_accepted_total")
         operationsApplied = counter("civicsync_operations_applied_total")
@@ -46,7 +52,7 @@ public struct ServerMetrics: Sendable {
     /// Counts one finished HTTP request by method, route and status.
     func countRequest(method: String, route: String, status: Int) {
         CoreMetrics.Counter(label: "civicsync_http_requests_total",
-                            dimensions: [("method", method), ("route", route), ("status", String(status))],
+                            dimensions: instanceDimensions + [("method", method), ("route", route), ("status", String(status))],
                             factory: factory).increment()
     }
 

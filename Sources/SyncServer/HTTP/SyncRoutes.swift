@@ -20,10 +20,13 @@ struct SyncRoutes: Sendable {
             try await storage.checkHealth()
         } catch {
             context.logger.error("health check failed", metadata: ["error": .string(String(describing: error))])
-            return try APIError(.serviceUnavailable, "storage_unavailable", "the server's storage does not answer")
+            let what = storage.storeKind == "postgresql" ? "the PostgreSQL database" : "the server's storage"
+            return try APIError(.serviceUnavailable, "storage_unavailable", "\(what) does not answer")
                 .response(from: request, context: context)
         }
-        return JSONBody.ok(.object(["status": .string("ok")]))
+        var answer: [String: JSONValue] = ["status": .string("ok"), "store": .string(storage.storeKind)]
+        if let instance = configuration.instance { answer["instance"] = .string(instance) }
+        return JSONBody.ok(.object(answer))
     }
 
     func version(_ request: Request, context: SyncRequestContext) async throws -> Response {

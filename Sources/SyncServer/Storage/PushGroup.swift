@@ -8,11 +8,15 @@ import SyncCore
 /// alone), but a hundred replicas pushing at once share a few commits, and so a few `fsync`s,
 /// instead of queueing one transaction each behind the single writer.
 ///
+/// How a group is written is the store's: the embedded store commits it to its file; the
+/// PostgreSQL store also appends its changes to the shared journal before the commit.
+///
 /// An actor: the queue of waiting pushes is shared mutable state.
 actor PushGroup {
-    typealias Apply = @Sendable (PushBatch, Principal, Int64, Database) throws -> PushOutcome
+    typealias Apply = @Sendable (PushBatch, Principal, Int64, Database) throws -> (PushOutcome, StoreChange)
+    typealias WriteGroup = @Sendable ([Job]) async -> [Result<PushOutcome, any Error>]
 
-    struct Job {
+    struct Job: Sendable {
         let batch: PushBatch
         let principal: Principal
         let receivedAt: Int64
@@ -20,7 +24,7 @@ actor PushGroup {
         let continuation: CheckedContinuation<PushOutcome, any Error>
     }
 
-    private let writer: any DatabaseWriter
+    private let writeGroup: WriteGroup
     /// At most this many pushes, or operations, share a transaction: a group must not keep the
     /// first push in it waiting for long.
     private let maxPushes: Int
@@ -28,8 +32,8 @@ actor PushGroup {
     private var waiting: [Job] = []
     private var draining = false
 
-    init(writer: any DatabaseWriter, maxPushes: Int = 64, maxOperations: Int = 20_000) {
-        self.writer = writer
+    init(maxPushes: Int = 64, maxOperations: Int = 20_000, write: @escaping WriteGroup) {
+        writeGroup = write
         self.maxPushes = maxPushes
         self.maxOperations = maxOperations
     }
@@ -55,24 +59,29 @@ actor PushGroup {
             }
             let group = Array(waiting.prefix(count))
             waiting.removeFirst(count)
-            let results = await Self.write(group, writer)
+            let results = await writeGroup(group)
             for (job, result) in zip(group, results) { job.continuation.resume(with: result) }
         }
         draining = false
     }
 
-    /// One transaction for the group, a savepoint per push. If the commit itself fails, every
-    /// push of the group fails with it (nothing of any of them is stored).
-    private static func write(_ group: [Job], _ writer: any DatabaseWriter) async -> [Result<PushOutcome, any Error>] {
+    /// One transaction for the group, a savepoint per push. `beforeCommit` receives the
+    /// changes of the pushes that succeeded, inside the transaction; if it throws, or the commit
+    /// itself fails, every push of the group fails with it (nothing of any of them is stored).
+    static func write(_ group: [Job], _ writer: any DatabaseWriter,
+                      beforeCommit: (@Sendable ([StoreChange], Database) throws -> Void)? = nil) async -> [Result<PushOutcome, any Error>] {
         do {
             return try await writer.write { db in
                 var results: [Result<PushOutcome, any Error>] = []
+                var changes: [StoreChange] = []
                 results.reserveCapacity(group.count)
                 for job in group {
                     do {
                         var outcome: PushOutcome?
                         try db.inSavepoint {
-                            outcome = try job.apply(job.batch, job.principal, job.receivedAt, db)
+                            let (answer, change) = try job.apply(job.batch, job.principal, job.receivedAt, db)
+                            outcome = answer
+                            changes.append(change)
                             return .commit
                         }
                         results.append(outcome.map { .success($0) } ?? .failure(SyncError(.storage, "the push was not stored")))
@@ -80,6 +89,7 @@ actor PushGroup {
                         results.append(.failure(error))
                     }
                 }
+                try beforeCommit?(changes, db)
                 return results
             }
         } catch {

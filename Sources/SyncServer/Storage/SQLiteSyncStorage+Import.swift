@@ -17,15 +17,17 @@ extension SQLiteSyncStorage {
     /// The same, for a batch already prepared (`ReplicaStore.prepare`).
     @discardableResult
     public func importOperations(_ batch: PreparedBatch) throws -> Int {
-        try Self.wrap {
-            try writer.write { db in
-                let result = try store.apply(batch, db)
-                guard !result.applied.isEmpty else { return 0 }
-                let grants = try refreshGrants(for: audienceChanges(batch.source, applied: result), seq: try maxSeq(db), db)
-                try moveAudienceDigests(result.changes, grants: grants, db)
-                return result.applied.count
-            }
-        }
+        try Self.wrap { try writer.write { db in try importOperations(batch, db) } }
+    }
+
+    /// Applies a prepared batch in the caller's transaction and grants visibility for what it
+    /// touched: the one path of every operation into a server store (push, import, journal).
+    func importOperations(_ batch: PreparedBatch, _ db: Database) throws -> Int {
+        let result = try store.apply(batch, db)
+        guard !result.applied.isEmpty else { return 0 }
+        let grants = try refreshGrants(for: audienceChanges(batch.source, applied: result), seq: try maxSeq(db), db)
+        try moveAudienceDigests(result.changes, grants: grants, db)
+        return result.applied.count
     }
 
     /// Operations per transaction when loading a data set: large enough that the pages a batch

@@ -15,12 +15,51 @@ extension SQLiteSyncStorage {
         }
     }
 
+    /// Judges a push and records what it changes, in the caller's transaction.
+    func push(_ batch: PushBatch, as principal: Principal, receivedAt: Int64, _ db: Database) throws -> (PushOutcome, StoreChange) {
+        var (outcome, change) = try judge(batch, as: principal, receivedAt: receivedAt, db)
+        outcome.applied = try record(change, db)
+        return (outcome, change)
+    }
+
+    /// Records a change judged here or on another instance (`StoreChange`): the replica's
+    /// owner, remembered refusals, the quota's count, then the operations through the merge
+    /// core with the visibility grants they bring. Returns how many operations were new.
+    @discardableResult
+    func record(_ change: StoreChange, _ db: Database) throws -> Int {
+        if let binding = change.replica {
+            try db.cachedStatement(sql: """
+                INSERT INTO server_replicas(replica, member_id, first_push_ms, last_push_ms) VALUES (?, ?, ?, ?)
+                ON CONFLICT(replica) DO UPDATE SET last_push_ms = excluded.last_push_ms
+                """).execute(arguments: [binding.replica, binding.memberID, binding.milliseconds, binding.milliseconds])
+        }
+        if !change.rejections.isEmpty {
+            let remember = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO server_rejections(op_id, member_id, fingerprint, code, reason) VALUES (?, ?, ?, ?, ?)
+                """)
+            for rejection in change.rejections {
+                try remember.execute(arguments: [rejection.operationID, rejection.memberID, rejection.fingerprint,
+                                                 rejection.code, rejection.reason])
+            }
+        }
+        if let usage = change.usage {
+            try db.cachedStatement(sql: """
+                INSERT INTO server_usage(member_id, day, operations, bytes) VALUES (?, ?, ?, ?)
+                ON CONFLICT(member_id, day) DO UPDATE SET operations = operations + excluded.operations, bytes = bytes + excluded.bytes
+                """).execute(arguments: [usage.memberID, usage.day, usage.operations, usage.bytes])
+        }
+        guard !change.operations.isEmpty else { return 0 }
+        return try importOperations(store.prepare(change.operations), db)
+    }
+
     /// Judges a batch in two stages. First what does not depend on the rules: another
     /// replica's id, an id already stored, a reused timestamp, a clock too far ahead, a
     /// remembered refusal. Then the access rules (`AccessPolicy.judge`) on the rest, with facts
     /// about new entities taken only from operations that are themselves accepted.
-    func push(_ batch: PushBatch, as principal: Principal, receivedAt: Int64, _ db: Database) throws -> PushOutcome {
-        try bindReplica(batch.replica, to: principal.memberID, role: principal.role, at: receivedAt, db)
+    /// Writes nothing: what the push changes is the returned `StoreChange`.
+    func judge(_ batch: PushBatch, as principal: Principal, receivedAt: Int64, _ db: Database) throws -> (PushOutcome, StoreChange) {
+        var change = StoreChange()
+        change.replica = try bindReplica(batch.replica, to: principal.memberID, role: principal.role, at: receivedAt, db)
         let facts = ReplicaAccessFacts(db: db, visibility: .grants)
         var outcome = PushOutcome()
         outcome.serverTime = receivedAt
@@ -54,15 +93,14 @@ extension SQLiteSyncStorage {
             remember.insert(id)
         }
         let accepted = candidates.filter { refused[$0.id] == nil }
-        try chargeQuota(accepted, principal: principal, now: receivedAt, db)
+        change.usage = try chargeQuota(accepted, principal: principal, now: receivedAt, db)
+        change.operations = accepted
 
-        let rememberRejection = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO server_rejections(op_id, member_id, fingerprint, code, reason) VALUES (?, ?, ?, ?, ?)
-            """)
         for id in remember.sorted() {
             guard let op = first[id], let denial = refused[id] else { continue }
-            try rememberRejection.execute(arguments: [id.description, principal.memberID, Self.fingerprint(op, &fingerprints),
-                                                      denial.code.rawValue, denial.reason])
+            change.rejections.append(.init(operationID: id.description, memberID: principal.memberID,
+                                           fingerprint: Self.fingerprint(op, &fingerprints),
+                                           code: denial.code.rawValue, reason: denial.reason))
         }
 
         // The answer, item by item in batch order.
@@ -81,14 +119,7 @@ extension SQLiteSyncStorage {
                 }
             }
         }
-
-        let result = try store.apply(accepted, db)
-        outcome.applied = result.applied.count
-        if !result.applied.isEmpty {
-            let grants = try refreshGrants(for: audienceChanges(accepted, applied: result), seq: try maxSeq(db), db)
-            try moveAudienceDigests(result.changes, grants: grants, db)
-        }
-        return outcome
+        return (outcome, change)
     }
 
     /// What refuses an operation before the access rules are asked, or marks it as already
@@ -133,10 +164,11 @@ extension SQLiteSyncStorage {
     }
 
     /// Counts what a member stores today; refuses the whole push, storing nothing, when it
-    /// would go over the quota.
-    private func chargeQuota(_ accepted: [SyncOperation], principal: Principal, now: Int64, _ db: Database) throws {
+    /// would go over the quota. Returns the charge to record (nil for HQ or without a quota).
+    private func chargeQuota(_ accepted: [SyncOperation], principal: Principal, now: Int64,
+                             _ db: Database) throws -> StoreChange.UsageCharge? {
         guard principal.role != .hq, !accepted.isEmpty,
-              quota.operationsPerDay > 0 || quota.bytesPerDay > 0 else { return }
+              quota.operationsPerDay > 0 || quota.bytesPerDay > 0 else { return nil }
         let day = CivilDate(millisecondsSinceEpoch: now).description
         let bytes = accepted.reduce(0) { $0 + $1.canonicalJSON.utf8.count }
         let used = try Row.fetchOne(db.cachedStatement(sql: "SELECT operations, bytes FROM server_usage WHERE member_id = ? AND day = ?"),
@@ -151,31 +183,25 @@ extension SQLiteSyncStorage {
             throw QuotaExceeded(retryAfterSeconds: Int(max(1, (nextDay - now + 999) / 1000)),
                                 message: "member '\(principal.memberID)' may store at most \(limit) a day (UTC); this push would go over it, so nothing of it was stored; push again tomorrow or ask headquarters to raise the quota")
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO server_usage(member_id, day, operations, bytes) VALUES (?, ?, ?, ?)
-            ON CONFLICT(member_id, day) DO UPDATE SET operations = operations + excluded.operations, bytes = bytes + excluded.bytes
-            """).execute(arguments: [principal.memberID, day, accepted.count, bytes])
+        return .init(memberID: principal.memberID, day: day, operations: accepted.count, bytes: bytes)
     }
 
     /// A replica pushes for the member who first pushed from it; anyone else is refused.
     private func bindReplica(_ replica: ReplicaID, to member: String, role: Principal.Role, at milliseconds: Int64,
-                             _ db: Database) throws {
+                             _ db: Database) throws -> StoreChange.ReplicaBinding {
         if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT member_id FROM server_replicas WHERE replica = ?"),
                                            arguments: [replica.rawValue]) {
             guard owner == member else {
                 throw SyncError(.forbidden, "replica '\(replica)' pushes for another member, not for '\(member)'; each replica has one owner")
             }
-            try db.cachedStatement(sql: "UPDATE server_replicas SET last_push_ms = ? WHERE replica = ?")
-                .execute(arguments: [milliseconds, replica.rawValue])
         } else {
             let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM server_replicas WHERE member_id = ?"),
                                          arguments: [member]) ?? 0
             guard role == .hq || count < Self.maxReplicasPerMember else {
                 throw SyncError(.forbidden, "member '\(member)' already pushes from \(count) replicas, the most one member may use; sync from an existing replica, or ask headquarters")
             }
-            try db.cachedStatement(sql: "INSERT INTO server_replicas(replica, member_id, first_push_ms, last_push_ms) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [replica.rawValue, member, milliseconds, milliseconds])
         }
+        return .init(replica: replica.rawValue, memberID: member, milliseconds: milliseconds)
     }
 
     /// The stored operation with this id, if the server has it.

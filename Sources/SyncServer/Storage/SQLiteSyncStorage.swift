@@ -62,11 +62,13 @@ public final class SQLiteSyncStorage: SyncStorage {
     /// What the store replicates.
     public var schema: SyncSchema { store.schema }
 
+    public var storeKind: String { "sqlite" }
+
     /// Wraps a GRDB writer: an empty database becomes a server store; an existing one must be one.
     public init(writer: any DatabaseWriter, wallClock: any WallClock, policy: AccessPolicy = AccessPolicy(),
                 quota: UsageQuota = .standard, schema: SyncSchema = .civic) throws {
         self.writer = writer
-        pushGroup = PushGroup(writer: writer)
+        pushGroup = PushGroup { group in await PushGroup.write(group, writer) }
         self.policy = policy
         self.quota = quota
         let isEmpty = try Self.wrap {

@@ -6,7 +6,7 @@ import SyncCore
 /// slot in beside `SQLiteSyncStorage`. Implementations must make `push` atomic (a batch is
 /// stored entirely or not at all) and decide access through `AccessPolicy` so that every store
 /// applies the same rules.
-public protocol SyncStorage: Sendable {
+public protocol SyncStorage: TokenStore {
     /// What the store replicates: pushed operations are validated against its catalog, and
     /// clients learn its version (`/v1/version`, digests) to tell an older or newer schema.
     var schema: SyncSchema { get }
@@ -27,15 +27,8 @@ public protocol SyncStorage: Sendable {
     /// The digest of exactly the entities `principal` may see.
     func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport
 
-    /// Stores a new token. With `onlyIfNoActiveHQ`, refuses (returns false) when an unrevoked
-    /// HQ token exists, atomically with the insert (bootstrap runs once).
-    func insertToken(_ record: TokenRecord, onlyIfNoActiveHQ: Bool) async throws -> Bool
-    /// The token with this SHA-256 hash, revoked or not.
-    func token(hash: String) async throws -> TokenRecord?
-    /// Every token, oldest first.
-    func tokens() async throws -> [TokenRecord]
-    /// Revokes the matching unrevoked tokens and returns them.
-    func revokeTokens(_ selector: TokenSelector, at milliseconds: Int64) async throws -> [TokenRecord]
+    /// Which store this is: "sqlite" or "postgresql" (for `/v1/health` and messages).
+    var storeKind: String { get }
 
     /// Throws when the store cannot serve (for `/v1/health`).
     func checkHealth() async throws
@@ -49,6 +42,21 @@ public protocol SyncStorage: Sendable {
     /// Everything the HQ dashboard shows (every report, filter choices, visible conflicts),
     /// read in one transaction.
     func dashboard(_ request: DashboardRequest) async throws -> DashboardSnapshot
+}
+
+/// Where tokens are kept: every store, and on its own the PostgreSQL database (the admin
+/// commands issue and revoke tokens there without a working copy).
+public protocol TokenStore: Sendable {
+    /// Stores a new token. With `onlyIfNoActiveHQ`, refuses (returns false) when an unrevoked
+    /// HQ token exists, atomically with the insert (bootstrap runs once).
+    func insertToken(_ record: TokenRecord, onlyIfNoActiveHQ: Bool) async throws -> Bool
+    /// The token with this SHA-256 hash, revoked or not.
+    func token(hash: String) async throws -> TokenRecord?
+    /// Every token, oldest first.
+    func tokens() async throws -> [TokenRecord]
+    /// Revokes the matching unrevoked tokens and returns them.
+    func revokeTokens(_ selector: TokenSelector, at milliseconds: Int64) async throws -> [TokenRecord]
+
 }
 
 /// A push as the storage sees it (the parsed body: the pushing replica and its operations).

@@ -1,0 +1,306 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import SyncCore
+
+/// The shared side of the PostgreSQL store: the journal of changes (`JournalEntry`), the
+/// tokens and the dashboard sessions, in one PostgreSQL database that every instance uses.
+///
+/// Positions are handed out under one transaction-scoped advisory lock (the journal lock): an
+/// entry is appended and committed while its writer holds the lock, so position p is visible
+/// to everyone before p + 1 can exist. No reader ever sees a larger position while a smaller
+/// one is still in flight, which is what keeps pull cursors (log positions in the working copies
+/// the entries build) from skipping anything.
+///
+/// A class because it owns the connection pool and the task that runs it.
+public final class PostgresJournal: Sendable {
+    public let url: DatabaseURL
+    let client: PostgresClient
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    /// The advisory lock keys: appending to the journal, migrating, issuing the first HQ token.
+    static let journalLock: Int64 = 0x4369_7669_634A_6E6C
+    static let migrationLock: Int64 = 0x4369_7669_634D_6772
+    static let tokenLock: Int64 = 0x4369_7669_6354_6B6E
+
+    /// Opens a pool of at most `maximumConnections` connections to `url`. Nothing is
+    /// connected until the first query.
+    public init(url: DatabaseURL, maximumConnections: Int = 8, logger: Logger = Logger(label: "civicsync.postgres")) {
+        self.url = url
+        self.logger = logger
+        var configuration: PostgresClient.Configuration
+        if let directory = url.socketDirectory {
+            configuration = .init(unixSocketPath: "\(directory)/.s.PGSQL.\(url.port)", username: url.user,
+                                  password: url.password, database: url.database)
+        } else {
+            let tls: PostgresClient.Configuration.TLS
+            switch url.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(.makeClientConfiguration())
+            case .require: tls = .require(.makeClientConfiguration())
+            }
+            configuration = .init(host: url.host, port: url.port, username: url.user, password: url.password,
+                                  database: url.database, tls: tls)
+        }
+        configuration.options.maximumConnections = max(1, maximumConnections)
+        configuration.options.connectTimeout = .seconds(5)
+        // The pool's own chatter (a lease queued before `run` has started, say) is not worth a
+        // warning; its errors are.
+        var background = logger
+        background.logLevel = .error
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        self.client = client
+        runner = Task { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Closes the pool (queries after this fail).
+    public func shutdown() { runner.cancel() }
+
+    // MARK: - Schema
+
+    struct Migration: Sendable {
+        var version: Int
+        var name: String
+        var statements: [String]
+    }
+
+    /// The database schema, one migration per version, applied in order and never edited once
+    /// released (a change is a new version).
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "journal, tokens, dashboard sessions", statements: [
+            "CREATE TABLE civicsync_meta (key text PRIMARY KEY, value text NOT NULL)",
+            """
+            CREATE TABLE civicsync_journal (
+                position bigint PRIMARY KEY, chain text NOT NULL, body text NOT NULL,
+                operation_count integer NOT NULL, instance text NOT NULL, recorded_ms bigint NOT NULL)
+            """,
+            """
+            CREATE TABLE civicsync_tokens (
+                id text PRIMARY KEY, hash text NOT NULL UNIQUE, member_id text NOT NULL, role text NOT NULL,
+                branch text, monitor_kind text, label text, created_ms bigint NOT NULL, revoked_ms bigint)
+            """,
+            "CREATE INDEX civicsync_tokens_member ON civicsync_tokens(member_id)",
+            """
+            CREATE TABLE civicsync_dashboard_sessions (
+                hash text PRIMARY KEY, kind text NOT NULL, member_id text NOT NULL, role text NOT NULL,
+                branch text, monitor_kind text, token_hash text NOT NULL, expires_ms bigint NOT NULL)
+            """,
+            "CREATE INDEX civicsync_dashboard_sessions_expiry ON civicsync_dashboard_sessions(expires_ms)",
+        ]),
+    ]
+
+    /// The newest schema version this build knows.
+    public static var schemaVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Brings the database to this build's schema, each missing version in order, all in one
+    /// transaction under the migration lock (instances starting together migrate once).
+    /// Refuses a database whose schema is newer than this build's, changing nothing.
+    /// Returns the versions before and after.
+    @discardableResult
+    public func migrate() async throws -> (from: Int, to: Int) {
+        try await wrap("migrate the database schema") {
+            try await self.inTransaction { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS civicsync_migrations (
+                        version integer PRIMARY KEY, name text NOT NULL, applied_ms bigint NOT NULL)
+                    """, logger: self.logger)
+                let current = try await self.currentVersion(connection)
+                guard current <= Self.schemaVersion else { throw self.newerSchema(current) }
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                for migration in Self.migrations where migration.version > current {
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                    }
+                    try await connection.query("""
+                        INSERT INTO civicsync_migrations(version, name, applied_ms) VALUES (\(migration.version), \(migration.name), \(now))
+                        """, logger: self.logger)
+                }
+                try await connection.query("""
+                    INSERT INTO civicsync_meta(key, value) VALUES ('store_id', \(UUID().uuidString.lowercased())) ON CONFLICT (key) DO NOTHING
+                    """, logger: self.logger)
+                return (current, Self.schemaVersion)
+            }
+        }
+    }
+
+    /// Checks that the database has exactly this build's schema (for commands that must not
+    /// migrate, and for a start after `migrate`).
+    public func checkSchema() async throws {
+        let current = try await wrap("read the schema version") {
+            try await self.client.withConnection { connection in
+                let exists = try await connection.query("SELECT to_regclass('civicsync_migrations') IS NOT NULL", logger: self.logger)
+                    .decode(Bool.self).reduce(false) { $0 || $1 }
+                return exists ? try await self.currentVersion(connection) : 0
+            }
+        }
+        guard current <= Self.schemaVersion else { throw newerSchema(current) }
+        guard current == Self.schemaVersion else {
+            throw SyncError(.incompatibleReplica, "the database \(url) has schema version \(current), this build needs \(Self.schemaVersion): run `syncserver migrate`")
+        }
+    }
+
+    private func currentVersion(_ connection: PostgresConnection) async throws -> Int {
+        try await connection.query("SELECT coalesce(max(version), 0) FROM civicsync_migrations", logger: logger)
+            .decode(Int.self).reduce(0) { max($0, $1) }
+    }
+
+    private func newerSchema(_ version: Int) -> SyncError {
+        SyncError(.incompatibleReplica, "the database \(url) has schema version \(version), newer than this build's \(Self.schemaVersion): it was migrated by a newer CivicSync; upgrade this program (nothing was changed)")
+    }
+
+    /// The database's identity, written by the first migration: a working copy of another
+    /// database is never reused.
+    public func storeID() async throws -> String {
+        try await wrap("read the store id") {
+            let rows = try await self.client.query("SELECT value FROM civicsync_meta WHERE key = 'store_id'", logger: self.logger)
+            for try await id in rows.decode(String.self) { return id }
+            throw SyncError(.storage, "the database \(self.url) has no store id: run `syncserver migrate`")
+        }
+    }
+
+    // MARK: - The journal
+
+    /// The last position and its chain (0 and "" for an empty journal).
+    public struct Head: Sendable, Equatable {
+        public var position: Int64
+        public var chain: String
+    }
+
+    public func head() async throws -> Head {
+        try await wrap("read the journal") {
+            try await self.client.withConnection { connection in try await self.head(connection) }
+        }
+    }
+
+    func head(_ connection: PostgresConnection) async throws -> Head {
+        let rows = try await connection.query("SELECT position, chain FROM civicsync_journal ORDER BY position DESC LIMIT 1",
+                                              logger: logger)
+        for try await (position, chain) in rows.decode((Int64, String).self) { return Head(position: position, chain: chain) }
+        return Head(position: 0, chain: "")
+    }
+
+    /// The chain at `position` (nil when there is no such entry).
+    public func chain(at position: Int64) async throws -> String? {
+        try await wrap("read the journal") {
+            let rows = try await self.client.query("SELECT chain FROM civicsync_journal WHERE position = \(position)", logger: self.logger)
+            for try await chain in rows.decode(String.self) { return chain }
+            return nil
+        }
+    }
+
+    /// Entries after `position`, in order, up to `through`, at most `limit` of them.
+    func entries(after position: Int64, through: Int64, limit: Int, _ connection: PostgresConnection? = nil) async throws -> [JournalEntry] {
+        let query: PostgresQuery = """
+            SELECT position, chain, body FROM civicsync_journal
+            WHERE position > \(position) AND position <= \(through) ORDER BY position LIMIT \(limit)
+            """
+        func read(_ connection: PostgresConnection) async throws -> [JournalEntry] {
+            var entries: [JournalEntry] = []
+            for try await (position, chain, body) in try await connection.query(query, logger: logger).decode((Int64, String, String).self) {
+                entries.append(try JournalEntry.decode(position: position, body: body, chain: chain))
+            }
+            return entries
+        }
+        return try await wrap("read the journal") {
+            if let connection { return try await read(connection) }
+            return try await self.client.withConnection { try await read($0) }
+        }
+    }
+
+    /// Runs `body` on a connection in a transaction that holds the journal lock, with the
+    /// journal's head as of the lock. `body` appends with `appendAndCommit`; whatever it did not
+    /// commit is rolled back, which also releases the lock.
+    func withJournalLock<T: Sendable>(_ body: @Sendable (PostgresConnection, Head) async throws -> T) async throws -> T {
+        try await wrap("lock the journal") {
+            try await self.client.withConnection { connection in
+                try await connection.query("BEGIN", logger: self.logger)
+                do {
+                    try await connection.query("SELECT pg_advisory_xact_lock(\(Self.journalLock))", logger: self.logger)
+                    let result = try await body(connection, try await self.head(connection))
+                    // Already committed when something was appended; otherwise ends the transaction.
+                    try await connection.query("ROLLBACK", logger: self.logger)
+                    return result
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Appends `entry` and commits, blocking the calling thread: the caller is a working copy's
+    /// write transaction, which commits only once the entry is durable in PostgreSQL (and rolls
+    /// back if it is not). Never call it from an event loop.
+    func appendAndCommit(_ entry: JournalEntry, instance: String, at milliseconds: Int64,
+                         on connection: PostgresConnection) throws {
+        do {
+            _ = try connection.query("""
+                INSERT INTO civicsync_journal(position, chain, body, operation_count, instance, recorded_ms)
+                VALUES (\(entry.position), \(entry.chain), \(entry.body), \(entry.operationCount), \(instance), \(milliseconds))
+                """, logger: logger).wait()
+            _ = try connection.query("COMMIT", logger: logger).wait()
+        } catch {
+            throw Self.storageError("append to the journal", error, url: url)
+        }
+    }
+
+    /// Reachability, for `/v1/health`.
+    public func ping() async throws {
+        try await wrap("reach the database") {
+            _ = try await self.client.query("SELECT 1", logger: self.logger)
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Runs `body` in a transaction on one connection (COMMIT on return, ROLLBACK on a throw).
+    func inTransaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: self.logger)
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: self.logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
+        }
+    }
+
+    /// Database failures become `SyncError(.storage)` naming what was being done; domain errors
+    /// pass through.
+    func wrap<T>(_ doing: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw Self.storageError(doing, error, url: url)
+        }
+    }
+
+    static func storageError(_ doing: String, _ error: any Error, url: DatabaseURL) -> SyncError {
+        if let error = error as? SyncError { return error }
+        var detail = ""
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] {
+                detail = ": \(message)"
+            } else {
+                switch psql.code {
+                case .connectionError, .serverClosedConnection, .clientClosedConnection: detail = ": cannot connect"
+                case .sslUnsupported: detail = ": the server does not offer TLS (add ?sslmode=disable)"
+                case .authMechanismRequiresPassword: detail = ": the server wants a password"
+                default: detail = ": \(psql.code)"
+                }
+            }
+        }
+        return SyncError(.storage, "could not \(doing) on \(url)\(detail)", cause: error)
+    }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import SyncCore
+
+/// The PostgreSQL store: several `syncserver serve` instances on one PostgreSQL database.
+///
+/// The database holds the records: the journal of every change (`JournalEntry`: accepted
+/// operations and the bookkeeping of each push), the tokens and the dashboard sessions. Each
+/// instance records the journal, in position order, into a working copy of its own (an
+/// embedded `SQLiteSyncStorage` in its data directory), and serves pulls, digests and reports
+/// from it after catching up with the journal's head. So every instance runs the one merge
+/// core, access rules and report code that the embedded server runs, and reports print the
+/// same bytes.
+///
+/// A push takes the journal lock, catches its working copy up, judges the push there, appends
+/// the changes as the next entry and commits it in PostgreSQL, and only then commits the
+/// working copy: an acknowledged push is durable in the database, and if the append fails the
+/// working copy forgets the push too. The working copy is disposable: a missing or foreign one
+/// is rebuilt from the journal at start.
+///
+/// A class because it owns the connection pool and the instance's lock on its data directory.
+public final class PostgresSyncStorage: SyncStorage {
+    public let journal: PostgresJournal
+    /// This instance's working copy of the database's state.
+    public let local: SQLiteSyncStorage
+    /// Names this instance in the journal, logs, metrics and `/v1/health`.
+    public let instance: String
+    let storeID: String
+    let follower: JournalFollower
+    let wallClock: any WallClock
+    private let pushGroup: PushGroup
+    private let directoryLock: DirectoryLock
+
+    /// The working copy's directory inside the data directory.
+    public static let workingCopyDirectory = "postgres-working-copy"
+
+    /// Connects, migrates the schema (or, with `migrate` false, checks it is this build's),
+    /// opens or rebuilds the working copy in `directory`, and catches it up with the journal.
+    public static func open(url: DatabaseURL, directory: String, instance: String, migrate: Bool = true,
+                            wallClock: any WallClock = SystemWallClock(), policy: AccessPolicy = AccessPolicy(),
+                            quota: UsageQuota = .standard, schema: SyncSchema = .civic, maximumConnections: Int = 8,
+                            logger: Logger = Logger(label: "civicsync.postgres")) async throws -> PostgresSyncStorage {
+        let journal = PostgresJournal(url: url, maximumConnections: maximumConnections, logger: logger)
+        do {
+            if migrate { try await journal.migrate() } else { try await journal.checkSchema() }
+            let storeID = try await journal.storeID()
+            let folder = (directory as NSString).appendingPathComponent(workingCopyDirectory)
+            let lock = try DirectoryLock(directory: folder)
+            let local = try await openWorkingCopy(folder, storeID: storeID, journal: journal, wallClock: wallClock,
+                                                  policy: policy, quota: quota, schema: schema, logger: logger)
+            let storage = try PostgresSyncStorage(journal: journal, local: local, storeID: storeID, instance: instance,
+                                                  wallClock: wallClock, lock: lock)
+            try await storage.catchUp()
+            return storage
+        } catch {
+            journal.shutdown()
+            throw error
+        }
+    }
+
+    private init(journal: PostgresJournal, local: SQLiteSyncStorage, storeID: String, instance: String,
+                 wallClock: any WallClock, lock: DirectoryLock) throws {
+        self.journal = journal
+        self.local = local
+        self.storeID = storeID
+        self.instance = instance
+        self.wallClock = wallClock
+        directoryLock = lock
+        let follower = JournalFollower(journal: journal, local: local, recorded: try local.journalMark()?.position ?? 0)
+        self.follower = follower
+        pushGroup = PushGroup { group in
+            await Self.write(group, journal: journal, local: local, follower: follower, instance: instance, wallClock: wallClock)
+        }
+    }
+
+    /// Closes the connection pool.
+    public func close() { journal.shutdown() }
+
+    /// Opens the working copy in `folder` if it follows this database and its last entry is
+    /// still the database's; otherwise starts a new one (the old one is removed).
+    private static func openWorkingCopy(_ folder: String, storeID: String, journal: PostgresJournal, wallClock: any WallClock,
+                                        policy: AccessPolicy, quota: UsageQuota, schema: SyncSchema,
+                                        logger: Logger) async throws -> SQLiteSyncStorage {
+        let path = (folder as NSString).appendingPathComponent(SQLiteSyncStorage.fileName)
+        if FileManager.default.fileExists(atPath: path) {
+            var reusable = false
+            var why = "it is not a working copy"
+            if let mark = try? Self.readMark(path) {
+                if mark.storeID != storeID {
+                    why = "it follows another database"
+                } else if mark.position == 0 {
+                    reusable = true
+                } else if try await journal.chain(at: mark.position) == mark.chain {
+                    reusable = true
+                } else {
+                    why = "the database's journal no longer has its entry \(mark.position) (restored from a backup?)"
+                }
+            }
+            if reusable {
+                return try SQLiteSyncStorage.open(directory: folder, wallClock: wallClock, policy: policy, quota: quota, schema: schema)
+            }
+            logger.notice("rebuilding the working copy from the journal", metadata: ["path": .string(path), "why": .string(why)])
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let local = try SQLiteSyncStorage.open(directory: folder, wallClock: wallClock, policy: policy, quota: quota, schema: schema)
+        try local.beginFollowing(storeID: storeID)
+        return local
+    }
+
+    /// The mark of the working copy at `path`, read without opening it for writing.
+    private static func readMark(_ path: String) throws -> SQLiteSyncStorage.JournalMark? {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read { db in try SQLiteSyncStorage.journalMark(db) }
+    }
+
+    public var schema: SyncSchema { local.schema }
+    public var storeKind: String { "postgresql" }
+    public var policy: AccessPolicy { local.policy }
+
+    /// Records what other instances appended since this one last looked.
+    public func catchUp() async throws {
+        let head = try await journal.head()
+        try await follower.catchUp(to: head.position)
+    }
+
+    /// How far the working copy has recorded the journal.
+    public func recordedPosition() async -> Int64 { await follower.position }
+
+    // MARK: - SyncStorage
+
+    public func push(_ batch: PushBatch, as principal: Principal, receivedAt: Int64) async throws -> PushOutcome {
+        try await SQLiteSyncStorage.wrapAsync {
+            try await pushGroup.submit(batch, as: principal, receivedAt: receivedAt) { batch, principal, receivedAt, db in
+                try self.local.push(batch, as: principal, receivedAt: receivedAt, db)
+            }
+        }
+    }
+
+    /// Writes one group of pushes: under the journal lock, the working copy catches up, judges
+    /// and records each push, and appends their changes as the next entry, committed in
+    /// PostgreSQL before the working copy commits.
+    private static func write(_ group: [PushGroup.Job], journal: PostgresJournal, local: SQLiteSyncStorage,
+                              follower: JournalFollower, instance: String,
+                              wallClock: any WallClock) async -> [Result<PushOutcome, any Error>] {
+        do {
+            let (results, position) = try await journal.withJournalLock { connection, head in
+                try await follower.catchUp(to: head.position, connection: connection)
+                let appended = Appended()
+                let results = await PushGroup.write(group, local.writer) { changes, db in
+                    let kept = changes.filter { !$0.isEmpty }
+                    guard !kept.isEmpty else { return }
+                    try Self.append(kept, after: head, journal: journal, instance: instance, wallClock: wallClock,
+                                    connection: connection, db)
+                    appended.position = head.position + 1
+                }
+                return (results, appended.position)
+            }
+            if let position { await follower.advance(to: position) }
+            return results
+        } catch {
+            return group.map { _ in .failure(error) }
+        }
+    }
+
+    /// Appends `changes` as the entry after `head` and moves the working copy's mark to it, in
+    /// the working copy's open transaction.
+    private static func append(_ changes: [StoreChange], after head: PostgresJournal.Head, journal: PostgresJournal,
+                               instance: String, wallClock: any WallClock, connection: PostgresConnection,
+                               _ db: Database) throws {
+        guard let mark = try SQLiteSyncStorage.journalMark(db), mark.position == head.position else {
+            throw SyncError(.storage, "the working copy is not at the journal's head; nothing was stored")
+        }
+        let entry = JournalEntry(position: head.position + 1, changes: changes, previousChain: head.chain)
+        try journal.appendAndCommit(entry, instance: instance, at: wallClock.nowMilliseconds(), on: connection)
+        try SQLiteSyncStorage.setJournalMark(.init(storeID: mark.storeID, position: entry.position, chain: entry.chain), db)
+    }
+
+    public func pull(as principal: Principal, after cursor: PullCursor, limit: Int, bounded: Bool) async throws -> PullPage {
+        try await catchUp()
+        return try await local.pull(as: principal, after: cursor, limit: limit, bounded: bounded)
+    }
+
+    public func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport {
+        try await catchUp()
+        return try await local.digest(as: principal, listEntities: listEntities)
+    }
+
+    public func report(_ name: HQReportName?, as format: HQReportFormat, filter: HQReports) async throws -> String {
+        try await catchUp()
+        return try await local.report(name, as: format, filter: filter)
+    }
+
+    public func dashboard(_ request: DashboardRequest) async throws -> DashboardSnapshot {
+        try await catchUp()
+        return try await local.dashboard(request)
+    }
+
+    public func checkHealth() async throws {
+        try await journal.ping()
+        try await local.checkHealth()
+    }
+
+    // MARK: - Imports
+
+    /// Imports operations as the administrator (`syncserver generate`): one journal entry per
+    /// batch, recorded like a push's. Returns how many operations were new.
+    @discardableResult
+    public func importOperations(_ batch: PreparedBatch) async throws -> Int {
+        let local = self.local, journal = self.journal, instance = self.instance, wallClock = self.wallClock
+        let (count, position) = try await journal.withJournalLock { connection, head in
+            try await self.follower.catchUp(to: head.position, connection: connection)
+            return try await SQLiteSyncStorage.wrapAsync {
+                try await local.writer.write { db -> (Int, Int64?) in
+                    let count = try local.importOperations(batch, db)
+                    guard count > 0 else { return (0, nil) }
+                    try Self.append([StoreChange(operations: batch.source)], after: head, journal: journal, instance: instance,
+                                    wallClock: wallClock, connection: connection, db)
+                    return (count, head.position + 1)
+                }
+            }
+        }
+        if let position { await follower.advance(to: position) }
+        return count
+    }
+
+    /// Generates `generator`'s data set into the database, one journal entry per batch; the
+    /// next batch is generated and prepared on another thread while one is written.
+    public func load(_ generator: DataSetGenerator, batchSize: Int = SQLiteSyncStorage.loadBatchSize,
+                     progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> DataSetSummary {
+        let store = local.store
+        return try await Blocking.onThread {
+            let pipeline = LoadPipeline<PreparedBatch, DataSetSummary>(capacity: 2) { put in
+                try generator.generate(batchSize: batchSize) { batch in try put(try store.prepare(batch)) }
+            }
+            var handled = 0
+            return try pipeline.drain { batch in
+                _ = try Blocking.wait { try await self.importOperations(batch) }
+                handled += batch.count
+                progress(handled)
+            }
+        }
+    }
+
+    /// Operations in the database (as of the journal's head).
+    public func operationCount() async throws -> Int {
+        try await catchUp()
+        return try local.operationCount()
+    }
+}
+
+/// The position a group appended, handed out of the working copy's write closure.
+/// `@unchecked Sendable`: set inside that closure, read after it has returned.
+private final class Appended: @unchecked Sendable {
+    var position: Int64?
+}

@@ -58,10 +58,25 @@ public final class ScratchPostgres: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// A new, empty database; returns its URL.
-    public func createDatabase(_ name: String) throws -> String {
+    /// One cluster for the whole process, started by the first caller (each test then takes a
+    /// database of its own: `createDatabase()`).
+    public static func shared() throws -> ScratchPostgres { try sharedCluster.get() }
+    private static let sharedCluster = Result { try ScratchPostgres() }
+
+    /// A new, empty database (named `name`, or uniquely); returns its URL.
+    public func createDatabase(_ name: String? = nil) throws -> String {
+        let name = name ?? Self.uniqueName()
         try run("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", user, name])
         return url(name)
+    }
+
+    private static let counter = NSLock()
+    nonisolated(unsafe) private static var created = 0
+    private static func uniqueName() -> String {
+        counter.lock()
+        defer { counter.unlock() }
+        created += 1
+        return "civicsync_\(getpid())_\(created)"
     }
 
     /// The URL of database `name` (plain TCP on loopback, no TLS).
@@ -96,32 +111,45 @@ public final class ScratchPostgres: @unchecked Sendable {
     /// standard output; a non-zero exit throws with its output.
     @discardableResult
     private func run(_ program: String, _ arguments: [String]) throws -> String {
-        let process = Process()
         let path = "\(binaries)/\(program)"
-        if getuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", path] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = arguments
-        }
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        let complained = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: printed, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
+        // `env -C`: in the cluster's directory, which the postgres user can enter (the caller's may not be).
+        let inDirectory = ["/usr/bin/env", "-C", directory, path] + arguments
+        let command = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + inDirectory : inDirectory
+        // Output goes to a file, not a pipe: the server that `pg_ctl start` leaves running would
+        // hold a pipe open, and reading it to its end would wait for the server to stop.
+        let outputPath = "\(directory)/.\(program)-\(UUID().uuidString).out"
+        defer { unlink(outputPath) }
+        let status = try Self.spawnAndWait(command, output: outputPath)
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        guard status == 0 else {
             var log = ""
             if program == "pg_ctl" { log = (try? String(contentsOfFile: "\(directory)/server.log", encoding: .utf8)) ?? "" }
-            throw Failure(description: "\(program) failed (\(process.terminationStatus)): \(text)\(String(decoding: complained, as: UTF8.self))\(log)")
+            throw Failure(description: "\(program) failed (\(status)): \(text)\(log)")
         }
         return text
+    }
+
+    /// Runs `command` with standard output and error into the file `output` and waits for it
+    /// with `waitpid` (Foundation's `Process` leaves the child unreaped when it is started from
+    /// a lazily initialised global, as `shared()` is). Returns the exit status.
+    private static func spawnAndWait(_ command: [String], output: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = command.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
+        guard spawned == 0 else { throw Failure(description: "cannot run \(command[0]) (error \(spawned))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw Failure(description: "cannot wait for \(command[0])") }
+        }
+        // WIFEXITED / WEXITSTATUS, which Swift cannot import (macros).
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// The newest `/usr/lib/postgresql/N/bin`, else the directory of `initdb` on PATH.

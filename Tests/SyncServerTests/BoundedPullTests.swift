@@ -9,9 +9,9 @@ import Testing
 /// keep plain numeric cursors.
 @Suite("Bounded pulls")
 struct BoundedPullTests {
-    @Test("forty motions shown at once arrive in pages of at most 7, each operation once, each entity's history in log order")
-    func largeReplayIsPaged() async throws {
-        let harness = try ServerHarness()
+    @Test("forty motions shown at once arrive in pages of at most 7, each operation once, each entity's history in log order", arguments: StoreKind.allCases)
+    func largeReplayIsPaged(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let (_, legacyStart) = try await client.pullAll(world.token("m1"))
@@ -56,9 +56,9 @@ struct BoundedPullTests {
         }
     }
 
-    @Test("random writes that change who sees what, pulled in pages of random limits between them: every page within its limit, every operation once, the server's digest reached", arguments: Array(UInt64(1)...12))
-    func randomVisibilityChanges(seed: UInt64) async throws {
-        let harness = try ServerHarness()
+    @Test("random writes that change who sees what, pulled in pages of random limits between them: every page within its limit, every operation once, the server's digest reached", arguments: StoreKind.allCases, Array(UInt64(1)...12))
+    func randomVisibilityChanges(_ store: StoreKind, seed: UInt64) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             var rng = SplitMix64(seed: seed)
@@ -124,9 +124,9 @@ struct BoundedPullTests {
         }
     }
 
-    @Test("a cursor the server did not give is a 400; an inside cursor is refused to a protocol 1 client and shows nothing unseen when made up; numbers still work for both")
-    func cursorErrors() async throws {
-        let harness = try ServerHarness()
+    @Test("a cursor the server did not give is a 400; an inside cursor is refused to a protocol 1 client and shows nothing unseen when made up; numbers still work for both", arguments: StoreKind.allCases)
+    func cursorErrors(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             for bad in ["-1", "abc", "3.0.x", "3.4.", "3.9.Y2FzZR9jMQ"] {

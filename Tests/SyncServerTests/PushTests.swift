@@ -7,9 +7,9 @@ import Testing
 /// Push semantics: acknowledgement, idempotence, independence of rejections, replica ownership.
 @Suite("Push")
 struct PushTests {
-    @Test("a retried batch stores nothing new and gets exactly the same answer")
-    func idempotent() async throws {
-        let harness = try ServerHarness()
+    @Test("a retried batch stores nothing new and gets exactly the same answer", arguments: StoreKind.allCases)
+    func idempotent(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let m1 = try Device("m1r", member: "m1")
@@ -33,9 +33,9 @@ struct PushTests {
         }
     }
 
-    @Test("a rejected operation stays rejected with the same reason even after the state changed")
-    func stableRejection() async throws {
-        let harness = try ServerHarness()
+    @Test("a rejected operation stays rejected with the same reason even after the state changed", arguments: StoreKind.allCases)
+    func stableRejection(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let m1 = try Device("m1r", member: "m1")
@@ -52,9 +52,9 @@ struct PushTests {
         }
     }
 
-    @Test("rejections never block the operations after them")
-    func rejectionsDoNotBlock() async throws {
-        let harness = try ServerHarness()
+    @Test("rejections never block the operations after them", arguments: StoreKind.allCases)
+    func rejectionsDoNotBlock(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let m1 = try Device("m1r", member: "m1")
@@ -76,9 +76,9 @@ struct PushTests {
         }
     }
 
-    @Test("an id reused with different content is rejected as id_conflict")
-    func idConflict() async throws {
-        let harness = try ServerHarness()
+    @Test("an id reused with different content is rejected as id_conflict", arguments: StoreKind.allCases)
+    func idConflict(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         let token = try await harness.token("hq", .hq)
         let device = try Device("hqr", member: "hq")
         let op = try device.record([.set(.member, "a1", "name", .string("A"))])[0]
@@ -98,9 +98,9 @@ struct PushTests {
         }
     }
 
-    @Test("operations of another replica are foreign; a replica belongs to the member who first pushed from it")
-    func replicaOwnership() async throws {
-        let harness = try ServerHarness()
+    @Test("operations of another replica are foreign; a replica belongs to the member who first pushed from it", arguments: StoreKind.allCases)
+    func replicaOwnership(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let m1 = try Device("m1r", member: "m1")
@@ -119,9 +119,9 @@ struct PushTests {
 /// A device whose clock runs days ahead cannot drag everyone's hybrid logical clocks forward.
 @Suite("Clock skew")
 struct ClockSkewTests {
-    @Test("operations dated more than five minutes after the server's clock are refused for now; a minute ahead is fine")
-    func futureOperationsAreRejected() async throws {
-        let harness = try ServerHarness()
+    @Test("operations dated more than five minutes after the server's clock are refused for now; a minute ahead is fine", arguments: StoreKind.allCases)
+    func futureOperationsAreRejected(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let fast = try Device("m1r", member: "m1", milliseconds: ServerHarness.startMilliseconds + 3 * 86_400_000)

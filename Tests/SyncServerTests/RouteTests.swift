@@ -15,7 +15,7 @@ struct RouteTests {
         try await harness.test { client in
             let health = try await client.get("/v1/health")
             #expect(health.status == 200)
-            #expect(try parseJSON(health.body) == .object(["status": .string("ok")]))
+            #expect(try parseJSON(health.body) == .object(["status": .string("ok"), "store": .string("sqlite")]))
             #expect(health.headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
             let version = try await client.get("/v1/version")
             #expect(version.status == 200)
@@ -116,9 +116,9 @@ struct RouteTests {
         }
     }
 
-    @Test("missing, unknown, malformed and revoked tokens get 401")
-    func tokens() async throws {
-        let harness = try ServerHarness()
+    @Test("missing, unknown, malformed and revoked tokens get 401", arguments: StoreKind.allCases)
+    func tokens(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         let token = try await harness.token("m1", .monitor)
         try await harness.test { client in
             let missing = try await client.get("/v1/pull", headers: client.headers(token: nil))
@@ -154,9 +154,9 @@ struct RouteTests {
         #expect(token.hasPrefix("cs_\(record.id)_"))
     }
 
-    @Test("bootstrap issues one HQ token and then refuses")
-    func bootstrap() async throws {
-        let harness = try ServerHarness()
+    @Test("bootstrap issues one HQ token and then refuses", arguments: StoreKind.allCases)
+    func bootstrap(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         let first = try await harness.authority.bootstrap(memberID: "hq")
         #expect(first.record.principal.role == .hq)
         await #expect(throws: SyncError.self) { try await harness.authority.bootstrap(memberID: "hq2") }

@@ -27,10 +27,10 @@ struct VisibilityTests {
     ]
 
     @Test("each principal pulls exactly its scope, every operation of each entity in it",
-          arguments: expected.map(\.member))
-    func scope(member: String) async throws {
+          arguments: StoreKind.allCases, expected.map(\.member))
+    func scope(_ store: StoreKind, member: String) async throws {
         let expected = Self.expected.first { $0.member == member }!.entities
-        let harness = try ServerHarness()
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let (operations, _) = try await client.pullAll(world.token(member), limit: 7)
@@ -48,9 +48,9 @@ struct VisibilityTests {
         }
     }
 
-    @Test("a replica that pulled everything has the server's digest for its scope", arguments: expected.map(\.member))
-    func digestConverges(member: String) async throws {
-        let harness = try ServerHarness()
+    @Test("a replica that pulled everything has the server's digest for its scope", arguments: StoreKind.allCases, expected.map(\.member))
+    func digestConverges(_ store: StoreKind, member: String) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let replica = try Device("pull\(member)", member: member)
@@ -68,9 +68,9 @@ struct VisibilityTests {
         }
     }
 
-    @Test("the digest kept per audience is, for every principal, the one computed from scratch, and a rebuild of it changes nothing")
-    func keptAudienceDigests() async throws {
-        let harness = try ServerHarness()
+    @Test("the digest kept per audience is, for every principal, the one computed from scratch, and a rebuild of it changes nothing", arguments: StoreKind.allCases)
+    func keptAudienceDigests(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             // A late grant moves entities between audiences: m1 joins council k1.
@@ -92,9 +92,9 @@ struct VisibilityTests {
         }
     }
 
-    @Test("an entity that becomes visible later arrives whole, even to a replica whose cursor is past it")
-    func lateVisibility() async throws {
-        let harness = try ServerHarness()
+    @Test("an entity that becomes visible later arrives whole, even to a replica whose cursor is past it", arguments: StoreKind.allCases)
+    func lateVisibility(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let m1 = try Device("pullm1", member: "m1")
@@ -113,9 +113,9 @@ struct VisibilityTests {
         }
     }
 
-    @Test("a case moved to another branch reaches the new branch whole; the old branch still converges")
-    func caseTransfer() async throws {
-        let harness = try ServerHarness()
+    @Test("a case moved to another branch reaches the new branch whole; the old branch still converges", arguments: StoreKind.allCases)
+    func caseTransfer(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             var replicas: [String: (Device, Int64)] = [:]
@@ -140,9 +140,9 @@ struct VisibilityTests {
         }
     }
 
-    @Test("a monitor's new case becomes visible to its branch and to them, never to other monitors")
-    func newCaseVisibility() async throws {
-        let harness = try ServerHarness()
+    @Test("a monitor's new case becomes visible to its branch and to them, never to other monitors", arguments: StoreKind.allCases)
+    func newCaseVisibility(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let m1 = try Device("m1r", member: "m1")
@@ -156,9 +156,9 @@ struct VisibilityTests {
         }
     }
 
-    @Test("small pages deliver the same operations as one big page")
-    func paging() async throws {
-        let harness = try ServerHarness()
+    @Test("small pages deliver the same operations as one big page", arguments: StoreKind.allCases)
+    func paging(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             for member in ["s1", "m2"] {

@@ -125,9 +125,9 @@ struct WriteRuleTests {
               .set(.consultation, "qS", "topic", .string("x"))], nil),
     ]
 
-    @Test("write rule", arguments: cases)
-    func rule(_ rule: RuleCase) async throws {
-        let harness = try ServerHarness()
+    @Test("write rule", arguments: StoreKind.allCases, cases)
+    func rule(_ store: StoreKind, _ rule: RuleCase) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let device = rule.member == "hq" ? world.hq : try Device("\(rule.member)r", member: rule.member)
@@ -147,9 +147,9 @@ struct WriteRuleTests {
         }
     }
 
-    @Test("a submitter's text is locked once the case is examined")
-    func textLocksWhenExamined() async throws {
-        let harness = try ServerHarness()
+    @Test("a submitter's text is locked once the case is examined", arguments: StoreKind.allCases)
+    func textLocksWhenExamined(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let m1 = try Device("m1r", member: "m1")
@@ -165,9 +165,9 @@ struct WriteRuleTests {
         }
     }
 
-    @Test("a monitor removes their own attendance and debate subject")
-    func removals() async throws {
-        let harness = try ServerHarness()
+    @Test("a monitor removes their own attendance and debate subject", arguments: StoreKind.allCases)
+    func removals(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let m1 = try Device("m1r", member: "m1")
@@ -183,9 +183,9 @@ struct WriteRuleTests {
         }
     }
 
-    @Test("a council created by a branch belongs to it, not to other branches")
-    func branchCouncilOwnership() async throws {
-        let harness = try ServerHarness()
+    @Test("a council created by a branch belongs to it, not to other branches", arguments: StoreKind.allCases)
+    func branchCouncilOwnership(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let s1 = try Device("s1r", member: "s1"), s2 = try Device("s2r", member: "s2")
@@ -198,9 +198,9 @@ struct WriteRuleTests {
         }
     }
 
-    @Test("a write to a case the server does not know, without its submitter, gets the uniform answer")
-    func newCaseWithoutSubmitter() async throws {
-        let harness = try ServerHarness()
+    @Test("a write to a case the server does not know, without its submitter, gets the uniform answer", arguments: StoreKind.allCases)
+    func newCaseWithoutSubmitter(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let world = try await World.seed(harness, client)
             let m1 = try Device("m1r", member: "m1")

@@ -10,9 +10,9 @@ import Testing
 /// hand-checked `ReportFixture`, as JSON and as CSV.
 @Suite("HQ report routes")
 struct ReportRouteTests {
-    @Test("reports need a token (401) and an HQ one (403 for branch staff and monitors)")
-    func access() async throws {
-        let harness = try ServerHarness()
+    @Test("reports need a token (401) and an HQ one (403 for branch staff and monitors)", arguments: StoreKind.allCases)
+    func access(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             let anonymous = try await client.get("/v1/reports/tasks")
@@ -32,9 +32,9 @@ struct ReportRouteTests {
         }
     }
 
-    @Test("unknown reports are 404; bad periods, grains, formats and unknown parameters are 400")
-    func parameters() async throws {
-        let harness = try ServerHarness()
+    @Test("unknown reports are 404; bad periods, grains, formats and unknown parameters are 400", arguments: StoreKind.allCases)
+    func parameters(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             let headers = client.headers(token: fixture.token("hq"))
@@ -50,9 +50,9 @@ struct ReportRouteTests {
         }
     }
 
-    @Test("tasks found: March 2026 has 5 against 2 a year before, +150.0%; Busan 3 against 1, +200.0%")
-    func tasks() async throws {
-        let harness = try ServerHarness()
+    @Test("tasks found: March 2026 has 5 against 2 a year before, +150.0%; Busan 3 against 1, +200.0%", arguments: StoreKind.allCases)
+    func tasks(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             let headers = client.headers(token: fixture.token("hq"))
@@ -81,9 +81,9 @@ struct ReportRouteTests {
         }
     }
 
-    @Test("CSV is chosen by Accept: text/csv too; sources are 1 of 5 each, 20.0%")
-    func sourcesAsCSV() async throws {
-        let harness = try ServerHarness()
+    @Test("CSV is chosen by Accept: text/csv too; sources are 1 of 5 each, 20.0%", arguments: StoreKind.allCases)
+    func sourcesAsCSV(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             var headers = client.headers(token: fixture.token("hq"))
@@ -101,9 +101,9 @@ struct ReportRouteTests {
         }
     }
 
-    @Test("reply rate in 2026-Q1: 3 of 4 answered (75.0%), Busan 2 of 3 (66.7%), Seoul 1 of 1")
-    func replies() async throws {
-        let harness = try ServerHarness()
+    @Test("reply rate in 2026-Q1: 3 of 4 answered (75.0%), Busan 2 of 3 (66.7%), Seoul 1 of 1", arguments: StoreKind.allCases)
+    func replies(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             let response = try await client.get("/v1/reports/replies?period=2026-Q1&format=csv", headers: client.headers(token: fixture.token("hq")))
@@ -117,9 +117,9 @@ struct ReportRouteTests {
         }
     }
 
-    @Test("breakdown, points, divisions, budget and reported-back on the fixture")
-    func others() async throws {
-        let harness = try ServerHarness()
+    @Test("breakdown, points, divisions, budget and reported-back on the fixture", arguments: StoreKind.allCases)
+    func others(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             let headers = client.headers(token: fixture.token("hq"))

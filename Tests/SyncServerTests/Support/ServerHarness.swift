@@ -3,14 +3,24 @@ import Foundation
 import Hummingbird
 import Logging
 import HummingbirdTesting
+import ScratchPostgres
 import SyncCore
 import SyncServer
 import Testing
 
+/// The stores every contract test runs against.
+enum StoreKind: String, CaseIterable, Sendable {
+    case sqlite, postgresql
+}
+
 /// A server under test: its storage, a token authority on it, and the app built around them,
 /// with a manual clock and seeded ids so every run is the same.
 struct ServerHarness: Sendable {
+    /// The embedded store the app serves, or on PostgreSQL the instance's working copy (what
+    /// the instance has recorded, which a push through it has already reached).
     let storage: SQLiteSyncStorage
+    /// What the app serves: `storage`, or the PostgreSQL store around it.
+    let served: any SyncStorage
     let authority: TokenAuthority
     let clock: ManualWallClock
     let configuration: ServerConfiguration
@@ -23,9 +33,36 @@ struct ServerHarness: Sendable {
          seed: UInt64 = 7, quota: UsageQuota = .standard, schema: SyncSchema = .civic) throws {
         let clock = ManualWallClock(milliseconds: Self.startMilliseconds)
         self.clock = clock
-        storage = try directory.map { try SQLiteSyncStorage.open(directory: $0, wallClock: clock, quota: quota, schema: schema) }
+        let storage = try directory.map { try SQLiteSyncStorage.open(directory: $0, wallClock: clock, quota: quota, schema: schema) }
             ?? SQLiteSyncStorage.inMemory(wallClock: clock, quota: quota, schema: schema)
+        self.storage = storage
+        served = storage
         authority = TokenAuthority(storage: storage, ids: SeededIDSource(seed: seed), wallClock: clock)
+        self.configuration = configuration
+        metrics = ServerMetrics()
+    }
+
+    /// A harness on `kind`: the embedded store in memory, or a new database of the test
+    /// process's PostgreSQL cluster (`ScratchPostgres`) with a working copy in a fresh directory.
+    init(on kind: StoreKind, configuration: ServerConfiguration = ServerConfiguration(host: "127.0.0.1", port: 0),
+         seed: UInt64 = 7, quota: UsageQuota = .standard, schema: SyncSchema = .civic) async throws {
+        guard kind == .postgresql else {
+            try self.init(configuration: configuration, seed: seed, quota: quota, schema: schema)
+            return
+        }
+        let clock = ManualWallClock(milliseconds: Self.startMilliseconds)
+        let url = try DatabaseURL(try ScratchPostgres.shared().createDatabase())
+        let postgres = try await PostgresSyncStorage.open(url: url, directory: Self.temporaryDirectory("instance"), instance: "test",
+                                                          wallClock: clock, quota: quota, schema: schema, maximumConnections: 4)
+        self.init(storage: postgres.local, served: postgres, clock: clock, configuration: configuration, seed: seed)
+    }
+
+    private init(storage: SQLiteSyncStorage, served: any SyncStorage, clock: ManualWallClock,
+                 configuration: ServerConfiguration, seed: UInt64) {
+        self.storage = storage
+        self.served = served
+        self.clock = clock
+        authority = TokenAuthority(storage: served, ids: SeededIDSource(seed: seed), wallClock: clock)
         self.configuration = configuration
         metrics = ServerMetrics()
     }
@@ -33,7 +70,7 @@ struct ServerHarness: Sendable {
     func app() -> some ApplicationProtocol {
         var logger = Logger(label: "civicsync.test")
         logger.logLevel = .warning
-        return buildApplication(configuration: configuration, storage: storage, wallClock: clock,
+        return buildApplication(configuration: configuration, storage: served, wallClock: clock,
                                 ids: SeededIDSource(seed: 99), logger: logger, metrics: metrics)
     }
 

@@ -103,7 +103,7 @@ public final class PostgresJournal: Sendable {
     /// Returns the versions before and after.
     @discardableResult
     public func migrate() async throws -> (from: Int, to: Int) {
-        try await wrap("migrate the database schema") {
+        try await withDeadline(Self.connectDeadline, doing: "migrate the database schema") {
             try await self.inTransaction { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
                 try await connection.query("""
@@ -132,7 +132,7 @@ public final class PostgresJournal: Sendable {
     /// Checks that the database has exactly this build's schema (for commands that must not
     /// migrate, and for a start after `migrate`).
     public func checkSchema() async throws {
-        let current = try await wrap("read the schema version") {
+        let current = try await withDeadline(Self.connectDeadline, doing: "read the schema version") {
             try await self.client.withConnection { connection in
                 let exists = try await connection.query("SELECT to_regclass('civicsync_migrations') IS NOT NULL", logger: self.logger)
                     .decode(Bool.self).reduce(false) { $0 || $1 }
@@ -252,12 +252,36 @@ public final class PostgresJournal: Sendable {
 
     /// Reachability, for `/v1/health`.
     public func ping() async throws {
-        try await wrap("reach the database") {
+        try await withDeadline(.seconds(5), doing: "reach the database") {
             _ = try await self.client.query("SELECT 1", logger: self.logger)
         }
     }
 
     // MARK: - Helpers
+
+    /// How long a start waits for the database before giving up (the pool would otherwise
+    /// keep retrying a database that is down).
+    static let connectDeadline: Duration = .seconds(15)
+
+    /// Runs `body` (wrapped as `wrap` does), failing with a storage error once `deadline` has
+    /// passed.
+    func withDeadline<T: Sendable>(_ deadline: Duration, doing: String,
+                                   _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await wrap(doing) {
+            try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw SyncError(.storage, "could not \(doing) on \(self.url): no answer within \(deadline.components.seconds) s")
+                }
+                return value
+            }
+        }
+    }
 
     /// Runs `body` in a transaction on one connection (COMMIT on return, ROLLBACK on a throw).
     func inTransaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {

@@ -1,0 +1,207 @@
+import FieldClient
+import Foundation
+import ScratchPostgres
+import SyncCore
+import SyncServer
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Several real `syncserver serve` processes on one PostgreSQL database, with real field
+/// replicas syncing through any of them: the instances are interchangeable, and losing one
+/// (kill -9) loses nothing it acknowledged.
+@Suite("PostgreSQL: several server instances", .serialized)
+struct PostgresInstancesTests {
+    /// A database with its tokens, and `count` instances serving it.
+    struct Deployment: Sendable {
+        let url: String
+        let instances: [ServerProcess.Running]
+        let tokens: [String: String]
+
+        static let members: [(String, Principal)] = [
+            ("hq", Principal(memberID: "hq", role: .hq)),
+            ("s1", Principal(memberID: "s1", role: .branch, branch: "busan")),
+            ("s2", Principal(memberID: "s2", role: .branch, branch: "seoul")),
+            ("m1", Principal(memberID: "m1", role: .monitor, monitorKind: .external)),
+            ("m2", Principal(memberID: "m2", role: .monitor, monitorKind: .external)),
+        ]
+
+        init(instances count: Int) async throws {
+            url = try ScratchPostgres.shared().createDatabase()
+            let journal = PostgresJournal(url: try DatabaseURL(url), maximumConnections: 1)
+            defer { journal.shutdown() }
+            try await journal.migrate()
+            let authority = TokenAuthority(storage: journal, ids: SystemIDSource(), wallClock: SystemWallClock())
+            var tokens: [String: String] = [:]
+            for (member, principal) in Self.members { tokens[member] = try await authority.issue(principal).token }
+            self.tokens = tokens
+            var instances: [ServerProcess.Running] = []
+            for index in 0..<count {
+                instances.append(try await ServerProcess.Running(arguments: [
+                    "serve", "--database-url", url, "--data-dir", ServerHarness.temporaryDirectory("instance\(index)"),
+                    "--port", "0", "--instance", "i\(index)", "--log-level", "error"]))
+            }
+            self.instances = instances
+        }
+
+        func url(_ index: Int) -> String { "http://127.0.0.1:\(instances[index].port)" }
+
+        func stop() { for instance in instances { instance.stop() } }
+    }
+
+    /// A field replica in memory, on the real clock, pointed at `server`.
+    static func replica(_ member: String, _ role: Role, branch: String? = nil, prefix: String, seed: UInt64,
+                        server: String, token: String) throws -> FieldReplica {
+        let replica = try FieldReplica.createInMemory(
+            setup: .init(memberID: member, name: member.capitalized, role: role, branch: branch, refPrefix: prefix),
+            wallClock: SystemWallClock(), ids: SeededIDSource(seed: seed), schema: .civic)
+        try point(replica, at: server, token: token)
+        return replica
+    }
+
+    static func point(_ replica: FieldReplica, at server: String, token: String) throws {
+        var settings = SyncSettings(serverURL: server, token: token)
+        settings.retries = 0
+        try replica.setRemote(settings)
+    }
+
+    /// The writers: branch staff, monitors and HQ, each creating cases.
+    static let writers: [(member: String, role: Role, branch: String?, prefix: String)] = [
+        ("s1", .branch, "busan", "BSN"), ("s2", .branch, "seoul", "SEL"), ("m1", .monitor, nil, "MA"),
+        ("m2", .monitor, nil, "MB"), ("hq", .hq, nil, "HQ"),
+    ]
+
+    @Test("three instances: replicas push through some while others pull through others; everyone ends with all it may see, digests equal")
+    func threeInstances() async throws {
+        let deployment = try await Deployment(instances: 3)
+        defer { deployment.stop() }
+        let rounds = 4
+        // Readers pull all along, each through the instances in turn, while the writers push.
+        let readers: [(member: String, role: Role, branch: String?)] = [("hq", .hq, nil), ("s1", .branch, "busan"), ("m1", .monitor, nil)]
+        var readerReplicas: [FieldReplica] = []
+        for (index, reader) in readers.enumerated() {
+            readerReplicas.append(try Self.replica(reader.member, reader.role, branch: reader.branch, prefix: "RD\(index)",
+                                                   seed: UInt64(50 + index), server: deployment.url(0), token: deployment.tokens[reader.member]!))
+        }
+        let pulling = readerReplicas
+        let writerOps = try await withThrowingTaskGroup(of: (String, Set<String>).self) { group in
+            for (index, replica) in pulling.enumerated() {
+                group.addTask {
+                    for turn in 0..<8 {
+                        try Self.point(replica, at: deployment.url((index + turn + 1) % 3), token: deployment.tokens[readers[index].member]!)
+                        _ = try await replica.syncClient().sync()
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    return ("reader", [])
+                }
+            }
+            for (index, writer) in Self.writers.enumerated() {
+                group.addTask {
+                    let replica = try Self.replica(writer.member, writer.role, branch: writer.branch, prefix: writer.prefix,
+                                                   seed: UInt64(index + 1), server: deployment.url(index % 3),
+                                                   token: deployment.tokens[writer.member]!)
+                    for round in 0..<rounds {
+                        _ = try replica.createCase(NewCase(title: "\(writer.member) case \(round)", body: "Found in round \(round)",
+                                                           area: "goods", cause: "process"))
+                        try Self.point(replica, at: deployment.url((index + round) % 3), token: deployment.tokens[writer.member]!)
+                        let report = try await replica.syncClient().sync()
+                        #expect(report.rejected.isEmpty, "\(writer.member): \(report.rejected)")
+                    }
+                    // Its own cases' operations (not what it received, nor its member record, which others may see).
+                    return (writer.member, Set(try replica.operations().filter { $0.local && $0.operation.entity == .case }
+                        .map(\.operation.id.description)))
+                }
+            }
+            var all: [String: Set<String>] = [:]
+            for try await (member, ids) in group where member != "reader" { all[member] = ids }
+            return all
+        }
+        // Then each reader syncs once more through every instance: all it may see, nothing else, the server's digest.
+        for (index, reader) in readers.enumerated() {
+            let replica = readerReplicas[index]
+            for instance in [1, 2, 0] {
+                try Self.point(replica, at: deployment.url(instance), token: deployment.tokens[reader.member]!)
+                let report = try await replica.syncClient().sync()
+                #expect(report.converged == true, "\(reader.member) via i\(instance): \(report.digest) vs \(report.serverDigest ?? "-")")
+            }
+            let held = Set(try replica.operations().map(\.operation.id.description))
+            switch reader.member {
+            case "hq":
+                #expect(writerOps.values.reduce(into: Set<String>()) { $0.formUnion($1) }.isSubset(of: held))
+            case "s1":
+                #expect(writerOps["s1"]!.isSubset(of: held))
+                #expect(held.isDisjoint(with: writerOps["s2"]!), "a Busan replica received Seoul's cases")
+            default:
+                #expect(writerOps["m1"]!.isSubset(of: held))
+            }
+        }
+    }
+
+    @Test("kill -9 of one instance during pushes: nothing it acknowledged is lost, the other keeps serving")
+    func killOneInstance() async throws {
+        let deployment = try await Deployment(instances: 2)
+        defer { deployment.stop() }
+        let victim = deployment.instances[0]
+        let switchedOver = Counter()
+        let rounds = 20
+        let killer = Task {
+            try await Task.sleep(for: .milliseconds(700))
+            kill(victim.process.processIdentifier, SIGKILL)
+        }
+        let acknowledged = try await withThrowingTaskGroup(of: Set<String>.self) { group in
+            for (index, writer) in Self.writers.enumerated() {
+                group.addTask {
+                    let token = deployment.tokens[writer.member]!
+                    let replica = try Self.replica(writer.member, writer.role, branch: writer.branch, prefix: writer.prefix,
+                                                   seed: UInt64(index + 1), server: deployment.url(0), token: token)
+                    var switched = false
+                    for round in 0..<rounds {
+                        _ = try replica.createCase(NewCase(title: "\(writer.member) case \(round)", body: "Round \(round)",
+                                                           area: "goods", cause: "process"))
+                        do {
+                            _ = try await replica.syncClient().sync()
+                        } catch {
+                            // The instance is gone: go on through the other one.
+                            #expect(!switched, "\(writer.member) failed on the surviving instance: \(error)")
+                            switched = true
+                            switchedOver.increment()
+                            try Self.point(replica, at: deployment.url(1), token: token)
+                            _ = try await replica.syncClient().sync()
+                        }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    if !switched { try Self.point(replica, at: deployment.url(1), token: token) }
+                    let final = try await replica.syncClient().sync()
+                    // (Its digest may differ for a moment: the other writers are still pushing.)
+                    #expect(final.waiting == 0)
+                    // What the server acknowledged to this replica, whichever instance answered.
+                    let status = try replica.status()
+                    #expect(status.waiting == 0)
+                    return Set(try replica.operations().map(\.operation.id.description))
+                }
+            }
+            var all = Set<String>()
+            for try await ids in group { all.formUnion(ids) }
+            return all
+        }
+        _ = try await killer.value
+        #expect(switchedOver.value > 0, "the instance was killed after the pushes had ended")
+        #expect(!victim.process.isRunning)
+        let hq = try Self.replica("hq", .hq, prefix: "RDH", seed: 99, server: deployment.url(1), token: deployment.tokens["hq"]!)
+        let report = try await hq.syncClient().sync()
+        #expect(report.converged == true)
+        let held = Set(try hq.operations().map(\.operation.id.description))
+        #expect(acknowledged.isSubset(of: held), "lost: \(acknowledged.subtracting(held).sorted().prefix(5))")
+        #expect(acknowledged.count >= Self.writers.count * rounds * 5)
+    }
+}
+
+/// Counts from concurrent tasks.
+/// `@unchecked Sendable`: the count is only touched under the lock.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}

@@ -63,6 +63,17 @@ public final class ScratchPostgres: @unchecked Sendable {
     public static func shared() throws -> ScratchPostgres { try sharedCluster.get() }
     private static let sharedCluster = Result { try ScratchPostgres() }
 
+    /// A new, empty database of the shared cluster; returns its URL. For async callers: the
+    /// programs it runs (`initdb` and `pg_ctl` the first time, `createdb`) are waited for on a
+    /// thread of their own, never on one of the few threads that run Swift tasks.
+    public static func newDatabase() async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try shared().createDatabase() })
+            }
+        }
+    }
+
     /// A new, empty database (named `name`, or uniquely); returns its URL.
     public func createDatabase(_ name: String? = nil) throws -> String {
         let name = name ?? Self.uniqueName()

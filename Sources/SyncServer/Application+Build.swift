@@ -16,7 +16,8 @@ public let syncServerRoutes: [(method: String, path: String)] = [
 /// Builds the router: open routes (health, version, metrics), the sync and report routes
 /// behind the protocol check and bearer-token authentication, and the HQ dashboard, which
 /// checks its own credentials (bearer token or session cookie) and answers HTML.
-/// `dashboardSessions` defaults to a fresh in-memory session table on the injected clock and ids;
+/// `dashboardSessions` defaults to a session table on the injected clock and ids, kept where the
+/// storage says (`SyncStorage.dashboardSessionStore`: the database for PostgreSQL, else memory);
 /// `rateLimiter` to one built from the configuration on the injected clock (none when
 /// `rateLimitPerSecond` is 0).
 public func buildRouter(configuration: ServerConfiguration, storage: any SyncStorage,
@@ -27,7 +28,8 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
     let tokens = TokenAuthority(storage: storage, ids: ids, wallClock: wallClock)
     let reports = ReportRoutes(storage: storage, wallClock: wallClock)
     let dashboard = DashboardRoutes(storage: storage, tokens: tokens,
-                                    sessions: dashboardSessions ?? DashboardSessions(ids: ids, wallClock: wallClock),
+                                    sessions: dashboardSessions ?? DashboardSessions(ids: ids, wallClock: wallClock,
+                                                                                     store: storage.dashboardSessionStore),
                                     wallClock: wallClock)
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: RequestLogMiddleware(ids: ids, metrics: metrics, knownPaths: Set(syncServerRoutes.map(\.path))))

@@ -72,6 +72,7 @@ final class Suite {
         case .w3: return try W3Merge(options: options, workspace: workspace).run()
         case .w4: return try W4MessyDelivery(options: options, workspace: workspace).run()
         case .w5: return try await W5ConcurrentReplicas(options: options, workspace: workspace, binary: syncserver()).run()
+        case .w9: return try await W9PostgresInstances(options: options, workspace: workspace, binary: syncserver()).run()
         case .w6:
             let sync = try await hqFirstSync()
             return W6FirstSync.result(sync, demo: try demoServer())

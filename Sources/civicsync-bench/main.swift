@@ -1,6 +1,6 @@
 import Foundation
 
-// civicsync-bench: issue 11's benchmark suite, W1–W8. See `civicsync-bench --help`.
+// civicsync-bench: the benchmark suite, W1–W9. See `civicsync-bench --help`.
 let options: Options
 do {
     guard let parsed = try Options.parse(Array(CommandLine.arguments.dropFirst())) else {

@@ -77,7 +77,7 @@ struct DashboardRoutes: Sendable {
             return Self.loginPage(.forbidden, message: "The dashboard is for headquarters; a \(principal.role.rawValue) token cannot open it.",
                                   clearCookie: false)
         }
-        return await signIn(principal, tokenHash: TokenAuthority.hash(token))
+        return try await signIn(principal, tokenHash: TokenAuthority.hash(token))
     }
 
     /// `GET /dashboard/login?ticket=…`: a one-time link from `POST /v1/dashboard/ticket`.
@@ -85,19 +85,19 @@ struct DashboardRoutes: Sendable {
         guard let ticket = request.uri.queryParameters["ticket"].map(String.init), !ticket.isEmpty else {
             return Self.redirect("/dashboard")
         }
-        guard ticket.utf8.count <= 100, let record = await sessions.redeem(ticket) else {
+        guard ticket.utf8.count <= 100, let record = try await sessions.redeem(ticket) else {
             return Self.loginPage(.unauthorized, message: "This sign-in link has expired or was already used.", clearCookie: false)
         }
         guard try await tokenIsLive(record.tokenHash) else {
             return Self.loginPage(.unauthorized, message: "The token behind this sign-in link was revoked.", clearCookie: false)
         }
-        return await signIn(record.principal, tokenHash: record.tokenHash)
+        return try await signIn(record.principal, tokenHash: record.tokenHash)
     }
 
     /// `POST /dashboard/logout`: ends the session and clears the cookie.
     func logout(_ request: Request, context: SyncRequestContext) async throws -> Response {
         if let refusal = Self.crossSite(request) { return refusal }
-        if let id = request.cookies[Self.cookieName]?.value, !id.isEmpty { await sessions.close(id) }
+        if let id = request.cookies[Self.cookieName]?.value, !id.isEmpty { try await sessions.close(id) }
         var response = Self.redirect("/dashboard")
         response.headers[values: .setCookie].append(Self.clearedCookie)
         return response
@@ -113,7 +113,7 @@ struct DashboardRoutes: Sendable {
         guard let token = request.headers[.authorization].flatMap(Self.bearer) else {
             throw APIError.unauthorized("missing_token", "this route needs 'Authorization: Bearer <token>'")
         }
-        let issued = await sessions.issueTicket(for: principal, tokenHash: TokenAuthority.hash(token))
+        let issued = try await sessions.issueTicket(for: principal, tokenHash: TokenAuthority.hash(token))
         var headers = HTTPFields()
         headers[.cacheControl] = "no-store"
         return JSONBody.response(.ok, JSONValue.object([
@@ -143,11 +143,11 @@ struct DashboardRoutes: Sendable {
             return .hq(principal, session: nil)
         }
         if let id = request.cookies[Self.cookieName]?.value, !id.isEmpty {
-            guard id.utf8.count <= 100, let session = await sessions.session(id) else {
+            guard id.utf8.count <= 100, let session = try await sessions.session(id) else {
                 return .refused(.unauthorized, message: "Your session has ended; sign in again.", clearCookie: true)
             }
             guard try await tokenIsLive(session.tokenHash) else {
-                await sessions.close(id)
+                try await sessions.close(id)
                 return .refused(.unauthorized, message: "The token of this session was revoked; sign in again.", clearCookie: true)
             }
             return .hq(session.principal, session: id)
@@ -161,8 +161,8 @@ struct DashboardRoutes: Sendable {
         return !record.isRevoked && record.principal.role == .hq
     }
 
-    func signIn(_ principal: Principal, tokenHash: String) async -> Response {
-        let session = await sessions.open(for: principal, tokenHash: tokenHash)
+    func signIn(_ principal: Principal, tokenHash: String) async throws -> Response {
+        let session = try await sessions.open(for: principal, tokenHash: tokenHash)
         let seconds = max(0, (session.expiresAt - wallClock.nowMilliseconds()) / 1000)
         var response = Self.redirect("/dashboard")
         response.headers[values: .setCookie].append(

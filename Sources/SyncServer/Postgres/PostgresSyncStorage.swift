@@ -120,6 +120,7 @@ public final class PostgresSyncStorage: SyncStorage {
 
     public var schema: SyncSchema { local.schema }
     public var storeKind: String { "postgresql" }
+    public var dashboardSessionStore: (any DashboardSessionStore)? { journal }
     public var policy: AccessPolicy { local.policy }
 
     /// Records what other instances appended since this one last looked.

@@ -30,6 +30,9 @@ public protocol SyncStorage: TokenStore {
     /// Which store this is: "sqlite" or "postgresql" (for `/v1/health` and messages).
     var storeKind: String { get }
 
+    /// Where dashboard sessions are shared between instances (nil: in each server's memory).
+    var dashboardSessionStore: (any DashboardSessionStore)? { get }
+
     /// Throws when the store cannot serve (for `/v1/health`).
     func checkHealth() async throws
 
@@ -57,6 +60,10 @@ public protocol TokenStore: Sendable {
     /// Revokes the matching unrevoked tokens and returns them.
     func revokeTokens(_ selector: TokenSelector, at milliseconds: Int64) async throws -> [TokenRecord]
 
+}
+
+extension SyncStorage {
+    public var dashboardSessionStore: (any DashboardSessionStore)? { nil }
 }
 
 /// A push as the storage sees it (the parsed body: the pushing replica and its operations).

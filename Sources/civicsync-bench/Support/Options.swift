@@ -37,7 +37,7 @@ struct Options: Sendable {
     static let usage = """
     usage: civicsync-bench [options]
 
-    CivicSync's benchmark suite, issue 11's workloads W1–W8. Every ratio is measured against a
+    CivicSync's benchmark suite: issue 11's workloads W1–W8, and W9 (issue 12). Every ratio is measured against a
     baseline in the same run (plain SQLite through the same binding, GRDB, with a replica's
     connection settings); W5, W6 and W8 start a real `syncserver` on 127.0.0.1 (a free port).
     Temporary files live under one directory of $TMPDIR, removed at the end.
@@ -52,6 +52,8 @@ struct Options: Sendable {
       W6  a fresh HQ replica's first sync of the --scale demo data set over HTTP
       W7  bytes on disk per operation, replica and server, vs plain tables of the same rows
       W8  GET /v1/digest latency, HQ and branch token, at --scale and at --large-scale
+      W9  W5 on the embedded SQLite server, then on PostgreSQL with 1 and 2 instances (a
+          throw-away cluster started here: needs the postgresql package)
 
     options:
       --only W1,W3          run only these workloads (default: all)
@@ -178,7 +180,7 @@ struct Options: Sendable {
 }
 
 enum WorkloadID: String, CaseIterable, Sendable {
-    case w1 = "W1", w2 = "W2", w3 = "W3", w4 = "W4", w5 = "W5", w6 = "W6", w7 = "W7", w8 = "W8"
+    case w1 = "W1", w2 = "W2", w3 = "W3", w4 = "W4", w5 = "W5", w6 = "W6", w7 = "W7", w8 = "W8", w9 = "W9"
 
-    var needsServer: Bool { [.w5, .w6, .w7, .w8].contains(self) }
+    var needsServer: Bool { [.w5, .w6, .w7, .w8, .w9].contains(self) }
 }

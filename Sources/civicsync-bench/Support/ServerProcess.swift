@@ -8,6 +8,8 @@ final class ServerProcess: @unchecked Sendable {
     // @unchecked: `process` and `port` are only touched under `lock`; the rest is immutable.
     let binary: URL
     let dataDirectory: String
+    /// The PostgreSQL database every command uses (nil: the embedded SQLite store).
+    let databaseURL: String?
     /// Where `serve` writes its standard output and error.
     let logPath: String
     private let lock = NSLock()
@@ -16,9 +18,10 @@ final class ServerProcess: @unchecked Sendable {
     /// The `serve` flags in force, for the report.
     private(set) var serveFlags: [String] = []
 
-    init(binary: URL, dataDirectory: String) {
+    init(binary: URL, dataDirectory: String, databaseURL: String? = nil) {
         self.binary = binary
         self.dataDirectory = dataDirectory
+        self.databaseURL = databaseURL
         logPath = dataDirectory + ".log"
     }
 
@@ -55,7 +58,7 @@ final class ServerProcess: @unchecked Sendable {
     func admin(_ arguments: [String]) throws -> Output {
         let process = Process()
         process.executableURL = binary
-        process.arguments = arguments + ["--data-dir", dataDirectory]
+        process.arguments = arguments + storeArguments
         process.environment = Self.environment()
         // Files, not pipes: a chatty command can never block on a full pipe.
         let stem = dataDirectory + ".admin-\(UInt32.random(in: 0...UInt32.max))"
@@ -84,6 +87,11 @@ final class ServerProcess: @unchecked Sendable {
                              + (output.stderr + output.stdout).trimmingCharacters(in: .whitespacesAndNewlines).prefix(500))
         }
         return output
+    }
+
+    /// Where every command finds the store.
+    var storeArguments: [String] {
+        ["--data-dir", dataDirectory] + (databaseURL.map { ["--database-url", $0] } ?? [])
     }
 
     /// The first HQ token.
@@ -122,7 +130,7 @@ final class ServerProcess: @unchecked Sendable {
     func start(flags: [String] = []) throws {
         let process = Process()
         process.executableURL = binary
-        let arguments = ["serve", "--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", "0"] + flags
+        let arguments = ["serve"] + storeArguments + ["--host", "127.0.0.1", "--port", "0"] + flags
         process.arguments = arguments
         process.environment = Self.environment()
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)

@@ -30,9 +30,16 @@ struct W5ConcurrentReplicas {
     }
 
     func run() async throws -> WorkloadResult {
-        var result = WorkloadResult(id: .w5, title: "\(options.replicas) concurrent replicas against one syncserver")
         let server = ServerProcess(binary: binary, dataDirectory: try workspace.directory("w5-server"))
         defer { server.stop() }
+        return try await run(on: [server], result: WorkloadResult(id: .w5, title: "\(options.replicas) concurrent replicas against one syncserver"))
+    }
+
+    /// The workload against `servers`: instances of one store (the first issues the tokens),
+    /// replica i talking to instance i mod n.
+    func run(on servers: [ServerProcess], result: WorkloadResult) async throws -> WorkloadResult {
+        var result = result
+        let server = servers[0]
 
         // Tokens: one per replica, each for its own member.
         Log.progress("W5 issuing \(options.replicas) tokens (one syncserver process each)")
@@ -48,8 +55,7 @@ struct W5ConcurrentReplicas {
                 specs.append((member, staff ? .branch : .monitor, branch, token))
             }
         }
-        try server.start(flags: Self.serveFlags)
-        let url = server.baseURL
+        for instance in servers { try instance.start(flags: Self.serveFlags) }
 
         // Replicas, their cases, and a first sync each (not timed).
         Log.progress("W5 creating \(options.replicas) replicas and syncing each once")
@@ -58,6 +64,7 @@ struct W5ConcurrentReplicas {
             let replica = try FieldReplica.createInMemory(
                 setup: .init(memberID: spec.member, name: "Bench \(spec.member)", role: spec.role, branch: spec.branch),
                 wallClock: SystemWallClock(), ids: SystemIDSource())
+            let url = servers[index % servers.count].baseURL
             var settings = SyncSettings(serverURL: url.absoluteString, token: spec.token)
             settings.retries = 0   // an error is an error: counted, not retried away
             try replica.setRemote(settings)
@@ -85,11 +92,15 @@ struct W5ConcurrentReplicas {
         Log.progress("W5 \(options.replicas) replicas × \(options.syncs) syncs of \(options.opsPerSync) operations")
         let book = LatencyBook()
         let statuses = StatusCounter()
-        let serverCPU0 = server.cpuSeconds, ownCPU0 = CPUTime.ownSeconds()
+        func serversCPU() -> Double? {
+            let each = servers.compactMap(\.cpuSeconds)
+            return each.count == servers.count ? each.reduce(0, +) : nil
+        }
+        let serverCPU0 = serversCPU(), ownCPU0 = CPUTime.ownSeconds()
         let start = Timing.now()
         let tally = await Self.syncAll(participants, book: book, statuses: statuses, rounds: options.syncs, opsPerSync: options.opsPerSync)
         let seconds = Timing.since(start)
-        let serverCPU = server.cpuSeconds.flatMap { now in serverCPU0.map { now - $0 } }
+        let serverCPU = serversCPU().flatMap { now in serverCPU0.map { now - $0 } }
         let ownCPU = CPUTime.ownSeconds().flatMap { now in ownCPU0.map { now - $0 } }
 
         // A last, quiet sync: everyone must then show the server's digest.
@@ -137,7 +148,7 @@ struct W5ConcurrentReplicas {
         result.notes.append("each replica: in memory, \(options.syncs) × (\(options.opsPerSync) local operations, one per transaction, then SyncClient.sync(): "
                             + "push, pull, digest, retries off); HTTP: URLSessionTransport, one session per replica (connections reused), as field sync")
         if let serverCPU, let ownCPU {
-            result.notes.append(String(format: "CPU during the timed part: server %.1f s, benchmark process (replicas, HTTP client) %.1f s, over %.1f s of wall time on %d cores",
+            result.notes.append(String(format: "CPU during the timed part: server(s) %.1f s, benchmark process (replicas, HTTP client) %.1f s, over %.1f s of wall time on %d cores",
                                        serverCPU, ownCPU, seconds, ProcessInfo.processInfo.activeProcessorCount))
         }
         return result

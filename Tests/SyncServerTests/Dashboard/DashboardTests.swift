@@ -38,9 +38,9 @@ struct DashboardTests {
     /// Markers that only the dashboard (never the sign-in page) contains.
     static let figureMarkers = ["id=\"kpi-tasks\"", "id=\"table-leaderboard\"", "<svg", "Cy Inspector", "REF-c"]
 
-    @Test("without HQ credentials: only the sign-in form, no figures")
-    func signInFormOnly() async throws {
-        let harness = try ServerHarness()
+    @Test("without HQ credentials: only the sign-in form, no figures", arguments: StoreKind.allCases)
+    func signInFormOnly(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             var attempts: [(String, HTTPFields, Int)] = [("nothing", [:], 401)]
@@ -65,9 +65,9 @@ struct DashboardTests {
         }
     }
 
-    @Test("an HQ bearer token sees the figures of the fixture, with charts and tables")
-    func figures() async throws {
-        let harness = try ServerHarness()
+    @Test("an HQ bearer token sees the figures of the fixture, with charts and tables", arguments: StoreKind.allCases)
+    func figures(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             var headers = HTTPFields()
@@ -107,9 +107,9 @@ struct DashboardTests {
         }
     }
 
-    @Test("data typed on replicas is escaped: a hostile case title stays text")
-    func escaping() async throws {
-        let harness = try ServerHarness()
+    @Test("data typed on replicas is escaped: a hostile case title stays text", arguments: StoreKind.allCases)
+    func escaping(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             var headers = HTTPFields()
@@ -121,9 +121,9 @@ struct DashboardTests {
         }
     }
 
-    @Test("form sign-in sets an HttpOnly, SameSite=Strict session cookie; sign-out ends it")
-    func formSignIn() async throws {
-        let harness = try ServerHarness()
+    @Test("form sign-in sets an HttpOnly, SameSite=Strict session cookie; sign-out ends it", arguments: StoreKind.allCases)
+    func formSignIn(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             let hq = fixture.token("hq").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
@@ -162,9 +162,9 @@ struct DashboardTests {
         }
     }
 
-    @Test("sessions expire after eight hours and end when their token is revoked")
-    func expiryAndRevocation() async throws {
-        let harness = try ServerHarness()
+    @Test("sessions expire after eight hours and end when their token is revoked", arguments: StoreKind.allCases)
+    func expiryAndRevocation(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             func signIn() async throws -> String {
@@ -187,9 +187,9 @@ struct DashboardTests {
         }
     }
 
-    @Test("a one-time sign-in ticket: HQ only, works once, expires")
-    func tickets() async throws {
-        let harness = try ServerHarness()
+    @Test("a one-time sign-in ticket: HQ only, works once, expires", arguments: StoreKind.allCases)
+    func tickets(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             let refused = try await client.execute(uri: "/v1/dashboard/ticket", method: .post, headers: client.headers(token: fixture.token("s1")))
@@ -220,9 +220,9 @@ struct DashboardTests {
         }
     }
 
-    @Test("the conflicts currently visible are listed with both values and their authors")
-    func conflicts() async throws {
-        let harness = try ServerHarness()
+    @Test("the conflicts currently visible are listed with both values and their authors", arguments: StoreKind.allCases)
+    func conflicts(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
         try await harness.test { client in
             let fixture = try await ReportFixture.seed(harness, client)
             var headers = HTTPFields()

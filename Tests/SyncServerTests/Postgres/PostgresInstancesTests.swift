@@ -28,7 +28,7 @@ struct PostgresInstancesTests {
         ]
 
         init(instances count: Int) async throws {
-            url = try ScratchPostgres.shared().createDatabase()
+            url = try await ScratchPostgres.newDatabase()
             let journal = PostgresJournal(url: try DatabaseURL(url), maximumConnections: 1)
             defer { journal.shutdown() }
             try await journal.migrate()

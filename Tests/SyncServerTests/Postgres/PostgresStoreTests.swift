@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import ScratchPostgres
 import SyncCore
@@ -11,8 +13,8 @@ import Testing
 /// embedded store for the same pushes.
 @Suite("PostgreSQL store")
 struct PostgresStoreTests {
-    static func database() throws -> (url: DatabaseURL, name: String) {
-        let text = try ScratchPostgres.shared().createDatabase()
+    static func database() async throws -> (url: DatabaseURL, name: String) {
+        let text = try await ScratchPostgres.newDatabase()
         let url = try DatabaseURL(text)
         return (url, url.database)
     }
@@ -32,7 +34,7 @@ struct PostgresStoreTests {
 
     @Test("migrate brings an empty database to this build's schema once; a newer schema is refused and nothing is changed")
     func migrations() async throws {
-        let (url, name) = try Self.database()
+        let (url, name) = try await Self.database()
         let journal = PostgresJournal(url: url, maximumConnections: 1)
         defer { journal.shutdown() }
         let first = try await journal.migrate()
@@ -56,7 +58,7 @@ struct PostgresStoreTests {
 
     @Test("an unmigrated database is refused by a start that must not migrate, with the command to run")
     func unmigrated() async throws {
-        let (url, _) = try Self.database()
+        let (url, _) = try await Self.database()
         do {
             _ = try await PostgresSyncStorage.open(url: url, directory: ServerHarness.temporaryDirectory("pg"), instance: "a", migrate: false)
             Issue.record("an unmigrated database was opened")
@@ -79,8 +81,8 @@ struct PostgresStoreTests {
 
     @Test("a working copy is reused when it still matches the database, rebuilt when it follows another one or entries it recorded are gone")
     func workingCopies() async throws {
-        let (urlA, nameA) = try Self.database()
-        let (urlB, _) = try Self.database()
+        let (urlA, nameA) = try await Self.database()
+        let (urlB, _) = try await Self.database()
         let directory = ServerHarness.temporaryDirectory("pg")
         let device = try Device("hqr", member: "hq")
         var digest = ""
@@ -132,7 +134,7 @@ struct PostgresStoreTests {
 
     @Test("two instances cannot share one data directory")
     func oneInstancePerDirectory() async throws {
-        let (url, _) = try Self.database()
+        let (url, _) = try await Self.database()
         let directory = ServerHarness.temporaryDirectory("pg")
         let first = try await Self.open(url, directory)
         do {
@@ -146,7 +148,7 @@ struct PostgresStoreTests {
 
     @Test("pull cursors skip nothing while two instances append concurrently: every operation once, in any page size")
     func concurrentWriters() async throws {
-        let (url, _) = try Self.database()
+        let (url, _) = try await Self.database()
         let a = try await Self.open(url, ServerHarness.temporaryDirectory("pg-a"), instance: "a")
         let b = try await Self.open(url, ServerHarness.temporaryDirectory("pg-b"), instance: "b")
         let instances = [a, b]
@@ -201,5 +203,36 @@ struct PostgresStoreTests {
         let digestA = try await a.digest(as: Self.hq, listEntities: false)
         let digestB = try await b.digest(as: Self.hq, listEntities: false)
         #expect(digestA.digest == digestB.digest)
+    }
+
+    @Test("a dashboard ticket issued through one instance signs in through another, once; the session holds on both until signed out")
+    func sharedDashboardSessions() async throws {
+        let (url, _) = try await Self.database()
+        let clock = ManualWallClock(milliseconds: ServerHarness.startMilliseconds)
+        let a = try await Self.open(url, ServerHarness.temporaryDirectory("pg-a"), instance: "a", clock: clock)
+        let b = try await Self.open(url, ServerHarness.temporaryDirectory("pg-b"), instance: "b", clock: clock)
+        let hq = try await TokenAuthority(storage: a, ids: SeededIDSource(seed: 3), wallClock: clock).issue(Self.hq).token
+        func app(_ storage: PostgresSyncStorage, seed: UInt64) -> some ApplicationProtocol {
+            buildApplication(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), storage: storage, wallClock: clock,
+                             ids: SeededIDSource(seed: seed))
+        }
+        let appB = app(b, seed: 2)
+        try await app(a, seed: 1).test(.router) { clientA in
+            try await appB.test(.router) { clientB in
+                let issued = try await clientA.execute(uri: "/v1/dashboard/ticket", method: .post, headers: clientA.headers(token: hq))
+                #expect(issued.status == .ok)
+                let path = try #require(try parseJSON(String(buffer: issued.body)).objectValue?["path"]?.stringValue)
+                let signIn = try await clientB.get(path)
+                #expect(signIn.status == 303)
+                let id = try #require(DashboardTests.session(signIn.headers))
+                #expect(try await clientA.get(path).status == 401, "a ticket works once across instances")
+                #expect(try await clientA.get("/dashboard", headers: DashboardTests.cookie(id)).status == 200)
+                #expect(try await clientB.get("/dashboard", headers: DashboardTests.cookie(id)).status == 200)
+                var logout = DashboardTests.cookie(id)
+                logout[HTTPField.Name("Sec-Fetch-Site")!] = "same-origin"
+                #expect(try await clientA.execute(uri: "/dashboard/logout", method: .post, headers: logout).status == .seeOther)
+                #expect(try await clientB.get("/dashboard", headers: DashboardTests.cookie(id)).status == 401)
+            }
+        }
     }
 }

@@ -51,7 +51,7 @@ struct ServerHarness: Sendable {
             return
         }
         let clock = ManualWallClock(milliseconds: Self.startMilliseconds)
-        let url = try DatabaseURL(try ScratchPostgres.shared().createDatabase())
+        let url = try DatabaseURL(try await ScratchPostgres.newDatabase())
         let postgres = try await PostgresSyncStorage.open(url: url, directory: Self.temporaryDirectory("instance"), instance: "test",
                                                           wallClock: clock, quota: quota, schema: schema, maximumConnections: 4)
         self.init(storage: postgres.local, served: postgres, clock: clock, configuration: configuration, seed: seed)

@@ -5,7 +5,9 @@ import SyncCore
 /// (or `postgresql://`), as libpq and every PostgreSQL tool read it. `host=/socket/dir` in the
 /// query connects through a Unix socket in that directory instead of TCP.
 public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
-    public enum TLSMode: String, Sendable, Equatable { case disable, prefer, require }
+    /// As libpq's `sslmode`: `prefer` and `require` encrypt without checking the server's
+    /// certificate; `verify-full` (and `verify-ca`, treated the same) checks it and the host.
+    public enum TLSMode: String, Sendable, Equatable { case disable, prefer, require, verifyFull = "verify-full" }
 
     public var user: String
     public var password: String?
@@ -42,8 +44,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
                 switch item.value ?? "" {
                 case "disable", "allow": tls = .disable
                 case "prefer": tls = .prefer
-                case "require", "verify-ca", "verify-full": tls = .require
-                default: throw SyncError(.invalidValue, "sslmode must be disable, prefer or require, not '\(item.value ?? "")'")
+                case "require": tls = .require
+                case "verify-ca", "verify-full": tls = .verifyFull
+                default: throw SyncError(.invalidValue, "sslmode must be disable, prefer, require or verify-full, not '\(item.value ?? "")'")
                 }
             case "host":
                 guard let directory = item.value, directory.hasPrefix("/") else {

@@ -36,11 +36,16 @@ public final class PostgresJournal: Sendable {
             configuration = .init(unixSocketPath: "\(directory)/.s.PGSQL.\(url.port)", username: url.user,
                                   password: url.password, database: url.database)
         } else {
+            // As libpq: prefer and require encrypt without checking the certificate; verify-full
+            // checks it and the host name against the system's trust roots.
+            var unverified = TLSConfiguration.makeClientConfiguration()
+            unverified.certificateVerification = .none
             let tls: PostgresClient.Configuration.TLS
             switch url.tls {
             case .disable: tls = .disable
-            case .prefer: tls = .prefer(.makeClientConfiguration())
-            case .require: tls = .require(.makeClientConfiguration())
+            case .prefer: tls = .prefer(unverified)
+            case .require: tls = .require(unverified)
+            case .verifyFull: tls = .require(.makeClientConfiguration())
             }
             configuration = .init(host: url.host, port: url.port, username: url.user, password: url.password,
                                   database: url.database, tls: tls)
@@ -194,15 +199,26 @@ public final class PostgresJournal: Sendable {
         }
     }
 
-    /// Entries after `position`, in order, up to `through`, at most `limit` of them.
-    func entries(after position: Int64, through: Int64, limit: Int, _ connection: PostgresConnection? = nil) async throws -> [JournalEntry] {
-        let query: PostgresQuery = """
-            SELECT position, chain, body FROM civicsync_journal
-            WHERE position > \(position) AND position <= \(through) ORDER BY position LIMIT \(limit)
-            """
+    /// Entries after `position`, in order, up to `through`: at most `limit` entries, and no more
+    /// than about `maxOperations` operations (at least one entry), so that catching up after a
+    /// data-set load never holds a whole load in memory.
+    func entries(after position: Int64, through: Int64, limit: Int, maxOperations: Int,
+                 _ connection: PostgresConnection? = nil) async throws -> [JournalEntry] {
         func read(_ connection: PostgresConnection) async throws -> [JournalEntry] {
+            var last = position, operations = 0
+            for try await (entry, count) in try await connection.query("""
+                SELECT position, operation_count FROM civicsync_journal
+                WHERE position > \(position) AND position <= \(through) ORDER BY position LIMIT \(limit)
+                """, logger: logger).decode((Int64, Int).self) {
+                if last > position && operations + count > maxOperations { break }
+                last = entry
+                operations += count
+            }
+            guard last > position else { return [] }
             var entries: [JournalEntry] = []
-            for try await (position, chain, body) in try await connection.query(query, logger: logger).decode((Int64, String, String).self) {
+            for try await (position, chain, body) in try await connection.query("""
+                SELECT position, chain, body FROM civicsync_journal WHERE position > \(position) AND position <= \(last) ORDER BY position
+                """, logger: logger).decode((Int64, String, String).self) {
                 entries.append(try JournalEntry.decode(position: position, body: body, chain: chain))
             }
             return entries
@@ -219,12 +235,22 @@ public final class PostgresJournal: Sendable {
     func withJournalLock<T: Sendable>(_ body: @Sendable (PostgresConnection, Head) async throws -> T) async throws -> T {
         try await wrap("lock the journal") {
             try await self.client.withConnection { connection in
-                try await connection.query("BEGIN", logger: self.logger)
+                // READ COMMITTED whatever the database's default: the head read after the lock
+                // is granted must see the entry its previous holder committed.
+                try await connection.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: self.logger)
                 do {
+                    // An instance cut off from the database while it holds the lock must not stop
+                    // every other instance's pushes: the server ends its transaction (and so the
+                    // lock) after this long idle; waiting for the lock, or a statement, is bounded too.
+                    try await connection.query("""
+                        SELECT set_config('idle_in_transaction_session_timeout', '60s', true),
+                               set_config('lock_timeout', '60s', true), set_config('statement_timeout', '120s', true)
+                        """, logger: self.logger)
                     try await connection.query("SELECT pg_advisory_xact_lock(\(Self.journalLock))", logger: self.logger)
                     let result = try await body(connection, try await self.head(connection))
                     // Already committed when something was appended; otherwise ends the transaction.
-                    try await connection.query("ROLLBACK", logger: self.logger)
+                    // Its failure changes nothing that was stored, so it does not fail the pushes.
+                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
                     return result
                 } catch {
                     _ = try? await connection.query("ROLLBACK", logger: self.logger)
@@ -240,15 +266,28 @@ public final class PostgresJournal: Sendable {
     func appendAndCommit(_ entry: JournalEntry, instance: String, at milliseconds: Int64,
                          on connection: PostgresConnection) throws {
         do {
-            _ = try connection.query("""
+            try Self.wait(for: connection.query("""
                 INSERT INTO civicsync_journal(position, chain, body, operation_count, instance, recorded_ms)
                 VALUES (\(entry.position), \(entry.chain), \(entry.body), \(entry.operationCount), \(instance), \(milliseconds))
-                """, logger: logger).wait()
-            _ = try connection.query("COMMIT", logger: logger).wait()
+                """, logger: logger), closing: connection)
+            try Self.wait(for: connection.query("COMMIT", logger: logger), closing: connection)
         } catch {
             throw Self.storageError("append to the journal", error, url: url)
         }
     }
+
+    /// Waits for `future`, at most `appendDeadline`: past it the connection is closed (which
+    /// fails the future, and the database rolls back what was not committed), so a silent
+    /// network never blocks the working copy's writer for good.
+    private static func wait<T: Sendable>(for future: EventLoopFuture<T>, closing connection: PostgresConnection) throws {
+        let done = DispatchSemaphore(value: 0)
+        future.whenComplete { _ in done.signal() }
+        if done.wait(timeout: .now() + appendDeadline) == .timedOut { let _: EventLoopFuture<Void> = connection.close() }
+        _ = try future.wait()
+    }
+
+    /// How long an append (or its commit) may take before its connection is given up.
+    static let appendDeadline: DispatchTimeInterval = .seconds(120)
 
     /// Reachability, for `/v1/health`.
     public func ping() async throws {

@@ -149,21 +149,20 @@ public final class PostgresSyncStorage: SyncStorage {
                               follower: JournalFollower, instance: String,
                               wallClock: any WallClock) async -> [Result<PushOutcome, any Error>] {
         do {
-            let (results, position) = try await journal.withJournalLock { connection, head in
+            let results = try await journal.withJournalLock { connection, head in
                 try await follower.catchUp(to: head.position, connection: connection)
-                let appended = Appended()
-                let results = await PushGroup.write(group, local.writer) { changes, db in
+                return await PushGroup.write(group, local.writer) { changes, db in
                     let kept = changes.filter { !$0.isEmpty }
                     guard !kept.isEmpty else { return }
                     try Self.append(kept, after: head, journal: journal, instance: instance, wallClock: wallClock,
                                     connection: connection, db)
-                    appended.position = head.position + 1
                 }
-                return (results, appended.position)
             }
-            if let position { await follower.advance(to: position) }
+            // Only what the working copy committed counts (its commit may fail after the append).
+            try? await follower.refresh()
             return results
         } catch {
+            try? await follower.refresh()
             return group.map { _ in .failure(error) }
         }
     }
@@ -213,19 +212,20 @@ public final class PostgresSyncStorage: SyncStorage {
     @discardableResult
     public func importOperations(_ batch: PreparedBatch) async throws -> Int {
         let local = self.local, journal = self.journal, instance = self.instance, wallClock = self.wallClock
-        let (count, position) = try await journal.withJournalLock { connection, head in
+        defer { Task { try? await self.follower.refresh() } }
+        let count = try await journal.withJournalLock { connection, head in
             try await self.follower.catchUp(to: head.position, connection: connection)
             return try await SQLiteSyncStorage.wrapAsync {
-                try await local.writer.write { db -> (Int, Int64?) in
+                try await local.writer.write { db -> Int in
                     let count = try local.importOperations(batch, db)
-                    guard count > 0 else { return (0, nil) }
+                    guard count > 0 else { return 0 }
                     try Self.append([StoreChange(operations: batch.source)], after: head, journal: journal, instance: instance,
                                     wallClock: wallClock, connection: connection, db)
-                    return (count, head.position + 1)
+                    return count
                 }
             }
         }
-        if let position { await follower.advance(to: position) }
+        try await follower.refresh()
         return count
     }
 
@@ -252,10 +252,4 @@ public final class PostgresSyncStorage: SyncStorage {
         try await catchUp()
         return try local.operationCount()
     }
-}
-
-/// The position a group appended, handed out of the working copy's write closure.
-/// `@unchecked Sendable`: set inside that closure, read after it has returned.
-private final class Appended: @unchecked Sendable {
-    var position: Int64?
 }

@@ -45,9 +45,9 @@ extension SQLiteSyncStorage {
     /// are skipped (another caller recorded them first); a gap is an error, never skipped.
     /// Returns the mark after them.
     @discardableResult
-    func record(_ entries: [JournalEntry]) throws -> JournalMark {
-        try Self.wrap {
-            try writer.write { db in
+    func record(_ entries: [JournalEntry]) async throws -> JournalMark {
+        try await Self.wrapAsync {
+            try await writer.write { db in
                 guard var mark = try Self.journalMark(db) else {
                     throw SyncError(.storage, "this working copy follows no journal")
                 }
@@ -55,7 +55,7 @@ extension SQLiteSyncStorage {
                     guard entry.position == mark.position + 1 else {
                         throw SyncError(.storage, "journal entry \(entry.position) follows \(mark.position): an entry is missing")
                     }
-                    for change in entry.changes { try record(change, db) }
+                    for change in entry.changes { try self.record(change, holdingNewer: true, db) }
                     mark.position = entry.position
                     mark.chain = entry.chain
                 }

@@ -25,8 +25,11 @@ extension SQLiteSyncStorage {
     /// Records a change judged here or on another instance (`StoreChange`): the replica's
     /// owner, remembered refusals, the quota's count, then the operations through the merge
     /// core with the visibility grants they bring. Returns how many operations were new.
+    /// `holdingNewer`: for changes judged by another instance, possibly of a newer build,
+    /// operations on fields this build does not know are kept in the log, not merged (the
+    /// embedded store's own pushes never carry such operations: parsing refuses them).
     @discardableResult
-    func record(_ change: StoreChange, _ db: Database) throws -> Int {
+    func record(_ change: StoreChange, holdingNewer: Bool = false, _ db: Database) throws -> Int {
         if let binding = change.replica {
             try db.cachedStatement(sql: """
                 INSERT INTO server_replicas(replica, member_id, first_push_ms, last_push_ms) VALUES (?, ?, ?, ?)
@@ -49,7 +52,7 @@ extension SQLiteSyncStorage {
                 """).execute(arguments: [usage.memberID, usage.day, usage.operations, usage.bytes])
         }
         guard !change.operations.isEmpty else { return 0 }
-        return try importOperations(store.prepare(change.operations), db)
+        return try importOperations(store.prepare(change.operations, holdingNewer: holdingNewer), db)
     }
 
     /// Judges a batch in two stages. First what does not depend on the rules: another
@@ -59,7 +62,8 @@ extension SQLiteSyncStorage {
     /// Writes nothing: what the push changes is the returned `StoreChange`.
     func judge(_ batch: PushBatch, as principal: Principal, receivedAt: Int64, _ db: Database) throws -> (PushOutcome, StoreChange) {
         var change = StoreChange()
-        change.replica = try bindReplica(batch.replica, to: principal.memberID, role: principal.role, at: receivedAt, db)
+        let (binding, newReplica) = try bindReplica(batch.replica, to: principal.memberID, role: principal.role, at: receivedAt, db)
+        change.replica = binding
         let facts = ReplicaAccessFacts(db: db, visibility: .grants)
         var outcome = PushOutcome()
         outcome.serverTime = receivedAt
@@ -118,6 +122,11 @@ extension SQLiteSyncStorage {
                     outcome.acknowledged.append(op.id.description)
                 }
             }
+        }
+        // A push that changes nothing else (a retry of stored operations) records nothing, not
+        // even the replica's last push time: it appends no journal entry on PostgreSQL.
+        if !newReplica && change.operations.isEmpty && change.rejections.isEmpty && change.usage == nil {
+            change.replica = nil
         }
         return (outcome, change)
     }
@@ -187,8 +196,10 @@ extension SQLiteSyncStorage {
     }
 
     /// A replica pushes for the member who first pushed from it; anyone else is refused.
+    /// Returns the binding to record, and whether the replica is new.
     private func bindReplica(_ replica: ReplicaID, to member: String, role: Principal.Role, at milliseconds: Int64,
-                             _ db: Database) throws -> StoreChange.ReplicaBinding {
+                             _ db: Database) throws -> (StoreChange.ReplicaBinding, Bool) {
+        var isNew = false
         if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT member_id FROM server_replicas WHERE replica = ?"),
                                            arguments: [replica.rawValue]) {
             guard owner == member else {
@@ -200,8 +211,9 @@ extension SQLiteSyncStorage {
             guard role == .hq || count < Self.maxReplicasPerMember else {
                 throw SyncError(.forbidden, "member '\(member)' already pushes from \(count) replicas, the most one member may use; sync from an existing replica, or ask headquarters")
             }
+            isNew = true
         }
-        return .init(replica: replica.rawValue, memberID: member, milliseconds: milliseconds)
+        return (.init(replica: replica.rawValue, memberID: member, milliseconds: milliseconds), isNew)
     }
 
     /// The stored operation with this id, if the server has it.

@@ -48,6 +48,7 @@ public struct StoreChange: Sendable, Equatable {
         self.operations = operations
     }
 
-    /// Whether recording it would change nothing (a push of operations all stored before).
+    /// Whether recording it would change nothing (a retried push of operations all stored
+    /// before, from a known replica: `judge` leaves its binding out).
     public var isEmpty: Bool { replica == nil && rejections.isEmpty && usage == nil && operations.isEmpty }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import SyncCore
 import SyncServer
@@ -6,7 +7,8 @@ import Testing
 
 /// The same random push histories into an embedded (SQLite) server and a PostgreSQL server:
 /// both must answer every push the same, and end with equal digests for every scope, equal
-/// pulled operation sets and byte-equal report CSVs.
+/// pulled operation sets and byte-equal report CSVs; and a second PostgreSQL instance started
+/// afterwards, whose working copy comes from the journal alone, must show the same.
 @Suite("Differential: SQLite and PostgreSQL stores")
 struct DifferentialTests {
     /// One push of the history: who pushes which of a device's recorded batches.
@@ -76,34 +78,57 @@ struct DifferentialTests {
         var reports: [String: String] = [:]
     }
 
-    static func observe(_ store: StoreKind, _ history: [Push]) async throws -> Observed {
+    static func observe(_ store: StoreKind, _ history: [Push]) async throws -> (Observed, Observed?) {
         let harness = try await ServerHarness(on: store)
-        return try await harness.test { client in
+        let (observed, tokens) = try await harness.test { client in
             let world = try await World.seed(harness, client)
             var observed = Observed()
             for push in history {
                 let answer = try await client.push(world.token(push.member), replica: push.replica, push.operations)
                 observed.answers.append("\(answer.status) \(answer.acknowledged) \(answer.rejected.sorted { $0.key < $1.key })")
             }
+            try await Self.read(client, world.tokens, into: &observed)
+            return (observed, world.tokens)
+        }
+        guard let url = harness.postgresURL else { return (observed, nil) }
+        // A second instance, started now on the same database: its working copy is built from
+        // the journal alone, and must show the same.
+        let second = try await PostgresSyncStorage.open(url: url, directory: ServerHarness.temporaryDirectory("second"), instance: "second",
+                                                        wallClock: harness.clock, maximumConnections: 2)
+        let app = buildApplication(configuration: harness.configuration, storage: second, wallClock: harness.clock,
+                                   ids: SeededIDSource(seed: 5))
+        let replayed = try await app.test(.router) { client in
+            var observed = Observed()
+            try await Self.read(client, tokens, into: &observed)
+            return observed
+        }
+        return (observed, replayed)
+    }
+
+    /// Digests and pulled sets of every member, and the reports, as `client` sees them.
+    static func read(_ client: any TestClientProtocol, _ tokens: [String: String], into observed: inout Observed) async throws {
+        do {
             for member in World.members {
-                observed.digests[member] = try await client.digest(world.token(member)).digest
-                observed.pulled[member] = Set(try await client.pullAll(world.token(member), limit: 7).0.map(\.id))
+                observed.digests[member] = try await client.digest(tokens[member]!).digest
+                observed.pulled[member] = Set(try await client.pullAll(tokens[member]!, limit: 7).0.map(\.id))
             }
-            let headers = client.headers(token: world.token("hq"))
+            let headers = client.headers(token: tokens["hq"]!)
             for uri in ["/v1/reports?format=csv", "/v1/reports/points?period=2026&format=csv", "/v1/reports?format=json&period=2026-01"] {
                 let response = try await client.get(uri, headers: headers)
                 #expect(response.status == 200, "\(uri): \(response.body)")
                 observed.reports[uri] = response.body
             }
-            return observed
         }
     }
 
     @Test("same pushes, same answers, digests, pulled sets and report bytes", arguments: [UInt64(1), 2, 3, 4])
     func sameAnswers(seed: UInt64) async throws {
         let history = try Self.history(seed: seed)
-        let sqlite = try await Self.observe(.sqlite, history)
-        let postgres = try await Self.observe(.postgresql, history)
+        let (sqlite, _) = try await Self.observe(.sqlite, history)
+        let (postgres, rebuilt) = try await Self.observe(.postgresql, history)
+        let replayed = try #require(rebuilt)
+        #expect(replayed.digests == postgres.digests && replayed.pulled == postgres.pulled && replayed.reports == postgres.reports,
+                "an instance built from the journal shows another state than the one that took the pushes")
         #expect(sqlite.answers == postgres.answers)
         #expect(sqlite.digests == postgres.digests)
         #expect(sqlite.pulled == postgres.pulled)

@@ -21,6 +21,8 @@ struct ServerHarness: Sendable {
     let storage: SQLiteSyncStorage
     /// What the app serves: `storage`, or the PostgreSQL store around it.
     let served: any SyncStorage
+    /// The database, on PostgreSQL (another instance can open it).
+    var postgresURL: DatabaseURL? { (served as? PostgresSyncStorage)?.journal.url }
     let authority: TokenAuthority
     let clock: ManualWallClock
     let configuration: ServerConfiguration

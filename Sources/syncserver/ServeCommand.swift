@@ -120,15 +120,27 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandOutput.fail(error, json: false)
         }
         defer { storage.close() }
+        // On PostgreSQL the instances behind one balancer share the per-token rate limit.
+        let limiter = RateLimiter(configuration, clock: SystemWallClock())
+        let heartbeat = (storage as? PostgresSyncStorage).flatMap { postgres in limiter.map { postgres.shareRateLimit($0) } }
         let host = configuration.host
         let location = data.location
         let app = buildApplication(configuration: configuration, storage: storage, logger: logger,
-                                   metrics: ServerMetrics(instance: instance)) { port in
+                                   metrics: ServerMetrics(instance: instance), rateLimiter: limiter) { port in
             CommandOutput.print("listening on http://\(host):\(port)")
             logger.info("listening", metadata: ["host": .string(host), "port": .stringConvertible(port),
                                                 "store": .string(storage.storeKind), "data": .string(location)])
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            heartbeat?.cancel()
+            await heartbeat?.value
+            throw error
+        }
+        // Leaves the instance table before the pool closes.
+        heartbeat?.cancel()
+        await heartbeat?.value
     }
 
     /// The soft limit on open files for this process (nil when unlimited or unknown), from

@@ -64,6 +64,26 @@ struct RateLimitTests {
         }
     }
 
+    @Test("shared by n instances, a limiter allows 1/n of the burst and of the rate")
+    func shares() async throws {
+        let clock = ManualWallClock(milliseconds: 0)
+        let limiter = RateLimiter(requestsPerSecond: 100, burst: 1_000, clock: clock)
+        await limiter.setShare(4)
+        var allowed = 0
+        for _ in 0..<1_000 where await limiter.admit("t") == .allowed { allowed += 1 }
+        #expect(allowed == 250)
+        clock.advance(by: 1_000) // 25 requests regained in a second, not 100
+        allowed = 0
+        for _ in 0..<100 where await limiter.admit("t") == .allowed { allowed += 1 }
+        #expect(allowed == 25)
+        #expect(await limiter.admit("t") == .limited(retryAfterSeconds: 1))
+        await limiter.setShare(1)
+        clock.advance(by: 1_000)
+        allowed = 0
+        for _ in 0..<200 where await limiter.admit("t") == .allowed { allowed += 1 }
+        #expect(allowed == 100)
+    }
+
     @Test("0 turns the limit off")
     func disabled() async throws {
         let harness = try ServerHarness()

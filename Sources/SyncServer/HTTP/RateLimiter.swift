@@ -36,6 +36,24 @@ public actor RateLimiter {
     private let clock: any WallClock
     private var buckets: [String: Bucket] = [:]
     private var uses: UInt64 = 0
+    /// How many instances share the limit (several behind one balancer, on PostgreSQL): each
+    /// allows `1 / share` of the rate and of the burst, so a token gets about the configured
+    /// rate in all, whichever instance its requests reach.
+    public private(set) var share = 1
+
+    /// The rate and burst this instance allows.
+    private var rate: Double { Double(requestsPerSecond) / Double(share) }
+    private var capacity: Double { max(1, (Double(burst) / Double(share)).rounded(.down)) }
+
+    /// Sets how many instances share the limit (at least 1). Buckets fuller than the new
+    /// burst are cut to it.
+    public func setShare(_ instances: Int) {
+        let instances = max(1, instances)
+        guard instances != share else { return }
+        share = instances
+        let capacity = self.capacity
+        for (key, bucket) in buckets where bucket.tokens > capacity { buckets[key]?.tokens = capacity }
+    }
 
     /// - Parameters:
     ///   - requestsPerSecond: sustained rate per key; must be positive (a server with the limit
@@ -65,7 +83,7 @@ public actor RateLimiter {
             bucket = refilled(known, at: now)
         } else {
             makeRoom(at: now)
-            bucket = Bucket(tokens: Double(burst), updated: now)
+            bucket = Bucket(tokens: capacity, updated: now)
         }
         uses += 1
         bucket.lastUse = uses
@@ -75,7 +93,7 @@ public actor RateLimiter {
             decision = .allowed
         } else {
             let missing = 1 - bucket.tokens
-            let seconds = (missing / Double(requestsPerSecond)).rounded(.up)
+            let seconds = (missing / rate).rounded(.up)
             decision = .limited(retryAfterSeconds: max(1, Int(seconds)))
         }
         buckets[key] = bucket
@@ -92,14 +110,14 @@ public actor RateLimiter {
     /// backwards counts as no time passing, and the bucket restarts from the earlier time.
     private func refilled(_ bucket: Bucket, at now: Int64) -> Bucket {
         let elapsed = max(0, now - bucket.updated)
-        let tokens = min(Double(burst), bucket.tokens + Double(elapsed) * Double(requestsPerSecond) / 1000)
+        let tokens = min(capacity, bucket.tokens + Double(elapsed) * rate / 1000)
         return Bucket(tokens: tokens, updated: now, lastUse: bucket.lastUse)
     }
 
     /// Frees one slot when the table is full: full buckets first, else the least recently used.
     private func makeRoom(at now: Int64) {
         guard buckets.count >= maxTrackedKeys else { return }
-        buckets = buckets.filter { refilled($0.value, at: now).tokens < Double(burst) }
+        buckets = buckets.filter { refilled($0.value, at: now).tokens < capacity }
         guard buckets.count >= maxTrackedKeys, let oldest = buckets.min(by: { $0.value.lastUse < $1.value.lastUse }) else { return }
         buckets[oldest.key] = nil
     }

@@ -97,6 +97,12 @@ public final class PostgresJournal: Sendable {
             """,
             "CREATE INDEX civicsync_dashboard_sessions_expiry ON civicsync_dashboard_sessions(expires_ms)",
         ]),
+        Migration(version: 2, name: "instances (their heartbeats share the rate limit)", statements: [
+            """
+            CREATE TABLE civicsync_instances (
+                name text PRIMARY KEY, started_ms bigint NOT NULL, last_seen_ms bigint NOT NULL)
+            """,
+        ]),
     ]
 
     /// The newest schema version this build knows.
@@ -288,6 +294,29 @@ public final class PostgresJournal: Sendable {
 
     /// How long an append (or its commit) may take before its connection is given up.
     static let appendDeadline: DispatchTimeInterval = .seconds(120)
+
+    /// Records that `instance` is alive at `milliseconds` and returns how many instances were
+    /// seen within `window` milliseconds (itself included).
+    public func heartbeat(instance: String, at milliseconds: Int64, window: Int64 = 30_000) async throws -> Int {
+        try await wrap("record this instance's heartbeat") {
+            try await self.inTransaction { connection in
+                try await connection.query("""
+                    INSERT INTO civicsync_instances(name, started_ms, last_seen_ms) VALUES (\(instance), \(milliseconds), \(milliseconds))
+                    ON CONFLICT (name) DO UPDATE SET last_seen_ms = excluded.last_seen_ms
+                    """, logger: self.logger)
+                var live = 1
+                for try await count in try await connection.query(
+                    "SELECT count(*) FROM civicsync_instances WHERE last_seen_ms > \(milliseconds - window)", logger: self.logger
+                ).decode(Int.self) { live = max(1, count) }
+                return live
+            }
+        }
+    }
+
+    /// Forgets `instance` (it stops: the others' share of the rate limit grows at once).
+    public func leave(instance: String) async {
+        _ = try? await client.query("DELETE FROM civicsync_instances WHERE name = \(instance)", logger: logger)
+    }
 
     /// Reachability, for `/v1/health`.
     public func ping() async throws {

@@ -78,6 +78,25 @@ public final class PostgresSyncStorage: SyncStorage {
     /// Closes the connection pool.
     public func close() { journal.shutdown() }
 
+    /// Shares `limiter` among the live instances: every `interval` this instance says it is
+    /// alive (`civicsync_instances`) and gives the limiter its share, one over the instances
+    /// seen in the last three intervals. Cancel the task to stop (the instance then leaves, so
+    /// the others' shares grow at once). A heartbeat that fails keeps the last share.
+    public func shareRateLimit(_ limiter: RateLimiter, every interval: Duration = .seconds(10)) -> Task<Void, Never> {
+        let journal = self.journal, instance = self.instance, wallClock = self.wallClock
+        let window = max(3, Int64((interval / .milliseconds(1)) * 3))
+        return Task {
+            while !Task.isCancelled {
+                if let live = try? await journal.heartbeat(instance: instance, at: wallClock.nowMilliseconds(), window: window) {
+                    await limiter.setShare(live)
+                }
+                try? await Task.sleep(for: interval)
+            }
+            // Outside this cancelled task: a cancelled task's queries are refused by the pool.
+            await Task.detached { await journal.leave(instance: instance) }.value
+        }
+    }
+
     /// Opens the working copy in `folder` if it follows this database and its last entry is
     /// still the database's; otherwise starts a new one (the old one is removed).
     private static func openWorkingCopy(_ folder: String, storeID: String, journal: PostgresJournal, wallClock: any WallClock,

@@ -53,7 +53,7 @@ struct PostgresStoreTests {
             #expect(error.message.contains("newer than this build's") && error.message.contains("upgrade this program"))
         }
         await #expect(throws: SyncError.self) { _ = try await Self.open(url, ServerHarness.temporaryDirectory("pg")) }
-        #expect(try cluster.psql(name, "SELECT string_agg(version::text, ',' ORDER BY version) FROM civicsync_migrations") == "1,99\n")
+        #expect(try cluster.psql(name, "SELECT string_agg(version::text, ',' ORDER BY version) FROM civicsync_migrations") == (1...PostgresJournal.schemaVersion).map(String.init).joined(separator: ",") + ",99\n")
     }
 
     @Test("an unmigrated database is refused by a start that must not migrate, with the command to run")
@@ -235,5 +235,38 @@ struct PostgresStoreTests {
                 #expect(try await clientB.get("/dashboard", headers: DashboardTests.cookie(id)).status == 401)
             }
         }
+    }
+
+    @Test("instances share the rate limit: each allows its share of the live instances' heartbeats, and the share grows when one leaves")
+    func sharedRateLimit() async throws {
+        let (url, name) = try await Self.database()
+        let clock = ManualWallClock(milliseconds: ServerHarness.startMilliseconds)
+        let a = try await Self.open(url, ServerHarness.temporaryDirectory("pg-a"), instance: "a", clock: clock)
+        let b = try await Self.open(url, ServerHarness.temporaryDirectory("pg-b"), instance: "b", clock: clock)
+        let now = ServerHarness.startMilliseconds
+        #expect(try await a.journal.heartbeat(instance: "a", at: now) == 1)
+        #expect(try await b.journal.heartbeat(instance: "b", at: now + 1_000) == 2)
+        // An instance not seen for longer than the window no longer counts.
+        _ = try ScratchPostgres.shared().psql(name, "INSERT INTO civicsync_instances VALUES ('gone', 0, \(now - 60_000))")
+        #expect(try await a.journal.heartbeat(instance: "a", at: now + 2_000) == 2)
+
+        let limiter = RateLimiter(requestsPerSecond: 10, burst: 8, clock: clock)
+        let loop = a.shareRateLimit(limiter, every: .milliseconds(50))
+        defer { loop.cancel() }
+        try await Self.eventually { await limiter.share == 2 }
+        var allowed = 0
+        for _ in 0..<8 where await limiter.admit("token") == .allowed { allowed += 1 }
+        #expect(allowed == 4, "half the burst on each of two instances")
+        await b.journal.leave(instance: "b")
+        try await Self.eventually { await limiter.share == 1 }
+    }
+
+    /// Waits (at most 10 s) until `condition` holds.
+    static func eventually(_ condition: @Sendable () async -> Bool) async throws {
+        for _ in 0..<200 {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the condition did not come true within 10 s")
     }
 }

@@ -56,7 +56,7 @@ struct PostgresInstancesTests {
 
         func url(_ index: Int) -> String { "http://127.0.0.1:\(instances[index].port)" }
 
-        func stop() { for instance in instances { instance.stop() } }
+        func stop() { for instance in instances { instance.kill() } }
     }
 
     /// A field replica in memory, on the real clock, pointed at `server`.
@@ -197,7 +197,7 @@ struct PostgresInstancesTests {
         // The killed instance starts again on its own data directory: its working copy, left
         // behind the journal (and perhaps mid-transaction), catches up and serves the same state.
         let restarted = try await Deployment.start(url: deployment.url, directory: deployment.directories[0], name: "i0-again")
-        defer { restarted.stop() }
+        defer { restarted.kill() }
         let again = try await hq.syncClient(transport: Balancer(ports: [restarted.port])).sync()
         #expect(again.converged == true && again.pulled == 0, "pulled \(again.pulled)")
         // Both instances hand out the same log: the same operations at the same positions.
@@ -232,7 +232,7 @@ final class Balancer: SyncTransport, @unchecked Sendable {
     private(set) var failovers = 0
 
     init(ports: [Int]) {
-        instances = ports.map { URLSessionTransport(baseURL: URL(string: "http://127.0.0.1:\($0)")!, timeout: 30) }
+        instances = ports.map { URLSessionTransport(baseURL: URL(string: "http://127.0.0.1:\($0)")!, timeout: 300) }
     }
 
     private func pick() -> Int? {

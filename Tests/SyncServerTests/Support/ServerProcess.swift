@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// The real `syncserver` binary, run as a subprocess (built next to the test bundle).
@@ -93,6 +96,13 @@ struct ServerProcess {
 
         func stop() {
             if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+
+        /// Ends the process at once (SIGKILL): no graceful shutdown, which may wait for idle
+        /// keep-alive connections for as long as the idle timeout, holding the calling thread.
+        func kill() {
+            if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
     }

@@ -42,11 +42,11 @@ struct DataDirectoryOptions: ParsableArguments {
 
     /// Opens the store: PostgreSQL (migrated to this build's schema, the working copy caught
     /// up) or the embedded SQLite store.
-    func open(policy: AccessPolicy = AccessPolicy(), quota: UsageQuota = .standard,
+    func open(policy: AccessPolicy = AccessPolicy(), quota: UsageQuota = .standard, maximumConnections: Int = 8,
               logger: Logger = Logger(label: "civicsync.postgres")) async throws -> any AdministeredStorage {
         if let url = try postgresURL() {
-            return try await PostgresSyncStorage.open(url: url, directory: resolved, instance: instanceName,
-                                                      policy: policy, quota: quota, logger: logger)
+            return try await PostgresSyncStorage.open(url: url, directory: resolved, instance: instanceName, policy: policy,
+                                                      quota: quota, maximumConnections: maximumConnections, logger: logger)
         }
         return try SQLiteSyncStorage.open(directory: resolved, policy: policy, quota: quota)
     }

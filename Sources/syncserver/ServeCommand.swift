@@ -108,14 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = namedLogger
         let storage: any AdministeredStorage
         do {
-            let policy = AccessPolicy(maxClockAheadMilliseconds: Int64(clockAheadSeconds) * 1000)
-            if let url = try data.postgresURL() {
-                logger.info("opening the PostgreSQL store", metadata: ["database": .string(url.description), "data_dir": .string(data.resolved)])
-                storage = try await PostgresSyncStorage.open(url: url, directory: data.resolved, instance: instance,
-                                                             policy: policy, quota: quota, maximumConnections: pool, logger: logger)
-            } else {
-                storage = try SQLiteSyncStorage.open(directory: data.resolved, policy: policy, quota: quota)
-            }
+            storage = try await data.open(policy: AccessPolicy(maxClockAheadMilliseconds: Int64(clockAheadSeconds) * 1000),
+                                          quota: quota, maximumConnections: pool, logger: logger)
         } catch {
             throw CommandOutput.fail(error, json: false)
         }

@@ -49,13 +49,9 @@ actor JournalFollower {
             }
             if connection == nil { running = step }
             defer { if running == step { running = nil } }
-            do {
-                try await step.value
-            } catch {
-                try await refresh()
-                throw error
-            }
+            let outcome = await step.result
             try await refresh()
+            try outcome.get()
         }
     }
 

@@ -27,7 +27,6 @@ public final class PostgresSyncStorage: SyncStorage {
     public let local: SQLiteSyncStorage
     /// Names this instance in the journal, logs, metrics and `/v1/health`.
     public let instance: String
-    let storeID: String
     let follower: JournalFollower
     let wallClock: any WallClock
     private let pushGroup: PushGroup
@@ -50,8 +49,7 @@ public final class PostgresSyncStorage: SyncStorage {
             let lock = try DirectoryLock(directory: folder)
             let local = try await openWorkingCopy(folder, storeID: storeID, journal: journal, wallClock: wallClock,
                                                   policy: policy, quota: quota, schema: schema, logger: logger)
-            let storage = try PostgresSyncStorage(journal: journal, local: local, storeID: storeID, instance: instance,
-                                                  wallClock: wallClock, lock: lock)
+            let storage = try PostgresSyncStorage(journal: journal, local: local, instance: instance, wallClock: wallClock, lock: lock)
             try await storage.catchUp()
             return storage
         } catch {
@@ -60,11 +58,10 @@ public final class PostgresSyncStorage: SyncStorage {
         }
     }
 
-    private init(journal: PostgresJournal, local: SQLiteSyncStorage, storeID: String, instance: String,
+    private init(journal: PostgresJournal, local: SQLiteSyncStorage, instance: String,
                  wallClock: any WallClock, lock: DirectoryLock) throws {
         self.journal = journal
         self.local = local
-        self.storeID = storeID
         self.instance = instance
         self.wallClock = wallClock
         directoryLock = lock
@@ -140,16 +137,12 @@ public final class PostgresSyncStorage: SyncStorage {
     public var schema: SyncSchema { local.schema }
     public var storeKind: String { "postgresql" }
     public var dashboardSessionStore: (any DashboardSessionStore)? { journal }
-    public var policy: AccessPolicy { local.policy }
 
     /// Records what other instances appended since this one last looked.
     public func catchUp() async throws {
         let head = try await journal.head()
         try await follower.catchUp(to: head.position)
     }
-
-    /// How far the working copy has recorded the journal.
-    public func recordedPosition() async -> Int64 { await follower.position }
 
     // MARK: - SyncStorage
 
@@ -168,22 +161,34 @@ public final class PostgresSyncStorage: SyncStorage {
                               follower: JournalFollower, instance: String,
                               wallClock: any WallClock) async -> [Result<PushOutcome, any Error>] {
         do {
-            let results = try await journal.withJournalLock { connection, head in
-                try await follower.catchUp(to: head.position, connection: connection)
-                return await PushGroup.write(group, local.writer) { changes, db in
+            return try await underJournalLock(journal, follower) { connection, head in
+                await PushGroup.write(group, local.writer) { changes, db in
                     let kept = changes.filter { !$0.isEmpty }
                     guard !kept.isEmpty else { return }
                     try Self.append(kept, after: head, journal: journal, instance: instance, wallClock: wallClock,
                                     connection: connection, db)
                 }
             }
-            // Only what the working copy committed counts (its commit may fail after the append).
-            try? await follower.refresh()
-            return results
         } catch {
-            try? await follower.refresh()
             return group.map { _ in .failure(error) }
         }
+    }
+
+    /// Runs `body` under the journal lock with the working copy caught up to the head, then
+    /// reads back how far the working copy got: only what it committed counts (its commit may
+    /// fail after an append), whether `body` succeeded or not.
+    private static func underJournalLock<T: Sendable>(
+        _ journal: PostgresJournal, _ follower: JournalFollower,
+        _ body: @Sendable (PostgresConnection, PostgresJournal.Head) async throws -> T
+    ) async throws -> T {
+        let result = await Result {
+            try await journal.withJournalLock { connection, head in
+                try await follower.catchUp(to: head.position, connection: connection)
+                return try await body(connection, head)
+            }
+        }
+        try? await follower.refresh()
+        return try result.get()
     }
 
     /// Appends `changes` as the entry after `head` and moves the working copy's mark to it, in
@@ -231,10 +236,8 @@ public final class PostgresSyncStorage: SyncStorage {
     @discardableResult
     public func importOperations(_ batch: PreparedBatch) async throws -> Int {
         let local = self.local, journal = self.journal, instance = self.instance, wallClock = self.wallClock
-        defer { Task { try? await self.follower.refresh() } }
-        let count = try await journal.withJournalLock { connection, head in
-            try await self.follower.catchUp(to: head.position, connection: connection)
-            return try await SQLiteSyncStorage.wrapAsync {
+        return try await Self.underJournalLock(journal, follower) { connection, head in
+            try await SQLiteSyncStorage.wrapAsync {
                 try await local.writer.write { db -> Int in
                     let count = try local.importOperations(batch, db)
                     guard count > 0 else { return 0 }
@@ -244,14 +247,12 @@ public final class PostgresSyncStorage: SyncStorage {
                 }
             }
         }
-        try await follower.refresh()
-        return count
     }
 
     /// Generates `generator`'s data set into the database, one journal entry per batch; the
     /// next batch is generated and prepared on another thread while one is written.
-    public func load(_ generator: DataSetGenerator, batchSize: Int = SQLiteSyncStorage.loadBatchSize,
-                     progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> DataSetSummary {
+    public func loadDataSet(_ generator: DataSetGenerator, batchSize: Int = SQLiteSyncStorage.loadBatchSize,
+                            progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> DataSetSummary {
         let store = local.store
         return try await Blocking.onThread {
             let pipeline = LoadPipeline<PreparedBatch, DataSetSummary>(capacity: 2) { put in
@@ -267,7 +268,7 @@ public final class PostgresSyncStorage: SyncStorage {
     }
 
     /// Operations in the database (as of the journal's head).
-    public func operationCount() async throws -> Int {
+    public func storedOperationCount() async throws -> Int {
         try await catchUp()
         return try local.operationCount()
     }

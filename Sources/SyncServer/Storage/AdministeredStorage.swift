@@ -24,11 +24,4 @@ extension SQLiteSyncStorage: AdministeredStorage {
     public func close() {}
 }
 
-extension PostgresSyncStorage: AdministeredStorage {
-    public func storedOperationCount() async throws -> Int { try await operationCount() }
-
-    public func loadDataSet(_ generator: DataSetGenerator, batchSize: Int,
-                            progress: @escaping @Sendable (Int) -> Void) async throws -> DataSetSummary {
-        try await load(generator, batchSize: batchSize, progress: progress)
-    }
-}
+extension PostgresSyncStorage: AdministeredStorage {}

@@ -93,7 +93,7 @@ struct PostgresStoreTests {
                 let outcome = try await storage.push(try Self.caseBatch(device, id), as: Self.hq, receivedAt: ServerHarness.startMilliseconds)
                 #expect(outcome.rejected.isEmpty)
             }
-            #expect(try await storage.operationCount() == 27)
+            #expect(try await storage.storedOperationCount() == 27)
             digest = try await storage.digest(as: Self.hq, listEntities: false).digest
             // A mark of our own: survives only if the working copy is reused.
             try await storage.local.store.writer.write { db in
@@ -114,12 +114,12 @@ struct PostgresStoreTests {
             // The same directory on another database: rebuilt, empty.
             let other = try await Self.open(urlB, directory)
             #expect(try await marker(other) == nil)
-            #expect(try await other.operationCount() == 0)
+            #expect(try await other.storedOperationCount() == 0)
             other.close()
         }
         do {
             let back = try await Self.open(urlA, directory)
-            #expect(try await back.operationCount() == 27)
+            #expect(try await back.storedOperationCount() == 27)
             #expect(try await back.digest(as: Self.hq, listEntities: false).digest == digest)
             try await back.local.store.writer.write { db in
                 try db.execute(sql: "INSERT INTO server_meta(key, value) VALUES ('test_marker', 'kept')")
@@ -130,7 +130,7 @@ struct PostgresStoreTests {
         _ = try ScratchPostgres.shared().psql(nameA, "DELETE FROM civicsync_journal WHERE position = (SELECT max(position) FROM civicsync_journal)")
         let restored = try await Self.open(urlA, directory)
         #expect(try await marker(restored) == nil)
-        #expect(try await restored.operationCount() == 18)
+        #expect(try await restored.storedOperationCount() == 18)
     }
 
     @Test("two instances cannot share one data directory")

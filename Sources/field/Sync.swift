@@ -17,6 +17,12 @@ struct Sync: AsyncParsableCommand {
         When the server cannot be reached the replica is left as it was and the exit code is 20;
         when the server asks to wait (rate limit, daily quota) it is 24.
 
+        Every sync first asks the server what it holds of this replica. When the server's log is
+        not the one this replica synced with (it was restored from a backup: another epoch), the
+        replica sends every change of its own again and pulls from the beginning: nothing the
+        server lost stays lost while a replica holds it. A replica file restored from an old copy
+        of itself numbers its next changes after the ones the server holds.
+
         Examples:
           field sync
           field sync --json
@@ -50,6 +56,15 @@ struct Sync: AsyncParsableCommand {
             }
             if report.redated > 0 {
                 print("re-dated:  \(report.redated) local change(s) written while this device's clock ran ahead of the server's")
+            }
+            if report.epochChanged {
+                print("server:    its log is not the one this replica synced with (restored from a backup, or another server): \(report.resent) own change(s) sent again, pulled again from the beginning")
+            }
+            if report.counterAdvanced {
+                print("counter:   the server holds later changes of this replica than this file does (restored from an older copy?); new changes are numbered after them")
+            }
+            if report.renumbered > 0 {
+                print("renumbered: \(report.renumbered) local change(s) reused ids the server holds for other changes; they were given new ids and sent")
             }
             if report.scopeChanged {
                 print("scope:     this token sees another scope than before; pulled again from the beginning")

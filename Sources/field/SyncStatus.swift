@@ -37,8 +37,16 @@ struct SyncStatus: AsyncParsableCommand {
         for rejected in status.rejected {
             print("  \(rejected.id) \(rejected.entity) \(rejected.entityID).\(rejected.field): \(rejected.reason)")
         }
+        print("size:       \(Self.bytes(status.fileBytes)); \(status.operations) operations in the log, \(status.entities) entities")
+        if let epoch = status.serverEpoch { print("epoch:      \(epoch) (the server's log this replica synced with)") }
         print("digest:     \(status.localDigest)")
         print("server:     \(status.digestMatch)")
+    }
+
+    /// "12.4 MB".
+    static func bytes(_ count: Int64) -> String {
+        if count < 1_000_000 { return String(format: "%.1f kB", Double(count) / 1_000) }
+        return String(format: "%.1f MB", Double(count) / 1_000_000)
     }
 
     /// "3.2 s behind" / "2 h 5 min ahead of".

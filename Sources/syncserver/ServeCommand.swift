@@ -107,13 +107,17 @@ struct ServeCommand: AsyncParsableCommand {
         namedLogger[metadataKey: "instance"] = .string(instance)
         let logger = namedLogger
         let storage: any AdministeredStorage
+        // One server per embedded store, and no restore or repair under it (PostgreSQL
+        // instances lock their working copy's directory).
+        let directoryLock: DirectoryLock?
         do {
+            directoryLock = try data.postgresURL() == nil ? try DirectoryLock(directory: data.resolved) : nil
             storage = try await data.open(policy: AccessPolicy(maxClockAheadMilliseconds: Int64(clockAheadSeconds) * 1000),
                                           quota: quota, maximumConnections: pool, logger: logger)
         } catch {
             throw CommandOutput.fail(error, json: false)
         }
-        defer { storage.close() }
+        defer { storage.close(); withExtendedLifetime(directoryLock) {} }
         // On PostgreSQL the instances behind one balancer share the per-token rate limit.
         let limiter = RateLimiter(configuration, clock: SystemWallClock())
         let heartbeat = (storage as? PostgresSyncStorage).flatMap { postgres in limiter.map { postgres.shareRateLimit($0) } }

@@ -8,6 +8,7 @@ struct SyncServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "syncserver",
         abstract: "The CivicSync sync server: replicas push and pull operations through it.",
-        subcommands: [ServeCommand.self, BootstrapCommand.self, TokenCommand.self, GenerateCommand.self, MigrateCommand.self]
+        subcommands: [ServeCommand.self, BootstrapCommand.self, TokenCommand.self, GenerateCommand.self, MigrateCommand.self,
+                      StatusCommand.self, BackupCommand.self, RestoreCommand.self, CheckCommand.self, RenewEpochCommand.self]
     )
 }

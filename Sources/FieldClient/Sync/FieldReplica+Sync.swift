@@ -70,6 +70,13 @@ extension FieldReplica {
         /// "match", "differs", "unknown: <why>".
         public var digestMatch: String
         public var pullCursor: Int64
+        /// The epoch of the server's log this replica last synced with.
+        public var serverEpoch: String?
+        /// Bytes on disk (the replica file and its write-ahead log).
+        public var fileBytes: Int64
+        /// Operations in this replica's log, and entities in its state.
+        public var operations: Int
+        public var entities: Int
     }
 
     /// The replica's sync status; asks the server for its digest unless `checkServer` is false.
@@ -80,6 +87,15 @@ extension FieldReplica {
             (try store.countWaiting(db), try store.deferredOperations(db), try store.rejectedOperations(db),
              try store.stateDigest(db).root, try store.effectiveClockOffset(db))
         }
+        let (operations, entities) = try await store.writer.read { db in
+            (try store.operationCount(db), try store.stateDigest(db).entities)
+        }
+        var fileBytes: Int64 = 0
+        if let path {
+            for suffix in ["", "-wal"] {
+                fileBytes += (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? NSNumber)?.int64Value ?? 0
+            }
+        }
         func described(_ logged: ReplicaStore.LoggedOperation) -> SyncStatusView.RejectedOperation {
             .init(id: logged.operation.id.description, entity: logged.operation.entity.rawValue, entityID: logged.operation.entityID,
                   field: logged.operation.field, reason: logged.rejectReason ?? "")
@@ -88,7 +104,8 @@ extension FieldReplica {
             replicaID: me.replicaID, member: me.memberID, server: state.settings?.serverURL,
             lastSync: state.lastSyncMilliseconds.map(Self.isoDateTime), waiting: waiting,
             deferred: deferredOps.map(described), rejected: rejectedOps.map(described), clockOffsetMilliseconds: offset,
-            localDigest: digest, serverDigest: nil, digestMatch: "unknown: not checked", pullCursor: state.cursor)
+            localDigest: digest, serverDigest: nil, digestMatch: "unknown: not checked", pullCursor: state.cursor,
+            serverEpoch: state.serverEpoch, fileBytes: fileBytes, operations: operations, entities: entities)
         guard state.settings != nil else {
             view.digestMatch = "unknown: no server configured"
             return view

@@ -53,6 +53,7 @@ public struct SyncClient: Sendable {
         let lock = try SyncLock.acquire(for: lockPath)
         defer { lock?.release() }
         var report = SyncReport()
+        try await greet(&report)
         do {
             try await push(&report, progress: progress)
         } catch let error as SyncError where error.code == .throttled {
@@ -81,6 +82,37 @@ public struct SyncClient: Sendable {
         return report
     }
 
+    // MARK: Epoch and counter
+
+    /// Asks the server what it holds of this replica (`GET /v1/replicas/{id}`) before anything
+    /// else: the counter and clock move past its highest stored operation of this replica (a file
+    /// restored from an old copy of itself), and when the server's epoch is not the one this
+    /// replica synced with (the server was restored from a backup, or it is another server),
+    /// every operation of this replica's own goes again and the pull starts from the beginning.
+    /// A server that does not answer this route (an older one) is synced with as before.
+    func greet(_ report: inout SyncReport) async throws {
+        let answer: Answer
+        do {
+            answer = try await call("GET", "/v1/replicas/\(store.replicaID.rawValue)", body: nil)
+        } catch let error as SyncError where error.code == .malformed && error.message.contains("(404 not_found)") {
+            return
+        }
+        guard let object = answer.json.objectValue, let epoch = object["epoch"]?.stringValue, !epoch.isEmpty,
+              let highest = object["highestCounter"]?.intValue, highest >= 0 else {
+            throw SyncError(.server, "the server's answer about this replica is not understood")
+        }
+        let latest = object["latestTimestamp"]?.stringValue.flatMap(HLCTimestamp.init)
+        let (moved, resent) = try await store.writer.write { db -> (Bool, Int?) in
+            let moved = try store.adoptServerKnowledge(highestCounter: highest, latestTimestamp: latest, db)
+            return (moved, try SyncSettingsTable.adoptEpoch(epoch, store: store, db))
+        }
+        report.counterAdvanced = moved
+        if let resent {
+            report.epochChanged = true
+            report.resent = resent
+        }
+    }
+
     // MARK: Push
 
     /// Pushes every waiting operation. An entity's operations travel together when they fit in
@@ -97,9 +129,10 @@ public struct SyncClient: Sendable {
         var clockRefusal: (serverTime: Int64, maxAhead: Int64, offset: Int64)?
         while true {
             let (limit, hard) = (batchSize, hardLimit)
-            let waiting = try await store.writer.read { db in
-                try store.waitingBatch(limit: limit, hardLimit: hard, firstFields: BatchFacts.decisiveFields,
-                                       dependencies: AccessPolicy.referencedEntities, db)
+            let (waiting, resending) = try await store.writer.read { db in
+                let batch = try store.waitingBatch(limit: limit, hardLimit: hard, firstFields: BatchFacts.decisiveFields,
+                                                   dependencies: AccessPolicy.referencedEntities, db)
+                return (batch, try !SyncSettingsTable.resent(among: batch.map(\.operation.id), db).isEmpty)
             }
             if waiting.isEmpty {
                 // Refused for time: learn the server's clock, re-date what was written while the
@@ -121,7 +154,7 @@ public struct SyncClient: Sendable {
             body += "]}"
             let answer: Answer
             do {
-                answer = try await call("POST", "/v1/push", body: Data(body.utf8))
+                answer = try await call("POST", "/v1/push", body: Data(body.utf8), headers: resending ? ["CivicSync-Resend": "1"] : [:])
             } catch let error as SyncError where error.code == .malformed && error.message.hasPrefix("413") && waiting.count > 1 {
                 hardLimit = max(1, waiting.count / 2)   // the server's body or batch limit: send smaller requests
                 continue
@@ -155,16 +188,32 @@ public struct SyncClient: Sendable {
             guard answered == sent else {
                 throw SyncError(.server, "the server answered a push of \(waiting.count) operations without a verdict for \(sent.subtracting(answered).count) of them")
             }
-            let toReject = rejections, toDefer = deferred
-            try await store.writer.write { db in
+            let refused = rejections, deferredForTime = deferred
+            let (toReject, toDefer, renumbered) = try await store.writer.write { db -> ([(OperationID, SyncReport.Rejection)], [(OperationID, String)], Int) in
                 try store.markAcknowledged(acked, db)
-                for (id, rejection) in toReject { try store.markRejected(id, reason: "\(rejection.code): \(rejection.reason)", db) }
+                try SyncSettingsTable.forgetResent(acked, db)
+                // Sent again after the server was restored: it once stored them, so a refusal now
+                // (what they depend on has not come back yet) waits for a later sync.
+                let resent = try SyncSettingsTable.resent(among: refused.map(\.0), db)
+                // Ids or timestamps the server holds for other operations of this replica: this
+                // file was restored from an old copy of itself and used them again; they take
+                // fresh ones and go again.
+                let clashing = refused.filter { !resent.contains($0.0) && ["id_conflict", "hlc_reused"].contains($0.1.code) }.map(\.0)
+                let renumbered = try store.renumberLocalOperations(clashing, db).count
+                let final = refused.filter { !resent.contains($0.0) && !clashing.contains($0.0) }
+                var toDefer = deferredForTime
+                for (id, rejection) in refused where resent.contains(id) {
+                    toDefer.append((id, "sent again after the server was restored; it refuses it for now (\(rejection.code): \(rejection.reason)); it goes again with the next sync"))
+                }
+                for (id, rejection) in final { try store.markRejected(id, reason: "\(rejection.code): \(rejection.reason)", db) }
                 for (id, reason) in toDefer { try store.markDeferred(id, reason: reason, db) }
+                return (final, toDefer, renumbered)
             }
+            report.renumbered += renumbered
             report.pushed += waiting.count
             report.acknowledged += acked.count
-            report.rejected += rejections.map(\.1)
-            report.deferred += deferred.count
+            report.rejected += toReject.map(\.1)
+            report.deferred += toDefer.count
             report.batches += 1
             progress?(SyncProgress(phase: .push, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
         }
@@ -307,9 +356,10 @@ public struct SyncClient: Sendable {
 
     /// One request with retries on unreachable servers and 5xx answers; 4xx answers become
     /// `SyncError`s carrying the server's message. A short 429 wait is sat through.
-    func call(_ method: String, _ path: String, body: Data?) async throws -> Answer {
+    func call(_ method: String, _ path: String, body: Data?, headers extra: [String: String] = [:]) async throws -> Answer {
         var headers = ["Authorization": "Bearer \(settings.token)", "CivicSync-Protocol": String(Self.protocolVersion),
                        "CivicSync-Schema": String(store.schema.version), "Accept": "application/json"]
+        headers.merge(extra) { _, new in new }
         if body != nil { headers["Content-Type"] = "application/json" }
         let request = TransportRequest(method: method, path: path, headers: headers, body: body)
         var attempt = 0

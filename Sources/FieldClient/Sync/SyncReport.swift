@@ -15,6 +15,17 @@ public struct SyncReport: Sendable, Codable, Equatable {
     public var deferred = 0
     /// Own operations re-dated with the clock corrected by the server's time.
     public var redated = 0
+    /// Whether the server's epoch was not the one this replica synced with before (restored from
+    /// a backup, or another server): this replica's own operations were sent again (`resent`)
+    /// and the pull started from the beginning.
+    public var epochChanged = false
+    /// Own operations sent again because the epoch changed.
+    public var resent = 0
+    /// Whether the server holds operations of this replica numbered beyond its counter (the
+    /// file was restored from an old copy of itself): the counter moved past them.
+    public var counterAdvanced = false
+    /// Own operations given new ids because the server held their ids for other operations.
+    public var renumbered = 0
     /// Local operations still waiting after this sync (deferred ones included).
     public var waiting = 0
     /// Whether the token's scope had changed, so the pull started again from the beginning.

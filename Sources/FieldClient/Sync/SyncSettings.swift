@@ -34,6 +34,9 @@ public struct SyncStateRecord: Sendable, Codable, Equatable {
     /// The scope (as the server names it) the cursor was reached with; another scope starts
     /// the pull again from the beginning.
     public var pullScope: String? = nil
+    /// The epoch of the server's log this replica last synced with (nil: never, or a server
+    /// that does not announce one).
+    public var serverEpoch: String? = nil
     /// Wall-clock milliseconds of the last sync that finished.
     public var lastSyncMilliseconds: Int64?
     /// The summary of that sync (JSON of `SyncReport`).
@@ -73,13 +76,14 @@ public enum SyncSettingsTable {
             settings = s
         }
         return SyncStateRecord(settings: settings, cursor: row["pull_cursor"], cursorText: row["pull_position"], pullScope: row["pull_scope"],
+                               serverEpoch: row["server_epoch"],
                                lastSyncMilliseconds: row["last_sync_ms"], lastReportJSON: row["last_report"])
     }
 
     /// Creates the table, or adds what a newer client keeps in it.
     static func prepare(_ db: Database) throws {
         // Every sync saves through here: a table already in shape costs two schema-cache lookups.
-        if try db.tableExists("field_sync"), try db.columns(in: "field_sync").contains(where: { $0.name == "pull_position" }) { return }
+        if try db.tableExists("field_sync"), try db.columns(in: "field_sync").contains(where: { $0.name == "server_epoch" }) { return }
         try db.execute(sql: create)
         let columns = try db.columns(in: "field_sync").map(\.name)
         if !columns.contains("pull_scope") {
@@ -88,6 +92,13 @@ public enum SyncSettingsTable {
         if !columns.contains("pull_position") {
             try db.execute(sql: "ALTER TABLE field_sync ADD COLUMN pull_position TEXT")
         }
+        if !columns.contains("server_epoch") {
+            try db.execute(sql: "ALTER TABLE field_sync ADD COLUMN server_epoch TEXT")
+        }
+        // Own operations sent again after the server's epoch changed: a refusal of one of them is
+        // not final (the server once stored it; what it depends on may come back with another
+        // replica's next sync), so it waits instead of being rejected.
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS field_resend (op_id TEXT PRIMARY KEY) WITHOUT ROWID")
     }
 
     /// Saves settings; pointing the replica at another server, or using another token, starts
@@ -101,6 +112,8 @@ public enum SyncSettingsTable {
             """).execute(arguments: [settings.serverURL, settings.token, settings.batchSize, settings.pullLimit, settings.retries,
                              settings.backoffMilliseconds, settings.timeoutSeconds])
         if previous?["server_url"] != settings.serverURL {
+            // The epoch stays: another server (or the same one at a new address) announces its
+            // own, and a different one makes this replica send its operations again.
             try db.cachedStatement(sql: """
                 UPDATE field_sync SET pull_cursor = 0, pull_position = NULL, pull_scope = NULL, last_sync_ms = NULL, last_report = NULL WHERE singleton = 1
                 """).execute()
@@ -115,6 +128,37 @@ public enum SyncSettingsTable {
         try prepare(db)
         try db.cachedStatement(sql: "UPDATE field_sync SET pull_cursor = ?, pull_position = ? WHERE singleton = 1")
             .execute(arguments: [Self.position(of: cursor) ?? 0, cursor])
+    }
+
+    /// Records the server's epoch. On a change (not the first time), every operation of this
+    /// replica's own goes again (`ReplicaStore.resendAcknowledged`, remembered in
+    /// `field_resend`) and the pull starts from the beginning. Returns how many were resent, nil
+    /// when the epoch did not change.
+    static func adoptEpoch(_ epoch: String, store: ReplicaStore, _ db: Database) throws -> Int? {
+        try prepare(db)
+        let known = try String.fetchOne(db.cachedStatement(sql: "SELECT server_epoch FROM field_sync WHERE singleton = 1"))
+        guard known != epoch else { return nil }
+        try db.cachedStatement(sql: "UPDATE field_sync SET server_epoch = ? WHERE singleton = 1").execute(arguments: [epoch])
+        guard known != nil else { return nil }
+        let ids = try store.resendAcknowledged(db)
+        let remember = try db.cachedStatement(sql: "INSERT OR IGNORE INTO field_resend(op_id) VALUES (?)")
+        for id in ids { try remember.execute(arguments: [id.description]) }
+        try db.cachedStatement(sql: "UPDATE field_sync SET pull_cursor = 0, pull_position = NULL WHERE singleton = 1").execute()
+        return ids.count
+    }
+
+    /// Which of `ids` were sent again after an epoch change.
+    static func resent(among ids: [OperationID], _ db: Database) throws -> Set<OperationID> {
+        try prepare(db)
+        let lookup = try db.cachedStatement(sql: "SELECT 1 FROM field_resend WHERE op_id = ?")
+        return Set(try ids.filter { try Bool.fetchOne(lookup, arguments: [$0.description]) != nil })
+    }
+
+    /// Forgets resent operations the server has stored again.
+    static func forgetResent(_ ids: [OperationID], _ db: Database) throws {
+        try prepare(db)
+        let forget = try db.cachedStatement(sql: "DELETE FROM field_resend WHERE op_id = ?")
+        for id in ids { try forget.execute(arguments: [id.description]) }
     }
 
     static func saveScope(_ scope: String, _ db: Database) throws {

@@ -15,6 +15,8 @@ public struct SyncSchema: Sendable {
     public let catalog: FieldCatalog
     /// Every materialised table, entity tables and child tables, in digest order.
     let tables: [MaterializedTable]
+    /// The names of the materialised tables, in digest order (for checks and tools).
+    public var materializedTableNames: [String] { tables.map(\.name) }
     /// The declarations by kind (the merge looks one up for every entity it materialises).
     private let byKind: [EntityKind: EntityDeclaration]
 

@@ -13,6 +13,10 @@ public struct PushBody: Sendable {
 
     public var replica: ReplicaID
     public var items: [Item]
+    /// Whether the replica sends these operations again because the server's epoch changed
+    /// (header `CivicSync-Resend: 1`, not part of the body): the server stored them once, so
+    /// what they need that is not back yet makes them wait instead of being refused for good.
+    public var resend = false
 
     public init(replica: ReplicaID, items: [Item]) {
         self.replica = replica

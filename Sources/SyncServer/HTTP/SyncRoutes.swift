@@ -66,8 +66,9 @@ struct SyncRoutes: Sendable {
             // The connection ended before the body it announced: the client's fault, not ours.
             throw APIError.badRequest("incomplete_body", "the push body ended before it was complete; send it again")
         }
-        let batch = Self.deferNewerSchema(try parsePush(buffer.readableBytesView), clientSchema: context.clientSchemaVersion,
+        var batch = Self.deferNewerSchema(try parsePush(buffer.readableBytesView), clientSchema: context.clientSchemaVersion,
                                           serverSchema: storage.schema.version)
+        batch.resend = request.headers[Self.resendHeaderName] == "1"
         metrics.pushes.increment()
         metrics.operationsPushed.increment(by: batch.items.count)
         let outcome: PushOutcome
@@ -99,11 +100,37 @@ struct SyncRoutes: Sendable {
 
     /// The server's clock, on every sync answer: clients learn their offset from it.
     static let timeHeaderName = HTTPField.Name("CivicSync-Time")!
+    /// The store's epoch, on every sync answer: a replica that meets another one than it synced
+    /// with pushes its operations again and pulls from the start.
+    static let epochHeaderName = HTTPField.Name("CivicSync-Epoch")!
+    /// On a push: its operations are sent again after an epoch change (`PushBody.resend`).
+    static let resendHeaderName = HTTPField.Name("CivicSync-Resend")!
 
     func timeHeader() -> HTTPFields {
         var headers = HTTPFields()
         headers[Self.timeHeaderName] = String(wallClock.nowMilliseconds())
+        headers[Self.epochHeaderName] = storage.epoch
         return headers
+    }
+
+    // MARK: - Replica status
+
+    /// `GET /v1/replicas/{replica}`: the epoch, and the highest counter and latest timestamp of
+    /// the replica's own operations the server holds. Asked at the start of every sync.
+    func replicaStatus(_ request: Request, context: SyncRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let text = context.parameters.get("replica") ?? ""
+        guard let replica = ReplicaID(text) else {
+            throw APIError.badRequest("invalid_parameter", "'\(text.prefix(40))' is not a replica id (1-32 letters, digits or _)")
+        }
+        let status = try await storage.replicaStatus(replica, as: principal)
+        return JSONBody.response(.ok, JSONValue.object([
+            "replica": .string(status.replica.rawValue),
+            "epoch": .string(status.epoch),
+            "highestCounter": .int(status.highestCounter),
+            "latestTimestamp": status.latestTimestamp.map { .string($0.description) } ?? .null,
+            "known": .bool(status.known),
+        ]).canonicalJSON, headers: timeHeader())
     }
 
     /// Reads a push body (`PushBody.parse`): whole-body problems are 4xx errors; a bad

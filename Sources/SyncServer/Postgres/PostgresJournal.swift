@@ -175,6 +175,29 @@ public final class PostgresJournal: Sendable {
         }
     }
 
+    /// The epoch of the database's log (`SyncStorage.epoch`), created with a random value when
+    /// missing.
+    public func epoch(new candidate: String) async throws -> String {
+        try await wrap("read the epoch") {
+            try await self.client.query("""
+                INSERT INTO civicsync_meta(key, value) VALUES ('epoch', \(candidate)) ON CONFLICT (key) DO NOTHING
+                """, logger: self.logger)
+            let rows = try await self.client.query("SELECT value FROM civicsync_meta WHERE key = 'epoch'", logger: self.logger)
+            for try await epoch in rows.decode(String.self) { return epoch }
+            throw SyncError(.storage, "the database \(self.url) has no epoch")
+        }
+    }
+
+    /// Gives the database's log a new epoch (after restoring it from a dump): instances started
+    /// afterwards announce it, and replicas push their operations again.
+    public func renewEpoch(_ epoch: String) async throws {
+        try await wrap("renew the epoch") {
+            try await self.client.query("""
+                INSERT INTO civicsync_meta(key, value) VALUES ('epoch', \(epoch)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """, logger: self.logger)
+        }
+    }
+
     // MARK: - The journal
 
     /// The last position and its chain (0 and "" for an empty journal).

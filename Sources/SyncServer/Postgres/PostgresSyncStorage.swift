@@ -27,6 +27,8 @@ public final class PostgresSyncStorage: SyncStorage {
     public let local: SQLiteSyncStorage
     /// Names this instance in the journal, logs, metrics and `/v1/health`.
     public let instance: String
+    /// The database's epoch, read at start (`syncserver renew-epoch` needs a restart to show).
+    public let epoch: String
     let follower: JournalFollower
     let wallClock: any WallClock
     private let pushGroup: PushGroup
@@ -38,18 +40,21 @@ public final class PostgresSyncStorage: SyncStorage {
     /// Connects, migrates the schema (or, with `migrate` false, checks it is this build's),
     /// opens or rebuilds the working copy in `directory`, and catches it up with the journal.
     public static func open(url: DatabaseURL, directory: String, instance: String, migrate: Bool = true,
-                            wallClock: any WallClock = SystemWallClock(), policy: AccessPolicy = AccessPolicy(),
+                            wallClock: any WallClock = SystemWallClock(), ids: any IDSource = SystemIDSource(),
+                            policy: AccessPolicy = AccessPolicy(),
                             quota: UsageQuota = .standard, schema: SyncSchema = .civic, maximumConnections: Int = 8,
                             logger: Logger = Logger(label: "civicsync.postgres")) async throws -> PostgresSyncStorage {
         let journal = PostgresJournal(url: url, maximumConnections: maximumConnections, logger: logger)
         do {
             if migrate { try await journal.migrate() } else { try await journal.checkSchema() }
             let storeID = try await journal.storeID()
+            let epoch = try await journal.epoch(new: SQLiteSyncStorage.newEpoch(ids))
             let folder = (directory as NSString).appendingPathComponent(workingCopyDirectory)
             let lock = try DirectoryLock(directory: folder)
             let local = try await openWorkingCopy(folder, storeID: storeID, journal: journal, wallClock: wallClock,
                                                   policy: policy, quota: quota, schema: schema, logger: logger)
-            let storage = try PostgresSyncStorage(journal: journal, local: local, instance: instance, wallClock: wallClock, lock: lock)
+            let storage = try PostgresSyncStorage(journal: journal, local: local, instance: instance, epoch: epoch,
+                                                  wallClock: wallClock, lock: lock)
             try await storage.catchUp()
             return storage
         } catch {
@@ -58,9 +63,10 @@ public final class PostgresSyncStorage: SyncStorage {
         }
     }
 
-    private init(journal: PostgresJournal, local: SQLiteSyncStorage, instance: String,
+    private init(journal: PostgresJournal, local: SQLiteSyncStorage, instance: String, epoch: String,
                  wallClock: any WallClock, lock: DirectoryLock) throws {
         self.journal = journal
+        self.epoch = epoch
         self.local = local
         self.instance = instance
         self.wallClock = wallClock
@@ -207,6 +213,13 @@ public final class PostgresSyncStorage: SyncStorage {
     public func pull(as principal: Principal, after cursor: PullCursor, limit: Int, bounded: Bool) async throws -> PullPage {
         try await catchUp()
         return try await local.pull(as: principal, after: cursor, limit: limit, bounded: bounded)
+    }
+
+    public func replicaStatus(_ replica: ReplicaID, as principal: Principal) async throws -> ReplicaStatus {
+        try await catchUp()
+        return try await SQLiteSyncStorage.wrapAsync {
+            try await local.writer.read { db in try self.local.replicaStatus(replica, as: principal, epoch: self.epoch, db) }
+        }
     }
 
     public func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport {

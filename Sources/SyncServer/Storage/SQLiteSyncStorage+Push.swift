@@ -91,10 +91,25 @@ extension SQLiteSyncStorage {
                 candidates.append(op)
             }
         }
+        if batch.resend {
+            // Sent again after a restore: an entity the store lost waits for the replica that
+            // created it (its own resend brings it back), even for HQ, whose writes would
+            // otherwise make a headless entity its creator could no longer write.
+            let declared = BatchFacts(candidates)
+            for op in candidates {
+                let key = EntityKey(op.entity, op.entityID)
+                if !declared.declares(key), try !facts.exists(key) {
+                    refused[op.id] = Denial(.notFound, "\(op.entity.rawValue) \(op.entityID) is not on this server (yet): the server was restored, and this waits until the replica that created it sends it again")
+                }
+            }
+            candidates.removeAll { refused[$0.id] != nil }
+        }
         let judged = try policy.judge(candidates, by: principal, facts: facts, refused: [:])
         for (id, denial) in judged {
             refused[id] = denial
-            remember.insert(id)
+            // Refusals of operations sent again after a restore are not remembered: what they
+            // depend on may come back with another replica's next sync.
+            if !batch.resend { remember.insert(id) }
         }
         let accepted = candidates.filter { refused[$0.id] == nil }
         change.usage = try chargeQuota(accepted, principal: principal, now: receivedAt, db)

@@ -16,6 +16,8 @@ public final class SQLiteSyncStorage: SyncStorage {
     let writer: any DatabaseWriter
     /// Pushes arriving together share one write transaction (group commit).
     let pushGroup: PushGroup
+    /// The identity of this store's log, read at opening (see `SQLiteSyncStorage+Identity`).
+    public let epoch: String
 
     /// Replicas one member (other than HQ) may push from: each replica is one more writer whose
     /// writes can stand concurrently on a field.
@@ -31,7 +33,7 @@ public final class SQLiteSyncStorage: SyncStorage {
     /// Opens (creating if needed) the store in `directory`.
     public static func open(directory: String, wallClock: any WallClock = SystemWallClock(),
                             policy: AccessPolicy = AccessPolicy(), quota: UsageQuota = .standard,
-                            schema: SyncSchema = .civic) throws -> SQLiteSyncStorage {
+                            schema: SyncSchema = .civic, ids: any IDSource = SystemIDSource()) throws -> SQLiteSyncStorage {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -50,13 +52,14 @@ public final class SQLiteSyncStorage: SyncStorage {
         } catch {
             throw SyncError(.notAReplica, "cannot open \(directory)/\(fileName) as a SQLite database", cause: error)
         }
-        return try SQLiteSyncStorage(writer: pool, wallClock: wallClock, policy: policy, quota: quota, schema: schema)
+        return try SQLiteSyncStorage(writer: pool, wallClock: wallClock, policy: policy, quota: quota, schema: schema, ids: ids)
     }
 
     /// A throw-away store in memory, for tests.
     public static func inMemory(wallClock: any WallClock = SystemWallClock(), policy: AccessPolicy = AccessPolicy(),
-                                quota: UsageQuota = .standard, schema: SyncSchema = .civic) throws -> SQLiteSyncStorage {
-        try SQLiteSyncStorage(writer: try DatabaseQueue(), wallClock: wallClock, policy: policy, quota: quota, schema: schema)
+                                quota: UsageQuota = .standard, schema: SyncSchema = .civic,
+                                ids: any IDSource = SystemIDSource()) throws -> SQLiteSyncStorage {
+        try SQLiteSyncStorage(writer: try DatabaseQueue(), wallClock: wallClock, policy: policy, quota: quota, schema: schema, ids: ids)
     }
 
     /// What the store replicates.
@@ -66,7 +69,7 @@ public final class SQLiteSyncStorage: SyncStorage {
 
     /// Wraps a GRDB writer: an empty database becomes a server store; an existing one must be one.
     public init(writer: any DatabaseWriter, wallClock: any WallClock, policy: AccessPolicy = AccessPolicy(),
-                quota: UsageQuota = .standard, schema: SyncSchema = .civic) throws {
+                quota: UsageQuota = .standard, schema: SyncSchema = .civic, ids: any IDSource = SystemIDSource()) throws {
         self.writer = writer
         pushGroup = PushGroup { group in await PushGroup.write(group, writer) }
         self.policy = policy
@@ -77,6 +80,12 @@ public final class SQLiteSyncStorage: SyncStorage {
             }
         }
         store = try ReplicaStore(writer: writer, create: isEmpty ? Self.replicaID : nil, wallClock: wallClock, schema: schema)
+        epoch = try Self.wrap {
+            try writer.write { db -> String in
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+                return try Self.ensureEpoch(ids: ids, db)
+            }
+        }
         try Self.wrap {
             try writer.write { db in
                 // Audience digests move in SQL; the writer is the one connection that writes.

@@ -27,6 +27,17 @@ public protocol SyncStorage: TokenStore {
     /// The digest of exactly the entities `principal` may see.
     func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport
 
+    /// The identity of the store's log: made with the store, made anew by a restore
+    /// (`syncserver restore`, `syncserver renew-epoch`). Sent on every sync answer
+    /// (`CivicSync-Epoch`); a replica that meets another epoch pushes its operations again and
+    /// pulls from the start.
+    var epoch: String { get }
+
+    /// What the store holds of `replica`'s own operations (its highest counter and latest
+    /// timestamp) and the epoch. Throws `SyncError(.forbidden)` when the replica pushes for
+    /// another member than `principal`.
+    func replicaStatus(_ replica: ReplicaID, as principal: Principal) async throws -> ReplicaStatus
+
     /// Which store this is: "sqlite" or "postgresql" (for `/v1/health` and messages).
     var storeKind: String { get }
 

@@ -142,7 +142,7 @@ struct PostgresStoreTests {
             _ = try await Self.open(url, directory, instance: "b")
             Issue.record("a second instance opened the same working copy")
         } catch let error as SyncError {
-            #expect(error.message.contains("another syncserver instance"))
+            #expect(error.message.contains("a syncserver process"))
         }
         first.close()
     }

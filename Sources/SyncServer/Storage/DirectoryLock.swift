@@ -5,14 +5,15 @@ import Glibc
 #endif
 
 /// An exclusive lock on a data directory for the life of the process: two instances must not
-/// share one working copy (each records the journal on its own). The kernel releases it when
-/// the process ends, however it ends.
+/// share one working copy (each records the journal on its own), and a store must not be
+/// restored or repaired under a running server. The kernel releases it when the process ends,
+/// however it ends.
 ///
 /// A class because it owns the open file descriptor.
-final class DirectoryLock: Sendable {
+public final class DirectoryLock: Sendable {
     private let descriptor: Int32
 
-    init(directory: String) throws {
+    public init(directory: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -23,7 +24,7 @@ final class DirectoryLock: Sendable {
         guard descriptor >= 0 else { throw SyncError(.storage, "cannot open \(path)") }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw SyncError(.conflict, "another syncserver instance uses \(directory); give each instance its own --data-dir")
+            throw SyncError(.conflict, "a syncserver process (serve, restore or check --repair) uses \(directory); stop it first, or give each instance its own --data-dir")
         }
         self.descriptor = descriptor
     }

@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// The store's identity (its epoch) and what it knows of each replica.
+///
+/// The epoch names one history of the log. It is made when the store is created and made anew
+/// when the store is restored from a backup (`syncserver restore`) or declared restored
+/// (`syncserver renew-epoch`): replicas remember the epoch they synced with, and one that meets
+/// another pushes again every operation of its own and pulls from the start (docs/OPERATIONS.md).
+extension SQLiteSyncStorage {
+    /// Reads the epoch, creating it if the store has none yet (stores made before epochs existed
+    /// get one at their first start after the upgrade).
+    static func ensureEpoch(ids: any IDSource, _ db: Database) throws -> String {
+        if let epoch = try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = 'epoch'") { return epoch }
+        let epoch = newEpoch(ids)
+        try db.execute(sql: "INSERT INTO server_meta(key, value) VALUES ('epoch', ?)", arguments: [epoch])
+        return epoch
+    }
+
+    /// Gives the store a new epoch and returns it.
+    @discardableResult
+    static func renewEpoch(ids: any IDSource, _ db: Database) throws -> String {
+        let epoch = newEpoch(ids)
+        try db.execute(sql: "INSERT OR REPLACE INTO server_meta(key, value) VALUES ('epoch', ?)", arguments: [epoch])
+        return epoch
+    }
+
+    /// 20 characters of [a-z0-9]: about 103 bits, never the same twice in practice.
+    static func newEpoch(_ ids: any IDSource) -> String { ids.randomToken(length: 20) }
+
+    /// Gives this store a new epoch (it must not be serving: a running server keeps the epoch it
+    /// read at start). Returns it.
+    public func renewEpoch(ids: any IDSource = SystemIDSource()) throws -> String {
+        try Self.wrap { try writer.write { db in try Self.renewEpoch(ids: ids, db) } }
+    }
+
+    /// What the store holds of `replica`'s own operations. Refused (`forbidden`) when the replica
+    /// pushes for another member: its counters are nobody else's business.
+    public func replicaStatus(_ replica: ReplicaID, as principal: Principal) async throws -> ReplicaStatus {
+        try await Self.wrapAsync {
+            try await writer.read { db in try self.replicaStatus(replica, as: principal, epoch: self.epoch, db) }
+        }
+    }
+
+    func replicaStatus(_ replica: ReplicaID, as principal: Principal, epoch: String, _ db: Database) throws -> ReplicaStatus {
+        let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT member_id FROM server_replicas WHERE replica = ?"),
+                                        arguments: [replica.rawValue])
+        if let owner, owner != principal.memberID {
+            throw SyncError(.forbidden, "replica '\(replica)' pushes for another member, not for '\(principal.memberID)'")
+        }
+        // Operation ids are "replica:counter"; replica ids never contain ':' or ';', so this
+        // range of the unique index holds exactly the replica's operations.
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT max(CAST(substr(op_id, ?2) AS INTEGER)), max(hlc) FROM oplog WHERE op_id > ?1 || ':' AND op_id < ?1 || ';'
+            """), arguments: [replica.rawValue, replica.rawValue.utf8.count + 2])
+        let highest: Int64 = row?[0] ?? 0
+        let latest: String? = row?[1]
+        return ReplicaStatus(replica: replica, epoch: epoch, highestCounter: highest,
+                             latestTimestamp: latest.flatMap(HLCTimestamp.init), known: owner != nil)
+    }
+}

@@ -16,6 +16,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var defaultPullLimit: Int
     /// Largest pull page; larger requested limits are clamped to it.
     public var maxPullLimit: Int
+    /// Operations a snapshot page carries when the client does not say (whole entities: a page
+    /// may pass it by one entity's history).
+    public var defaultSnapshotLimit = 5_000
+    /// Largest snapshot page; larger requested limits are clamped to it.
+    public var maxSnapshotLimit = 20_000
     /// Name used in `/v1/version` and logs.
     public var serverName: String
     /// This instance's name, among several on one database: in `/v1/health`, the metrics'

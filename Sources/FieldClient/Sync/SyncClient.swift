@@ -226,6 +226,7 @@ public struct SyncClient: Sendable {
     /// (a new token, a member moved to another branch), the pull starts again from the
     /// beginning so that everything the new scope may see arrives.
     public func pull(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
+        try await bootstrap(&report, progress: progress)
         let saved = try await store.writer.read { db in try SyncSettingsTable.load(db) }
         // The cursor is the server's opaque text (a plain position from earlier clients).
         var cursor = saved.cursorText ?? String(saved.cursor)
@@ -285,6 +286,113 @@ public struct SyncClient: Sendable {
             progress?(SyncProgress(phase: .pull, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
             if !page.more { return }
         }
+    }
+
+    // MARK: Snapshot
+
+    /// A new replica's first sync takes a snapshot instead of replaying the log: whole entities
+    /// (log, merge state, materialised rows) page by page, each page stored with the snapshot's
+    /// cursor in one transaction (an interrupted snapshot resumes), then the pull goes on from
+    /// the position the snapshot started at. Only for a replica that holds nothing from anyone
+    /// else yet, of the server's schema version; otherwise, and with servers that offer no
+    /// snapshots, the pull replays the log as before.
+    func bootstrap(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
+        guard settings.snapshots else { return }
+        let (saved, fresh) = try await store.writer.read { db in
+            (try SyncSettingsTable.load(db),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog WHERE origin_local = 0") == 0)
+        }
+        var cursor = saved.snapshotCursor
+        if cursor == nil {
+            guard fresh, saved.cursor == 0, (saved.cursorText ?? "0") == "0" else { return }
+        }
+        var prefetched: Task<SnapshotPage, any Error>?
+        do {
+            try await takeSnapshot(from: cursor, &prefetched, &report, progress: progress)
+        } catch {
+            // Let a request in flight end rather than cancel it (URLSession on Linux does not
+            // take a cancelled task in flight well); its page is dropped.
+            if let pending = prefetched { _ = await pending.result }
+            throw error
+        }
+    }
+
+    private func takeSnapshot(from start: String?, _ prefetched: inout Task<SnapshotPage, any Error>?,
+                              _ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
+        var cursor = start
+        while true {
+            let page: SnapshotPage
+            do {
+                if let pending = prefetched {
+                    prefetched = nil
+                    page = try await withTaskCancellationHandler { try await pending.value } onCancel: { pending.cancel() }
+                } else {
+                    page = try await fetchSnapshotPage(after: cursor)
+                }
+            } catch let error as SyncError where error.code == .malformed && error.message.contains("(404 not_found)") {
+                return // a server without snapshots: the pull replays the log
+            } catch let error as SyncError where error.code == .conflict {
+                // The server's log no longer reaches the snapshot's start: begin again.
+                try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
+                throw error
+            }
+            guard page.schemaVersion == store.schema.version else {
+                // Rows of another schema version would not fit this file's tables: replay instead.
+                try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
+                report.schemaNote = "the server runs schema version \(page.schemaVersion), this replica \(store.schema.version): the first sync replays the log instead of taking a snapshot"
+                return
+            }
+            if page.more {
+                let client = self, next = page.cursor
+                prefetched = Task { try await client.fetchSnapshotPage(after: next) }
+            }
+            let entities = try page.entities.get()
+            let imported = try await store.writer.write { db -> ReplicaStore.SnapshotImport in
+                let imported = try store.importSnapshots(entities, db)
+                if let scope = page.scope { try SyncSettingsTable.saveScope(scope, db) }
+                try SyncSettingsTable.saveSnapshotCursor(page.more ? page.cursor : nil, finishedAt: page.more ? nil : page.position, db)
+                return imported
+            }
+            cursor = page.cursor
+            report.snapshotEntities += imported.entities
+            report.snapshotOperations += entities.reduce(0) { $0 + $1.operations.count }
+            report.batches += 1
+            progress?(SyncProgress(phase: .snapshot, pushed: report.pushed, pulled: report.snapshotOperations, batches: report.batches))
+            if !page.more { return }
+        }
+    }
+
+    /// One page of a snapshot, read and checked (no database needed).
+    struct SnapshotPage: Sendable {
+        var entities: Result<[EntitySnapshot], any Error>
+        var cursor: String
+        var position: Int64
+        var more: Bool
+        var scope: String?
+        var schemaVersion: Int
+    }
+
+    func fetchSnapshotPage(after cursor: String?) async throws -> SnapshotPage {
+        var path = "/v1/snapshot?limit=\(max(1, settings.snapshotLimit))"
+        if let cursor {
+            path += "&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? cursor)
+        }
+        let answer = try await call("GET", path, body: nil)
+        guard let object = answer.json.objectValue, let items = object["entities"]?.arrayValue,
+              let next = object["cursor"]?.stringValue, let position = object["position"]?.intValue, position >= 0,
+              let more = object["more"]?.boolValue, let version = object["schemaVersion"]?.intValue else {
+            throw SyncError(.server, "the server's snapshot answer is not understood")
+        }
+        let schema = store.schema
+        let entities = Result<[EntitySnapshot], any Error> {
+            do {
+                return try items.map { try EntitySnapshot(wire: $0, schema: schema) }
+            } catch {
+                throw SyncError(.server, "the server sent a snapshot this client cannot read", cause: error)
+            }
+        }
+        return SnapshotPage(entities: entities, cursor: next, position: position, more: more,
+                            scope: object["scope"]?.stringValue, schemaVersion: Int(version))
     }
 
     /// One page of a pull, read and checked, its operations prepared for the merge.

@@ -36,6 +36,9 @@ public struct SyncReport: Sendable, Codable, Equatable {
     /// Why pushing stopped early (the server asked to wait: a daily quota); the waiting changes
     /// go with a later sync. Nil when everything was pushed.
     public var throttled: String?
+    /// Entities a first sync took whole from a snapshot, and the operations they carried.
+    public var snapshotEntities = 0
+    public var snapshotOperations = 0
     /// Operations received.
     public var pulled = 0
     /// Of those, new to this replica.
@@ -61,7 +64,7 @@ public struct SyncReport: Sendable, Codable, Equatable {
 
 /// Progress of a long sync, reported after each batch.
 public struct SyncProgress: Sendable, Equatable {
-    public enum Phase: String, Sendable { case push, pull, verify }
+    public enum Phase: String, Sendable { case push, snapshot, pull, verify }
     public var phase: Phase
     public var pushed: Int
     public var pulled: Int

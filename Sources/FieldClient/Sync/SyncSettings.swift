@@ -10,6 +10,11 @@ public struct SyncSettings: Sendable, Codable, Equatable {
     public var batchSize: Int = 500
     /// Operations per pull request.
     public var pullLimit: Int = 500
+    /// Whether a new replica's first sync takes a snapshot (whole entities) rather than
+    /// replaying the log; not saved (a setting for tests and comparisons).
+    public var snapshots = true
+    /// Operations per snapshot page.
+    public var snapshotLimit: Int = 5_000
     /// Attempts after the first when the server is unreachable or answers 5xx.
     public var retries: Int = 3
     /// First retry delay; doubles each attempt.
@@ -37,6 +42,8 @@ public struct SyncStateRecord: Sendable, Codable, Equatable {
     /// The epoch of the server's log this replica last synced with (nil: never, or a server
     /// that does not announce one).
     public var serverEpoch: String? = nil
+    /// Where a first sync's snapshot stands, while it is being taken (nil: none under way).
+    public var snapshotCursor: String? = nil
     /// Wall-clock milliseconds of the last sync that finished.
     public var lastSyncMilliseconds: Int64?
     /// The summary of that sync (JSON of `SyncReport`).
@@ -76,14 +83,14 @@ public enum SyncSettingsTable {
             settings = s
         }
         return SyncStateRecord(settings: settings, cursor: row["pull_cursor"], cursorText: row["pull_position"], pullScope: row["pull_scope"],
-                               serverEpoch: row["server_epoch"],
+                               serverEpoch: row["server_epoch"], snapshotCursor: row["snapshot_cursor"],
                                lastSyncMilliseconds: row["last_sync_ms"], lastReportJSON: row["last_report"])
     }
 
     /// Creates the table, or adds what a newer client keeps in it.
     static func prepare(_ db: Database) throws {
         // Every sync saves through here: a table already in shape costs two schema-cache lookups.
-        if try db.tableExists("field_sync"), try db.columns(in: "field_sync").contains(where: { $0.name == "server_epoch" }) { return }
+        if try db.tableExists("field_sync"), try db.columns(in: "field_sync").contains(where: { $0.name == "snapshot_cursor" }) { return }
         try db.execute(sql: create)
         let columns = try db.columns(in: "field_sync").map(\.name)
         if !columns.contains("pull_scope") {
@@ -94,6 +101,9 @@ public enum SyncSettingsTable {
         }
         if !columns.contains("server_epoch") {
             try db.execute(sql: "ALTER TABLE field_sync ADD COLUMN server_epoch TEXT")
+        }
+        if !columns.contains("snapshot_cursor") {
+            try db.execute(sql: "ALTER TABLE field_sync ADD COLUMN snapshot_cursor TEXT")
         }
         // Own operations sent again after the server's epoch changed: a refusal of one of them is
         // not final (the server once stored it; what it depends on may come back with another
@@ -115,10 +125,10 @@ public enum SyncSettingsTable {
             // The epoch stays: another server (or the same one at a new address) announces its
             // own, and a different one makes this replica send its operations again.
             try db.cachedStatement(sql: """
-                UPDATE field_sync SET pull_cursor = 0, pull_position = NULL, pull_scope = NULL, last_sync_ms = NULL, last_report = NULL WHERE singleton = 1
+                UPDATE field_sync SET pull_cursor = 0, pull_position = NULL, pull_scope = NULL, snapshot_cursor = NULL, last_sync_ms = NULL, last_report = NULL WHERE singleton = 1
                 """).execute()
         } else if previous?["token"] != settings.token {
-            try db.cachedStatement(sql: "UPDATE field_sync SET pull_cursor = 0, pull_position = NULL, pull_scope = NULL WHERE singleton = 1").execute()
+            try db.cachedStatement(sql: "UPDATE field_sync SET pull_cursor = 0, pull_position = NULL, pull_scope = NULL, snapshot_cursor = NULL WHERE singleton = 1").execute()
         }
     }
 
@@ -143,7 +153,7 @@ public enum SyncSettingsTable {
         let ids = try store.resendAcknowledged(db)
         let remember = try db.cachedStatement(sql: "INSERT OR IGNORE INTO field_resend(op_id) VALUES (?)")
         for id in ids { try remember.execute(arguments: [id.description]) }
-        try db.cachedStatement(sql: "UPDATE field_sync SET pull_cursor = 0, pull_position = NULL WHERE singleton = 1").execute()
+        try db.cachedStatement(sql: "UPDATE field_sync SET pull_cursor = 0, pull_position = NULL, snapshot_cursor = NULL WHERE singleton = 1").execute()
         return ids.count
     }
 
@@ -159,6 +169,14 @@ public enum SyncSettingsTable {
         try prepare(db)
         let forget = try db.cachedStatement(sql: "DELETE FROM field_resend WHERE op_id = ?")
         for id in ids { try forget.execute(arguments: [id.description]) }
+    }
+
+    /// Saves where a snapshot stands; `finished` at `position`: the snapshot is done and the pull
+    /// goes on from that position.
+    static func saveSnapshotCursor(_ cursor: String?, finishedAt position: Int64? = nil, _ db: Database) throws {
+        try prepare(db)
+        try db.cachedStatement(sql: "UPDATE field_sync SET snapshot_cursor = ? WHERE singleton = 1").execute(arguments: [cursor])
+        if let position { try saveCursor(String(position), db) }
     }
 
     static func saveScope(_ scope: String, _ db: Database) throws {

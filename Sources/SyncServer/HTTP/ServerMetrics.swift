@@ -14,6 +14,7 @@ public struct ServerMetrics: Sendable {
     let operationsRejected: CoreMetrics.Counter
     let pushes: CoreMetrics.Counter
     let pulls: CoreMetrics.Counter
+    let snapshots: CoreMetrics.Counter
     let operationsPulled: CoreMetrics.Counter
     let digests: CoreMetrics.Counter
     let authFailures: CoreMetrics.Counter
@@ -41,6 +42,7 @@ public struct ServerMetrics: Sendable {
         operationsRejected = counter("civicsync_operations_rejected_total")
         pushes = counter("civicsync_push_requests_total")
         pulls = counter("civicsync_pull_requests_total")
+        snapshots = counter("civicsync_snapshot_requests_total")
         operationsPulled = counter("civicsync_operations_pulled_total")
         digests = counter("civicsync_digest_requests_total")
         authFailures = counter("civicsync_auth_failures_total")

@@ -196,6 +196,57 @@ struct SyncRoutes: Sendable {
         return JSONBody.response(.ok, text, headers: timeHeader())
     }
 
+    /// `GET /v1/snapshot`: whole entities the caller may see, for a new replica's first sync
+    /// (then it pulls from `position`), or the named ones (`entity=kind:id`, repeated) for repair.
+    func snapshot(_ request: Request, context: SyncRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let query = request.uri.queryParameters
+        var cursor: SnapshotCursor?
+        if let text = query["cursor"].map(String.init) {
+            guard let parsed = SnapshotCursor(text) else {
+                throw APIError.badRequest("invalid_parameter", "'cursor' must be a cursor a snapshot answer gave, not '\(text.prefix(60))'")
+            }
+            cursor = parsed
+        }
+        let limit = min(try Self.integer(query["limit"].map(String.init), name: "limit",
+                                         default: Int64(configuration.defaultSnapshotLimit), minimum: 1),
+                        Int64(configuration.maxSnapshotLimit))
+        var named: [EntityKey]?
+        let requested = query.getAll("entity")
+        if !requested.isEmpty {
+            guard requested.count <= 500 else {
+                throw APIError.badRequest("invalid_parameter", "at most 500 'entity' parameters per request")
+            }
+            named = try requested.map { text in
+                let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2, let kind = EntityKind(rawValue: String(parts[0])), storage.schema.entity(kind) != nil,
+                      !parts[1].isEmpty, parts[1].utf8.count <= 200 else {
+                    throw APIError.badRequest("invalid_parameter", "'entity' must be kind:id with a kind this server knows, not '\(text.prefix(60))'")
+                }
+                return EntityKey(kind, String(parts[1]))
+            }
+        }
+        let page: SnapshotPage
+        do {
+            page = try await storage.snapshot(as: principal, after: cursor, limit: Int(limit), entities: named)
+        } catch let error as SyncError where error.code == .conflict {
+            throw APIError(.conflict, "cursor_ahead", error.message)
+        }
+        metrics.snapshots.increment()
+        metrics.operationsPulled.increment(by: page.operationCount)
+        var text = "{\"entities\":["
+        for (index, entity) in page.entities.enumerated() {
+            if index > 0 { text += "," }
+            entity.wireValue.write(to: &text)
+        }
+        text += "],\"cursor\":"
+        JSONValue.string(page.cursor.description).write(to: &text)
+        text += ",\"position\":\(page.cursor.position),\"more\":\(page.more),\"schemaVersion\":\(storage.schema.version),\"scope\":"
+        JSONValue.string(principal.scopeDescription).write(to: &text)
+        text += "}"
+        return JSONBody.response(.ok, text, headers: timeHeader())
+    }
+
     func digest(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let list = request.uri.queryParameters["list"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false

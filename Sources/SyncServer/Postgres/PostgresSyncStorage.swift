@@ -222,6 +222,12 @@ public final class PostgresSyncStorage: SyncStorage {
         }
     }
 
+    public func snapshot(as principal: Principal, after cursor: SnapshotCursor?, limit: Int,
+                         entities: [EntityKey]?) async throws -> SnapshotPage {
+        try await catchUp()
+        return try await local.snapshot(as: principal, after: cursor, limit: limit, entities: entities)
+    }
+
     public func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport {
         try await catchUp()
         return try await local.digest(as: principal, listEntities: listEntities)

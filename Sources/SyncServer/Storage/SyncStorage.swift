@@ -24,6 +24,12 @@ public protocol SyncStorage: TokenStore {
     /// Throws `SyncError(.conflict)` when `cursor` is beyond the end of the log.
     func pull(as principal: Principal, after cursor: PullCursor, limit: Int, bounded: Bool) async throws -> PullPage
 
+    /// The next page of a snapshot of everything `principal` may see (`cursor` nil: a new one,
+    /// at the current end of the log): whole entities, in entity order, about `limit`
+    /// operations. With `entities`, those of them `principal` may see, in one page (repair).
+    /// Throws `SyncError(.conflict)` when the cursor's position is beyond the end of the log.
+    func snapshot(as principal: Principal, after cursor: SnapshotCursor?, limit: Int, entities: [EntityKey]?) async throws -> SnapshotPage
+
     /// The digest of exactly the entities `principal` may see.
     func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport
 

@@ -1,0 +1,154 @@
+import GRDB
+
+/// Copying entities whole between stores (`EntitySnapshot`): the source reads them, the
+/// destination takes them in without merging.
+extension ReplicaStore {
+    /// The columns of the engine's `conflicts` table, in order.
+    static let conflictsColumns = ["entity", "entity_id", "field", "key", "winner", "competing"]
+
+    /// The snapshots of `keys` (entities this store does not hold are left out).
+    public func snapshots(of keys: [EntityKey], _ db: Database) throws -> [EntitySnapshot] {
+        var result: [EntitySnapshot] = []
+        result.reserveCapacity(keys.count)
+        let operations = try db.cachedStatement(sql: "SELECT * FROM oplog WHERE entity = ? AND entity_id = ? ORDER BY seq")
+        let state = try db.cachedStatement(sql: """
+            SELECT field, key, op_id, hlc, author, value FROM field_state WHERE entity = ? AND entity_id = ?
+            """)
+        let superseded = try db.cachedStatement(sql: "SELECT op_id, field, key, by_hlc FROM superseded WHERE entity = ? AND entity_id = ?")
+        for key in keys {
+            guard let declaration = schema.entity(key.entity) else { continue }
+            let arguments: StatementArguments = [key.entity.rawValue, key.id]
+            var tables: [String: [[JSONValue]]] = [:]
+            let owners = schema.snapshotOwners(of: key.entity)
+            for (name, columns) in schema.snapshotTables(of: key.entity) {
+                let filter = name == "conflicts" ? "entity = ? AND entity_id = ?" : "\(owners[name] ?? "id") = ?"
+                let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns.joined(separator: ", ")) FROM \(name) WHERE \(filter)"),
+                                            arguments: name == "conflicts" ? arguments : [key.id])
+                if rows.isEmpty { continue }
+                tables[name] = rows.map { row in
+                    (0..<row.count).map { index -> JSONValue in
+                        let value: DatabaseValue = row[index]
+                        switch value.storage {
+                        case .int64(let int): return .int(int)
+                        case .string(let text): return .string(text)
+                        case .double(let double): return .int(Int64(double))
+                        case .blob, .null: return .null
+                        }
+                    }
+                }
+            }
+            guard tables[declaration.table] != nil else { continue }
+            result.append(EntitySnapshot(
+                key: key,
+                operations: try Row.fetchAll(operations, arguments: arguments).map { try Self.loggedOperation($0).operation },
+                state: try Row.fetchAll(state, arguments: arguments).map {
+                    .init(field: $0[0], key: $0[1], opID: $0[2], hlc: $0[3], author: $0[4], value: $0[5])
+                },
+                superseded: try Row.fetchAll(superseded, arguments: arguments).map {
+                    .init(opID: $0[0], field: $0[1], key: $0[2], byHLC: $0[3])
+                },
+                tables: tables))
+        }
+        return result
+    }
+
+    /// What taking in snapshots did.
+    public struct SnapshotImport: Sendable, Equatable {
+        /// Entities taken in, and the operations their logs brought that this store lacked.
+        public var entities = 0
+        public var newOperations = 0
+        /// This replica's own operations not yet stored by a server, merged again on top.
+        public var remerged = 0
+    }
+
+    /// Takes entities in whole, in the caller's transaction: each one's rows here (merge state,
+    /// materialised rows, conflicts) are replaced by the snapshot's, its operations are added to
+    /// the log (those already here stay as they are), and this replica's own operations on it
+    /// that no server has stored yet (waiting, deferred, refused) are merged again on top, so
+    /// nothing written here is lost. The digest moves by the difference.
+    ///
+    /// The snapshot must come from a store of the same schema version (the caller checks it).
+    @discardableResult
+    public func importSnapshots(_ snapshots: [EntitySnapshot], _ db: Database) throws -> SnapshotImport {
+        var result = SnapshotImport()
+        guard !snapshots.isEmpty else { return result }
+        var clock = try loadClock(db)
+        var counter = try loadCounter(db)
+        var changes = StateChanges()
+        var remerge: [PreparedOperation] = []
+        let insertState = try db.cachedStatement(sql: """
+            INSERT INTO field_state(entity, entity_id, field, key, op_id, hlc, author, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let insertSuperseded = try db.cachedStatement(sql: """
+            INSERT INTO superseded(op_id, entity, entity_id, field, key, by_hlc) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(op_id, entity, entity_id, field, key) DO UPDATE SET by_hlc = max(by_hlc, excluded.by_hlc)
+            """)
+        for snapshot in snapshots {
+            let key = snapshot.key
+            guard let declaration = schema.entity(key.entity) else { continue }
+            let arguments: StatementArguments = [key.entity.rawValue, key.id]
+            let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM \(declaration.table) WHERE id = ?", arguments: [key.id]) != nil
+            let before = try entityHash(key, db)
+            try db.execute(sql: "DELETE FROM field_state WHERE entity = ? AND entity_id = ?", arguments: arguments)
+            try db.execute(sql: "DELETE FROM superseded WHERE entity = ? AND entity_id = ?", arguments: arguments)
+            let owners = schema.snapshotOwners(of: key.entity)
+            let tables = schema.snapshotTables(of: key.entity)
+            for (name, owner) in owners {
+                if name == "conflicts" {
+                    try db.execute(sql: "DELETE FROM conflicts WHERE entity = ? AND entity_id = ?", arguments: arguments)
+                } else {
+                    try db.execute(sql: "DELETE FROM \(name) WHERE \(owner) = ?", arguments: [key.id])
+                }
+            }
+            for op in snapshot.operations {
+                let prepared = PreparedOperation(op)
+                let held = (try? op.validate(against: catalog)) == nil
+                if try insertIntoLog(prepared, local: false, held: held, db) { result.newOperations += 1 }
+                clock.observe(op.hlc)
+                if op.id.replica == replicaID { counter = max(counter, op.id.counter) }
+            }
+            for row in snapshot.state {
+                try insertState.execute(arguments: [key.entity.rawValue, key.id, row.field, row.key, row.opID, row.hlc, row.author, row.value])
+            }
+            for row in snapshot.superseded {
+                try insertSuperseded.execute(arguments: [row.opID, key.entity.rawValue, key.id, row.field, row.key, row.byHLC])
+            }
+            for (name, rows) in snapshot.tables {
+                guard let columns = tables[name], !rows.isEmpty else { continue }
+                let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+                let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(name)(\(columns.joined(separator: ", "))) VALUES (\(marks))")
+                for row in rows {
+                    try insert.execute(arguments: StatementArguments(row.map { value -> DatabaseValue in
+                        switch value {
+                        case .int(let int): return int.databaseValue
+                        case .string(let text): return text.databaseValue
+                        default: return .null
+                        }
+                    }))
+                }
+            }
+            let after = snapshot.hash
+            if after != before { changes.hashes[key] = after - before }
+            if !existed { changes.created.insert(key) }
+            result.entities += 1
+            // Own operations no server has stored yet: merged again on top of the server's state.
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM oplog WHERE entity = ? AND entity_id = ? AND origin_local = 1 AND sync_state != 1 AND held = 0
+                """), arguments: arguments) {
+                remerge.append(PreparedOperation(try Self.loggedOperation(row).operation))
+            }
+        }
+        try moveDigest(by: changes, db)
+        if !remerge.isEmpty {
+            var merge = try BatchMerge(store: self, logMerged: false, db)
+            for prepared in remerge.sorted(by: { ($0.hlcText, $0.idText) < ($1.hlcText, $1.idText) }) {
+                try merge.merge(prepared, local: false, db)
+            }
+            _ = try merge.finish(db)
+            result.remerged = remerge.count
+        }
+        try saveClock(clock, db)
+        try saveCounter(counter, db)
+        return result
+    }
+}

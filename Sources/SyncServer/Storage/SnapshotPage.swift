@@ -1,0 +1,50 @@
+import Foundation
+import SyncCore
+
+/// One page of a snapshot: whole entities a principal may see, in entity order.
+public struct SnapshotPage: Sendable {
+    public var entities: [EntitySnapshot]
+    /// The cursor to send next time (the position stays the one of the first page).
+    public var cursor: SnapshotCursor
+    public var more: Bool
+    /// Operations the page's entities carry.
+    public var operationCount: Int { entities.reduce(0) { $0 + $1.operations.count } }
+}
+
+/// Where a replica stands in a snapshot: the log position the snapshot started at (the pull
+/// continues from it once the snapshot is taken), and the last entity delivered.
+///
+/// Text form: `123` at the start, `123.<base64url of kind U+001F id>` after an entity. Clients
+/// treat it as opaque.
+public struct SnapshotCursor: Sendable, Hashable, CustomStringConvertible {
+    public var position: Int64
+    public var after: EntityKey?
+
+    public init(position: Int64, after: EntityKey? = nil) {
+        self.position = position
+        self.after = after
+    }
+
+    public var description: String {
+        guard let after else { return String(position) }
+        let name = Data((after.entity.rawValue + "\u{1F}" + after.id).utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return "\(position).\(name)"
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let position = Int64(parts[0]), position >= 0 else { return nil }
+        guard parts.count == 2 else {
+            self.init(position: position)
+            return
+        }
+        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let name = String(data: data, encoding: .utf8) else { return nil }
+        let halves = name.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
+        guard halves.count == 2, let kind = EntityKind(rawValue: String(halves[0])), !halves[1].isEmpty else { return nil }
+        self.init(position: position, after: EntityKey(kind, String(halves[1])))
+    }
+}

@@ -1,0 +1,150 @@
+import FieldClient
+import Foundation
+import GRDB
+import SyncCore
+import SyncServer
+import Testing
+
+/// Issue 13: a new replica's first sync through a snapshot ends exactly where replaying the log
+/// ends (log, digest, materialised tables, conflicts, reports, and later merges), for every kind
+/// of principal, on random data sets; and an interrupted snapshot resumes.
+@Suite(.serialized) struct SnapshotTests {
+    /// Who syncs: a principal's token parameters and its replica's setup.
+    struct Who: Sendable, CustomStringConvertible {
+        var member: String
+        var role: Principal.Role
+        var branch: String?
+        var kind: Principal.MonitorKind?
+        var description: String { "\(role.rawValue) \(member)" }
+    }
+
+    static let principals = [
+        Who(member: "hq-test", role: .hq),
+        Who(member: "stf-busan-01", role: .branch, branch: "busan"),
+        Who(member: "ext-00003", role: .monitor, kind: .external),
+    ]
+
+    func device(_ harness: ServerHarness, port: Int, _ who: Who, token: String, seed: UInt64, snapshots: Bool,
+                snapshotLimit: Int = 5_000) throws -> FieldDevice {
+        let role: Role = who.role == .hq ? .hq : who.role == .branch ? .branch : .monitor
+        let device = try FieldDevice(harness, port: port, member: who.member, role: role, branch: who.branch,
+                                     prefix: "T\(seed)", token: token, seed: seed)
+        var settings = try #require(try device.replica.syncState().settings)
+        settings.pullLimit = 700
+        try device.replica.setRemote(settings)
+        return device
+    }
+
+    /// A sync with or without snapshots (a per-run setting, not saved).
+    @discardableResult
+    func sync(_ device: FieldDevice, snapshots: Bool, snapshotLimit: Int = 5_000, transport: (any SyncTransport)? = nil) async throws -> SyncReport {
+        try await device.replica.syncClient(transport: transport) {
+            $0.snapshots = snapshots
+            $0.snapshotLimit = snapshotLimit
+        }.sync()
+    }
+
+    /// What must be equal between a replica that took a snapshot and one that replayed the log.
+    struct Fingerprint: Equatable, CustomStringConvertible {
+        var digest: String
+        var materialized: String
+        var conflicts: [Conflict]
+        var operations: Set<String>
+        var reports: String
+        var description: String { "digest \(digest.prefix(12)) tables \(materialized.prefix(12)) ops \(operations.count) conflicts \(conflicts.count)" }
+    }
+
+    func fingerprint(_ device: FieldDevice) async throws -> Fingerprint {
+        let store = device.replica.store
+        return try await store.writer.read { db in
+            Fingerprint(digest: try store.stateDigest(db).root, materialized: try store.materializedDigest(db),
+                        conflicts: try store.conflicts(db),
+                        operations: Set(try String.fetchAll(db, sql: "SELECT op_id FROM oplog")),
+                        reports: try HQReports(now: ServerHarness.startMilliseconds).render(nil, as: .json, db))
+        }
+    }
+
+    @Test(arguments: [UInt64(3), 11])
+    func aSnapshotEndsWhereReplayingTheLogEnds(seed: UInt64) async throws {
+        let harness = try ServerHarness(directory: ServerHarness.temporaryDirectory("snapshot-\(seed)"))
+        try harness.storage.load(DataSetGenerator(seed: seed, scale: 0.03, year: 2025), batchSize: 2_000)
+        try await LiveServer.run(harness, configuration: harness.configuration) { port in
+            for (index, who) in Self.principals.enumerated() {
+                let token = try await harness.token(who.member, who.role, branch: who.branch, kind: who.kind)
+                let taken = try device(harness, port: port, who, token: token, seed: seed * 100 + UInt64(index), snapshots: true)
+                let replayed = try device(harness, port: port, who, token: token, seed: seed * 100 + 50 + UInt64(index), snapshots: false)
+                let first = try await sync(taken, snapshots: true, snapshotLimit: 300)
+                let second = try await sync(replayed, snapshots: false)
+                #expect(first.snapshotOperations > 0 && first.snapshotEntities > 1, "\(who): \(first)")
+                #expect(second.snapshotOperations == 0)
+                #expect(first.converged == true && second.converged == true, "\(who)")
+                // Each device pushed its own member record: one more sync brings the other's.
+                let after = try await sync(taken, snapshots: true)
+                #expect(after.snapshotOperations == 0 && after.pulled > 0 && after.converged == true, "\(who): \(after)")
+                let a = try await fingerprint(taken), b = try await fingerprint(replayed)
+                #expect(a.operations == b.operations, "\(who): \(a.operations.count) vs \(b.operations.count); only in the snapshot: \(a.operations.subtracting(b.operations).sorted().prefix(5)), only replayed: \(b.operations.subtracting(a.operations).sorted().prefix(5))")
+                #expect(a.digest == b.digest && a.materialized == b.materialized && a.conflicts == b.conflicts, "\(who): \(a) vs \(b)")
+                if who.role == .hq { #expect(a.reports == b.reports) }
+
+                // Later merges: concurrent edits of entities both hold, from both replicas and from HQ.
+                if who.role == .hq {
+                    let cases = try taken.replica.cases().prefix(3).map(\.id)
+                    for id in cases {
+                        _ = try taken.replica.editCase(id, CaseEdit(title: "Edited on the snapshot replica"))
+                        _ = try replayed.replica.editCase(id, CaseEdit(title: "Edited on the replayed replica"))
+                    }
+                    try await sync(taken, snapshots: true); try await sync(replayed, snapshots: false); try await sync(taken, snapshots: true)
+                    let again = try await fingerprint(taken), other = try await fingerprint(replayed)
+                    #expect(again.digest == other.digest && again.materialized == other.materialized && again.conflicts == other.conflicts)
+                    #expect(again.conflicts.count >= cases.count)
+                }
+            }
+        }
+    }
+
+    /// A snapshot cut off after a few pages resumes where it stopped and ends converged.
+    @Test func anInterruptedSnapshotResumes() async throws {
+        let harness = try ServerHarness(directory: ServerHarness.temporaryDirectory("snapshot-resume"))
+        try harness.storage.load(DataSetGenerator(seed: 5, scale: 0.02, year: 2025), batchSize: 2_000)
+        try await LiveServer.run(harness, configuration: harness.configuration) { port in
+            let who = Self.principals[0]
+            let token = try await harness.token(who.member, who.role)
+            let device = try device(harness, port: port, who, token: token, seed: 77, snapshots: true)
+            let flaky = CutTransport(baseURL: "http://127.0.0.1:\(port)", failAfter: 5)
+            await #expect(throws: SyncError.self) { try await sync(device, snapshots: true, snapshotLimit: 200, transport: flaky) }
+            let midway = try device.replica.syncState()
+            #expect(midway.snapshotCursor != nil, "the snapshot's place is kept")
+            let report = try await sync(device, snapshots: true, snapshotLimit: 200)
+            #expect(report.converged == true)
+            #expect(report.snapshotOperations > 0, "the snapshot went on")
+            #expect(try device.replica.syncState().snapshotCursor == nil)
+            let reference = try self.device(harness, port: port, who, token: token, seed: 78, snapshots: false)
+            try await sync(reference, snapshots: false)
+            try await sync(device, snapshots: true)
+            let a = try await fingerprint(device), b = try await fingerprint(reference)
+            #expect(a.digest == b.digest && a.materialized == b.materialized)
+        }
+    }
+}
+
+/// A transport that stops answering (as if the link dropped) after a number of requests.
+final class CutTransport: SyncTransport, @unchecked Sendable {
+    // @unchecked: `remaining` is guarded by `lock`.
+    private let inner: URLSessionTransport
+    private let lock = NSLock()
+    private var remaining: Int
+
+    init(baseURL: String, failAfter requests: Int) {
+        inner = URLSessionTransport(baseURL: URL(string: baseURL)!, timeout: 30)
+        remaining = requests
+    }
+
+    func send(_ request: TransportRequest) async throws -> TransportResponse {
+        let allowed = lock.withLock { () -> Bool in
+            remaining -= 1
+            return remaining >= 0
+        }
+        guard allowed else { throw SyncError(.unreachable, "link dropped (test)") }
+        return try await inner.send(request)
+    }
+}

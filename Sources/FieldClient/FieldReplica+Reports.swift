@@ -152,6 +152,8 @@ public enum ExitCodes {
     /// `field sync` finished, but the server refused some of this replica's operations
     /// (listed on stderr and by `field status`).
     public static let rejected: Int32 = 23
+    /// `field repair` finished, but the replica's digest still differs from the server's.
+    public static let diverged: Int32 = 26
 
     public static func code(for error: SyncError.Code) -> Int32 {
         switch error {

@@ -151,4 +151,39 @@ import Testing
         try await world.hq.sync()
         #expect(try world.hq.replica.cases().allSatisfy { $0.title != "tampered" })
     }
+
+    /// A replica whose state was damaged (a merge row edited, an entity's rows lost) finds the
+    /// entities that differ and takes them again from the server with `field repair`; its own
+    /// change not sent before the damage goes with the repair's sync and stays shown.
+    @Test func fieldRepairTakesDivergedEntitiesAgainAndKeepsWaitingChanges() async throws {
+        let world = try makeWorld()
+        defer { world.server.stop() }
+        let cases = try (1...6).map { try world.branch.replica.createCase(newCase("Busan case \($0)")).id }
+        try await world.branch.sync()
+        try await world.hq.sync()
+        try world.hq.replica.comment(cases[0], "Not sent yet")
+        let path = world.directory.path("hq.replica")
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE field_state SET value = '\"Tampered\"' WHERE entity = 'case' AND entity_id = ? AND field = 'title'",
+                           arguments: [cases[0]])
+            try db.execute(sql: "DELETE FROM field_state WHERE entity = 'case' AND entity_id = ?", arguments: [cases[1]])
+        }
+        try queue.close()
+        let repaired = try Binaries.run(Binaries.field, ["repair", "--replica", path, "--json"])
+        #expect(repaired.status == 0, "\(repaired.stdout) \(repaired.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(repaired.stdout.utf8)) as? [String: Any]
+        let names = report?["repaired"] as? [String] ?? []
+        #expect(names.contains("case \(cases[0])") && names.contains("case \(cases[1])"), "\(repaired.stdout)")
+        #expect(report?["converged"] as? Bool == true, "\(repaired.stdout)")
+        #expect(report?["keptDigestRewritten"] as? Bool == true, "the damaged rows no longer matched the kept digest")
+        let reopened = try FieldReplica.open(path: path, wallClock: world.hq.clock, ids: SeededIDSource(seed: 5))
+        #expect(try reopened.caseDetail(cases[0]).summary.title == "Busan case 1")
+        #expect(try reopened.caseDetail(cases[0]).comments.map(\.body) == ["Not sent yet"])
+        #expect(try reopened.caseDetail(cases[1]).summary.title == "Busan case 2")
+        let after = try await reopened.syncClient().sync()
+        #expect(after.converged == true && after.waiting == 0)
+        let clean = try Binaries.run(Binaries.field, ["repair", "--replica", path])
+        #expect(clean.status == 0 && clean.stdout.hasPrefix("nothing to repair"), "\(clean.stdout) \(clean.stderr)")
+    }
 }

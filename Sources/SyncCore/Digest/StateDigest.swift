@@ -80,7 +80,7 @@ public struct StateDigest: Sendable, Equatable {
 
 extension Sequence where Element == UInt8 {
     /// Lower-case hexadecimal.
-    var hexText: String {
+    public var hexText: String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         for byte in self {

@@ -75,6 +75,24 @@ extension ReplicaStore {
         return digest
     }
 
+    /// Writes the kept digest again from the merge rows, when it no longer equals them (the
+    /// file was damaged or edited by hand). Returns whether it had to.
+    @discardableResult
+    public func rewriteKeptDigest(_ db: Database) throws -> Bool {
+        let recomputed = try recomputedDigest(db)
+        guard try stateDigest(db) != recomputed else { return false }
+        try db.execute(sql: "DELETE FROM digest_buckets")
+        var entities = [Int](repeating: 0, count: StateDigest.bucketCount)
+        for (table, kind) in schema.entityTables {
+            for id in try String.fetchAll(db, sql: "SELECT id FROM \(table)") { entities[StateDigest.bucket(kind, id)] += 1 }
+        }
+        for bucket in 0..<StateDigest.bucketCount where entities[bucket] > 0 || !recomputed.buckets[bucket].isZero {
+            try db.execute(sql: "INSERT INTO digest_buckets(bucket, sum, entities) VALUES (?, ?, ?)",
+                           arguments: [bucket, Data(recomputed.buckets[bucket].bytes), entities[bucket]])
+        }
+        return true
+    }
+
     /// The digest of exactly the entities in `keys` (those this replica holds), computed from
     /// their merge rows: what a server's digest for a principal who sees `keys` must equal.
     public func stateDigest(of keys: Set<EntityKey>, _ db: Database) throws -> StateDigest {

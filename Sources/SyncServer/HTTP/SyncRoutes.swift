@@ -254,6 +254,18 @@ struct SyncRoutes: Sendable {
         metrics.digests.increment()
         var body: [String: JSONValue] = ["digest": .string(report.digest), "entities": .int(Int64(report.entities)),
                                          "schemaVersion": .int(Int64(storage.schema.version))]
+        let buckets = try request.uri.queryParameters.getAll("bucket").map { text -> Int in
+            guard let bucket = Int(text), (0..<StateDigest.bucketCount).contains(bucket) else {
+                throw APIError.badRequest("invalid_parameter", "'bucket' must be 0-\(StateDigest.bucketCount - 1), not '\(text.prefix(20))'")
+            }
+            return bucket
+        }
+        if !buckets.isEmpty {
+            let hashes = try await storage.entityHashes(as: principal, buckets: Set(buckets))
+            body["hashes"] = .array(hashes.keys.sorted().map { key in
+                .object(["entity": .string(key.entity.rawValue), "id": .string(key.id), "hash": .string(hashes[key]!)])
+            })
+        }
         if !report.buckets.isEmpty { body["buckets"] = .array(report.buckets.map(JSONValue.string)) }
         if let visible = report.visible {
             body["visible"] = .array(visible.map { .object(["entity": .string($0.entity.rawValue), "id": .string($0.id)]) })

@@ -228,6 +228,11 @@ public final class PostgresSyncStorage: SyncStorage {
         return try await local.snapshot(as: principal, after: cursor, limit: limit, entities: entities)
     }
 
+    public func entityHashes(as principal: Principal, buckets: Set<Int>) async throws -> [EntityKey: String] {
+        try await catchUp()
+        return try await local.entityHashes(as: principal, buckets: buckets)
+    }
+
     public func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport {
         try await catchUp()
         return try await local.digest(as: principal, listEntities: listEntities)

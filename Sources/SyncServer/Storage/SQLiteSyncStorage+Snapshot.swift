@@ -79,4 +79,21 @@ extension SQLiteSyncStorage {
             SELECT 1 FROM server_grants WHERE \(filter.sql) AND entity = ? AND entity_id = ? LIMIT 1
             """), arguments: arguments) != nil
     }
+
+    public func entityHashes(as principal: Principal, buckets: Set<Int>) async throws -> [EntityKey: String] {
+        try await Self.wrapAsync {
+            try await writer.read { db in
+                var hashes: [EntityKey: String] = [:]
+                var after: EntityKey?
+                while true {
+                    let keys = try self.visibleEntities(of: principal, after: after, count: 2_000, db)
+                    guard let last = keys.last else { return hashes }
+                    for key in keys where buckets.contains(StateDigest.bucket(key.entity, key.id)) {
+                        hashes[key] = try self.store.entityHash(key, db).bytes.hexText
+                    }
+                    after = last
+                }
+            }
+        }
+    }
 }

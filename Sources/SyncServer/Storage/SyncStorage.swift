@@ -30,6 +30,11 @@ public protocol SyncStorage: TokenStore {
     /// Throws `SyncError(.conflict)` when the cursor's position is beyond the end of the log.
     func snapshot(as principal: Principal, after cursor: SnapshotCursor?, limit: Int, entities: [EntityKey]?) async throws -> SnapshotPage
 
+    /// The hash of each entity `principal` may see whose digest bucket is in `buckets` (hex of
+    /// the 32-byte sum of its merge rows' hashes): where a replica's digest differs, these say
+    /// which entities differ (`field repair`).
+    func entityHashes(as principal: Principal, buckets: Set<Int>) async throws -> [EntityKey: String]
+
     /// The digest of exactly the entities `principal` may see.
     func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport
 

@@ -52,7 +52,8 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "FieldClient",
-            dependencies: ["SyncCore", "CivilAffairs", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SyncCore", "CivilAffairs", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(
             name: "SyncServer",

@@ -8,7 +8,7 @@ import NIOCore
 /// exactly these (a test checks it).
 public let syncServerRoutes: [(method: String, path: String)] = [
     ("GET", "/v1/health"), ("GET", "/v1/version"), ("GET", "/metrics"),
-    ("POST", "/v1/push"), ("GET", "/v1/pull"), ("GET", "/v1/digest"), ("GET", "/v1/replicas/{replica}"), ("GET", "/v1/snapshot"),
+    ("POST", "/v1/push"), ("GET", "/v1/pull"), ("GET", "/v1/digest"), ("GET", "/v1/replicas/{replica}"), ("GET", "/v1/snapshot"), ("GET", "/v1/snapshot/file"),
     ("GET", "/v1/reports"), ("GET", "/v1/reports/{name}"), ("POST", "/v1/dashboard/ticket"),
     ("GET", "/dashboard"), ("GET", "/dashboard/login"), ("POST", "/dashboard/login"), ("POST", "/dashboard/logout"),
 ]
@@ -48,6 +48,7 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
     sync.get("digest", use: routes.digest)
     sync.get("replicas/:replica", use: routes.replicaStatus)
     sync.get("snapshot", use: routes.snapshot)
+    sync.get("snapshot/file", use: routes.snapshotFile)
     sync.get("reports", use: reports.index)
     sync.get("reports/:name", use: reports.report)
     sync.post("dashboard/ticket", use: dashboard.issueTicket)

@@ -75,7 +75,23 @@ final class Suite {
         case .w9: return try await W9PostgresInstances(options: options, workspace: workspace, binary: syncserver()).run()
         case .w6:
             let sync = try await hqFirstSync()
-            return W6FirstSync.result(sync, demo: try demoServer())
+            let demo = try demoServer()
+            Log.progress("W6 the same first sync replaying the log (the baseline)")
+            let replay = try await FirstSync.run(demo, workspace: workspace, snapshots: false, name: "hq-replay")
+            var large: (FirstSync, DemoServer)?
+            if options.largeScale > options.scale {
+                // One server at a time beside the benchmark: the base one is idle meanwhile.
+                let big = try DemoServer.make(binary: syncserver(), workspace: workspace, scale: options.largeScale)
+                defer {
+                    big.stop()
+                    try? FileManager.default.removeItem(atPath: big.server.dataDirectory)
+                }
+                Log.progress("W6 a fresh HQ replica's snapshot of \(Format.count(big.operations)) operations")
+                let bootstrap = try await FirstSync.run(big, workspace: workspace, name: "hq-large")
+                try? FileManager.default.removeItem(atPath: bootstrap.path)
+                large = (bootstrap, big)
+            }
+            return W6FirstSync.result(sync, replay: replay, large: large, demo: demo)
         case .w7:
             let sync = try await hqFirstSync()
             return try W7BytesOnDisk(workspace: workspace).run(sync: sync, demo: try demoServer())

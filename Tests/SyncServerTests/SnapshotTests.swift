@@ -37,10 +37,13 @@ import Testing
 
     /// A sync with or without snapshots (a per-run setting, not saved).
     @discardableResult
-    func sync(_ device: FieldDevice, snapshots: Bool, snapshotLimit: Int = 5_000, transport: (any SyncTransport)? = nil) async throws -> SyncReport {
+    func sync(_ device: FieldDevice, snapshots: Bool, files: Bool = true, snapshotLimit: Int = 5_000, chunk: Int64 = 8 << 20,
+              transport: (any SyncTransport)? = nil) async throws -> SyncReport {
         try await device.replica.syncClient(transport: transport) {
             $0.snapshots = snapshots
+            $0.snapshotFiles = files
             $0.snapshotLimit = snapshotLimit
+            $0.snapshotChunkBytes = chunk
         }.sync()
     }
 
@@ -64,8 +67,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [UInt64(3), 11])
-    func aSnapshotEndsWhereReplayingTheLogEnds(seed: UInt64) async throws {
+    /// Seeds of the data set, and whether the snapshot comes as one file or as JSON pages.
+    @Test(arguments: [(UInt64(3), true), (UInt64(11), false)])
+    func aSnapshotEndsWhereReplayingTheLogEnds(seed: UInt64, files: Bool) async throws {
         let harness = try ServerHarness(directory: ServerHarness.temporaryDirectory("snapshot-\(seed)"))
         try harness.storage.load(DataSetGenerator(seed: seed, scale: 0.03, year: 2025), batchSize: 2_000)
         try await LiveServer.run(harness, configuration: harness.configuration) { port in
@@ -73,7 +77,7 @@ import Testing
                 let token = try await harness.token(who.member, who.role, branch: who.branch, kind: who.kind)
                 let taken = try device(harness, port: port, who, token: token, seed: seed * 100 + UInt64(index), snapshots: true)
                 let replayed = try device(harness, port: port, who, token: token, seed: seed * 100 + 50 + UInt64(index), snapshots: false)
-                let first = try await sync(taken, snapshots: true, snapshotLimit: 300)
+                let first = try await sync(taken, snapshots: true, files: files, snapshotLimit: 300)
                 let second = try await sync(replayed, snapshots: false)
                 #expect(first.snapshotOperations > 0 && first.snapshotEntities > 1, "\(who): \(first)")
                 #expect(second.snapshotOperations == 0)
@@ -102,19 +106,23 @@ import Testing
         }
     }
 
-    /// A snapshot cut off after a few pages resumes where it stopped and ends converged.
-    @Test func anInterruptedSnapshotResumes() async throws {
-        let harness = try ServerHarness(directory: ServerHarness.temporaryDirectory("snapshot-resume"))
+    /// A snapshot cut off after a few pages (or chunks of its file) resumes where it stopped and
+    /// ends converged.
+    @Test(arguments: [true, false])
+    func anInterruptedSnapshotResumes(files: Bool) async throws {
+        let harness = try ServerHarness(directory: ServerHarness.temporaryDirectory("snapshot-resume-\(files)"))
         try harness.storage.load(DataSetGenerator(seed: 5, scale: 0.02, year: 2025), batchSize: 2_000)
         try await LiveServer.run(harness, configuration: harness.configuration) { port in
             let who = Self.principals[0]
             let token = try await harness.token(who.member, who.role)
             let device = try device(harness, port: port, who, token: token, seed: 77, snapshots: true)
             let flaky = CutTransport(baseURL: "http://127.0.0.1:\(port)", failAfter: 5)
-            await #expect(throws: SyncError.self) { try await sync(device, snapshots: true, snapshotLimit: 200, transport: flaky) }
+            await #expect(throws: SyncError.self) {
+                try await sync(device, snapshots: true, files: files, snapshotLimit: 200, chunk: 64 << 10, transport: flaky)
+            }
             let midway = try device.replica.syncState()
             #expect(midway.snapshotCursor != nil, "the snapshot's place is kept")
-            let report = try await sync(device, snapshots: true, snapshotLimit: 200)
+            let report = try await sync(device, snapshots: true, files: files, snapshotLimit: 200, chunk: 64 << 10)
             #expect(report.converged == true)
             #expect(report.snapshotOperations > 0, "the snapshot went on")
             #expect(try device.replica.syncState().snapshotCursor == nil)

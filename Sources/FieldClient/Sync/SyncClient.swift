@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import SyncCore
@@ -306,6 +307,10 @@ public struct SyncClient: Sendable {
         if cursor == nil {
             guard fresh, saved.cursor == 0, (saved.cursorText ?? "0") == "0" else { return }
         }
+        if settings.snapshotFiles, cursor == nil || cursor!.hasPrefix(Self.fileCursorPrefix) {
+            if try await bootstrapFromFile(resuming: cursor, &report, progress: progress) { return }
+            cursor = nil
+        }
         var prefetched: Task<SnapshotPage, any Error>?
         do {
             try await takeSnapshot(from: cursor, &prefetched, &report, progress: progress)
@@ -315,6 +320,94 @@ public struct SyncClient: Sendable {
             if let pending = prefetched { _ = await pending.result }
             throw error
         }
+    }
+
+    /// The snapshot cursor while a snapshot file is being downloaded: `file:<id>`.
+    static let fileCursorPrefix = "file:"
+
+    /// Downloads the snapshot file in chunks into `<replica>.snapshot` beside the replica (the
+    /// download resumes after an interruption while the server keeps the file), checks its
+    /// SHA-256, and takes it in (`ReplicaStore.importSnapshotFile`) with the pull cursor in the
+    /// same transaction. False when the server makes no snapshot files (then JSON pages).
+    func bootstrapFromFile(resuming cursor: String?, _ report: inout SyncReport,
+                           progress: (@Sendable (SyncProgress) -> Void)?) async throws -> Bool {
+        let fileManager = FileManager.default
+        let replicaPath = store.writer.path
+        let partial = (replicaPath.isEmpty || replicaPath == ":memory:")
+            ? (NSTemporaryDirectory() as NSString).appendingPathComponent("civicsync-\(store.replicaID.rawValue).snapshot")
+            : replicaPath + ".snapshot"
+        var id = cursor.map { String($0.dropFirst(Self.fileCursorPrefix.count)) }
+        if id == nil { try? fileManager.removeItem(atPath: partial) }
+        if !fileManager.fileExists(atPath: partial) {
+            guard fileManager.createFile(atPath: partial, contents: nil) else {
+                throw SyncError(.storage, "cannot write the snapshot beside the replica (\(partial))")
+            }
+        }
+        defer { if id == nil { try? fileManager.removeItem(atPath: partial) } }
+        var offset = (try? fileManager.attributesOfItem(atPath: partial)[.size] as? NSNumber)?.int64Value ?? 0
+        var total: Int64 = 0, position: Int64 = 0, expected = ""
+        while true {
+            var path = "/v1/snapshot/file?offset=\(offset)&length=\(max(1, settings.snapshotChunkBytes))"
+            if let id { path += "&id=" + id }
+            let response: TransportResponse
+            do {
+                response = try await fetchBytes(path)
+            } catch let error as SyncError where error.code == .malformed && error.message.contains("(404 ") {
+                if id == nil { return false }      // no snapshot files here: JSON pages
+                id = nil                           // the file is gone: start a new one
+                try? fileManager.removeItem(atPath: partial)
+                _ = fileManager.createFile(atPath: partial, contents: nil)
+                offset = 0
+                continue
+            }
+            guard let fileID = response.headers["civicsync-snapshot-id"], let bytes = response.headers["civicsync-snapshot-bytes"].flatMap(Int64.init),
+                  let at = response.headers["civicsync-snapshot-position"].flatMap(Int64.init),
+                  let sha = response.headers["civicsync-snapshot-sha256"] else {
+                throw SyncError(.server, "the server's snapshot file answer lacks its id, size, position or hash")
+            }
+            if id == nil || id != fileID {
+                if offset > 0 { // another file than the one begun: start over
+                    try? fileManager.removeItem(atPath: partial)
+                    _ = fileManager.createFile(atPath: partial, contents: nil)
+                    offset = 0
+                    id = fileID
+                    continue
+                }
+                id = fileID
+                let text = Self.fileCursorPrefix + fileID
+                try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(text, db) }
+            }
+            total = bytes; position = at; expected = sha
+            guard let handle = FileHandle(forWritingAtPath: partial) else { throw SyncError(.storage, "cannot write \(partial)") }
+            try handle.seek(toOffset: UInt64(offset))
+            try handle.write(contentsOf: response.body)
+            try handle.close()
+            offset += Int64(response.body.count)
+            report.batches += 1
+            progress?(SyncProgress(phase: .snapshot, pushed: report.pushed, pulled: 0, batches: report.batches))
+            if offset >= total || response.body.isEmpty { break }
+        }
+        guard offset == total, try Self.sha256(ofFile: partial) == expected else {
+            id = nil
+            try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
+            throw SyncError(.server, "the snapshot file arrived damaged (size or SHA-256 differs); run `field sync` again")
+        }
+        let imported = try store.importSnapshotFile(partial) { db, imported in
+            if !imported.scope.isEmpty { try SyncSettingsTable.saveScope(imported.scope, db) }
+            try SyncSettingsTable.saveSnapshotCursor(nil, finishedAt: position, db)
+        }
+        id = nil
+        report.snapshotEntities += imported.entities
+        report.snapshotOperations += imported.operations
+        return true
+    }
+
+    static func sha256(ofFile path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw SyncError(.storage, "cannot read \(path)") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     private func takeSnapshot(from start: String?, _ prefetched: inout Task<SnapshotPage, any Error>?,
@@ -465,6 +558,23 @@ public struct SyncClient: Sendable {
     /// One request with retries on unreachable servers and 5xx answers; 4xx answers become
     /// `SyncError`s carrying the server's message. A short 429 wait is sat through.
     func call(_ method: String, _ path: String, body: Data?, headers extra: [String: String] = [:]) async throws -> Answer {
+        let (response, sentAt, receivedAt) = try await exchange(method, path, body: body, headers: extra)
+        return Answer(json: try interpret(response, path: path), sentAt: sentAt, receivedAt: receivedAt)
+    }
+
+    /// One request with the same retries, answering the raw response of a 2xx (a snapshot
+    /// file's bytes); other statuses become the same `SyncError`s as `call`'s.
+    func fetchBytes(_ path: String) async throws -> TransportResponse {
+        let (response, _, _) = try await exchange("GET", path, body: nil, headers: ["Accept": "application/vnd.sqlite3, application/json"])
+        guard (200..<300).contains(response.status) else {
+            _ = try interpret(response, path: path)
+            throw SyncError(.server, "the server failed (\(response.status))")
+        }
+        return response
+    }
+
+    private func exchange(_ method: String, _ path: String, body: Data?,
+                          headers extra: [String: String]) async throws -> (TransportResponse, Int64, Int64) {
         var headers = ["Authorization": "Bearer \(settings.token)", "CivicSync-Protocol": String(Self.protocolVersion),
                        "CivicSync-Schema": String(store.schema.version), "Accept": "application/json"]
         headers.merge(extra) { _, new in new }
@@ -486,7 +596,8 @@ public struct SyncClient: Sendable {
                     await pause(max(1, wait) * 1000)
                     continue
                 }
-                return Answer(json: try interpret(response, path: path), sentAt: sentAt, receivedAt: receivedAt)
+                if (500..<600).contains(response.status) { _ = try interpret(response, path: path) }
+                return (response, sentAt, receivedAt)
             } catch let error as SyncError where (error.code == .unreachable || error.code == .server) && attempt < settings.retries {
                 await pause(settings.backoffMilliseconds << min(attempt, 10))
                 attempt += 1

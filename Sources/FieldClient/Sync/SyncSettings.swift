@@ -15,6 +15,11 @@ public struct SyncSettings: Sendable, Codable, Equatable {
     public var snapshots = true
     /// Operations per snapshot page.
     public var snapshotLimit: Int = 5_000
+    /// Whether the snapshot comes as one SQLite file when the server makes them (else, or from
+    /// servers that do not, as pages of entities in JSON); not saved.
+    public var snapshotFiles = true
+    /// Bytes asked for per request while downloading a snapshot file; not saved.
+    public var snapshotChunkBytes: Int64 = 8 << 20
     /// Attempts after the first when the server is unreachable or answers 5xx.
     public var retries: Int = 3
     /// First retry delay; doubles each attempt.

@@ -138,7 +138,7 @@ extension SyncSchema {
     }
 
     /// The owner column of each of `kind`'s tables (`entity_id` for conflicts, with `entity`).
-    func snapshotOwners(of kind: EntityKind) -> [String: String] {
+    public func snapshotOwners(of kind: EntityKind) -> [String: String] {
         var result: [String: String] = ["conflicts": "entity_id"]
         for table in tables where table.entity == kind { result[table.name] = table.ownerColumn }
         return result

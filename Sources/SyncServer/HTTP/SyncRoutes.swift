@@ -247,6 +247,46 @@ struct SyncRoutes: Sendable {
         return JSONBody.response(.ok, text, headers: timeHeader())
     }
 
+    /// `GET /v1/snapshot/file`: the snapshot as one SQLite file, in chunks (`offset`, `length`),
+    /// the same file again while it is kept (`id`). Its id, position, size and SHA-256 are in
+    /// the headers of every chunk.
+    func snapshotFile(_ request: Request, context: SyncRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let query = request.uri.queryParameters
+        let id = query["id"].map(String.init)
+        let offset = try Self.integer(query["offset"].map(String.init), name: "offset", default: 0, minimum: 0)
+        let length = try Self.integer(query["length"].map(String.init), name: "length", default: Int64.max, minimum: 1)
+        guard let file = try await storage.snapshotFile(as: principal, id: id) else {
+            if id != nil {
+                throw APIError(.notFound, "snapshot_gone", "the snapshot \(id!.prefix(80)) is no longer kept; start a new one")
+            }
+            throw APIError(.notFound, "not_found", "this store makes no snapshot files; use GET /v1/snapshot")
+        }
+        guard offset <= file.bytes else {
+            throw APIError.badRequest("invalid_parameter", "'offset' \(offset) is beyond the snapshot's \(file.bytes) bytes")
+        }
+        metrics.snapshots.increment()
+        var headers = timeHeader()
+        headers[.contentType] = "application/vnd.sqlite3"
+        headers[Self.snapshotIDHeader] = file.id
+        headers[Self.snapshotPositionHeader] = String(file.position)
+        headers[Self.snapshotBytesHeader] = String(file.bytes)
+        headers[Self.snapshotHashHeader] = file.sha256
+        let end = length >= file.bytes - offset ? file.bytes : offset + length
+        guard end > offset else {
+            headers[.contentLength] = "0"
+            return Response(status: .ok, headers: headers, body: ResponseBody())
+        }
+        headers[.contentLength] = String(end - offset)
+        let body = try await FileIO().loadFile(path: file.path, range: Int(offset)...Int(end - 1), context: context)
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    static let snapshotIDHeader = HTTPField.Name("CivicSync-Snapshot-Id")!
+    static let snapshotPositionHeader = HTTPField.Name("CivicSync-Snapshot-Position")!
+    static let snapshotBytesHeader = HTTPField.Name("CivicSync-Snapshot-Bytes")!
+    static let snapshotHashHeader = HTTPField.Name("CivicSync-Snapshot-Sha256")!
+
     func digest(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let list = request.uri.queryParameters["list"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false

@@ -228,6 +228,11 @@ public final class PostgresSyncStorage: SyncStorage {
         return try await local.snapshot(as: principal, after: cursor, limit: limit, entities: entities)
     }
 
+    public func snapshotFile(as principal: Principal, id: String?) async throws -> SQLiteSyncStorage.SnapshotFile? {
+        if id == nil { try await catchUp() }
+        return try await local.snapshotFile(as: principal, id: id)
+    }
+
     public func entityHashes(as principal: Principal, buckets: Set<Int>) async throws -> [EntityKey: String] {
         try await catchUp()
         return try await local.entityHashes(as: principal, buckets: buckets)

@@ -35,6 +35,11 @@ public protocol SyncStorage: TokenStore {
     /// which entities differ (`field repair`).
     func entityHashes(as principal: Principal, buckets: Set<Int>) async throws -> [EntityKey: String]
 
+    /// A snapshot file of everything `principal` may see (`id` nil: made for the current end of
+    /// the log, or the one already made for it; else the file `id` if it is still kept). Nil
+    /// when the store keeps no files (in memory) or `id` is gone.
+    func snapshotFile(as principal: Principal, id: String?) async throws -> SQLiteSyncStorage.SnapshotFile?
+
     /// The digest of exactly the entities `principal` may see.
     func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport
 

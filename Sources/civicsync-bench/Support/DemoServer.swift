@@ -57,14 +57,15 @@ struct FirstSync: Sendable {
     var ownCPU: Double?
     var latencies: [String: LatencySummary]
 
-    static func run(_ demo: DemoServer, workspace: Workspace) async throws -> FirstSync {
-        let path = workspace.path("hq", ext: "replica")
+    /// `snapshots`: the first sync takes a snapshot (what `field sync` does), or replays the log.
+    static func run(_ demo: DemoServer, workspace: Workspace, snapshots: Bool = true, name: String = "hq") async throws -> FirstSync {
+        let path = workspace.path(name, ext: "replica")
         let replica = try FieldReplica.create(path: path, setup: .init(memberID: demo.hqMember, name: "Bench HQ", role: .hq),
                                               wallClock: SystemWallClock(), ids: SystemIDSource())
         try replica.setRemote(SyncSettings(serverURL: demo.server.baseURL.absoluteString, token: demo.hqToken))
         let book = LatencyBook()
         let transport = TimedTransport.make(baseURL: demo.server.baseURL, book: book, statuses: StatusCounter())
-        let client = try replica.syncClient(transport: transport)
+        let client = try replica.syncClient(transport: transport) { $0.snapshots = snapshots }
         let pullEnded = PhaseClock()
         let serverCPU0 = demo.server.cpuSeconds, ownCPU0 = CPUTime.ownSeconds()
         let start = Timing.now()
@@ -73,7 +74,7 @@ struct FirstSync: Sendable {
         }
         let seconds = Timing.since(start)
         var latencies: [String: LatencySummary] = [:]
-        for label in ["push", "pull", "digest"] { latencies[label] = await book.summary(label) }
+        for label in ["push", "snapshot", "pull", "digest"] { latencies[label] = await book.summary(label) }
         return FirstSync(replica: replica, path: path, report: report, seconds: seconds,
                          pullSeconds: pullEnded.seconds(since: start) ?? seconds,
                          serverCPU: demo.server.cpuSeconds.flatMap { now in serverCPU0.map { now - $0 } },

@@ -30,6 +30,7 @@ struct TimedTransport: SyncTransport {
         if path.hasPrefix("/v1/push") { return "push" }
         if path.hasPrefix("/v1/pull") { return "pull" }
         if path.hasPrefix("/v1/digest") { return "digest" }
+        if path.hasPrefix("/v1/snapshot") { return "snapshot" }
         return "other"
     }
 

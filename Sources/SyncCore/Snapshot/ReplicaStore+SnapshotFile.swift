@@ -1,0 +1,111 @@
+import GRDB
+
+/// Taking in a snapshot file (`GET /v1/snapshot/file`): the server's tables for what this
+/// replica may see, copied into the replica's by SQLite, nothing merged.
+extension ReplicaStore {
+    /// What a snapshot file brought.
+    public struct SnapshotFileImport: Sendable, Equatable {
+        /// The log position the snapshot stands at (the pull goes on from it).
+        public var position: Int64
+        /// The scope the server made it for.
+        public var scope: String
+        public var operations: Int
+        public var entities: Int
+        /// Own operations not yet stored by the server, merged again on top.
+        public var remerged: Int
+    }
+
+    /// Replaces this replica's state with the snapshot file's, in one transaction: its log
+    /// operations are added (those already here stay), the merge state, materialised rows and
+    /// conflicts are copied, and this replica's own operations that the snapshot does not
+    /// hold are merged again on top (nothing written here is lost); the digest is computed
+    /// from the rows. `alsoInTransaction` runs in the same transaction (the caller's cursor).
+    /// Refuses a file of another format, schema or version.
+    @discardableResult
+    public func importSnapshotFile(_ path: String, alsoInTransaction: (Database, SnapshotFileImport) throws -> Void = { _, _ in }) throws -> SnapshotFileImport {
+        try wrapSnapshot {
+            try writer.writeWithoutTransaction { db in
+                try db.execute(sql: "ATTACH DATABASE ? AS snap", arguments: [path])
+                defer { try? db.execute(sql: "DETACH DATABASE snap") }
+                var result: SnapshotFileImport?
+                try db.inTransaction {
+                    let imported = try importAttachedSnapshot(db)
+                    try alsoInTransaction(db, imported)
+                    result = imported
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    private func importAttachedSnapshot(_ db: Database) throws -> SnapshotFileImport {
+        var meta: [String: String] = [:]
+        if try db.tableExists("snapshot_meta", in: "snap") {
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM snap.snapshot_meta") { meta[row[0]] = row[1] }
+        }
+        guard meta["format"] == "civicsync-snapshot-1", let position = meta["position"].flatMap(Int64.init), position >= 0 else {
+            throw SyncError(.malformed, "the file is not a CivicSync snapshot")
+        }
+        guard meta["schema"] == schema.name, meta["version"] == String(schema.version) else {
+            throw SyncError(.incompatibleReplica, "the snapshot is of schema '\(meta["schema"] ?? "?")' version \(meta["version"] ?? "?"), this replica '\(schema.name)' version \(schema.version)")
+        }
+        // Own operations no server has stored yet, kept aside to merge on top.
+        let waiting = try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state != 1 AND held = 0")
+            .map { try Self.loggedOperation($0).operation }
+        for table in ["field_state", "superseded", "conflicts", "digest_buckets"] + schema.materializedTableNames {
+            try db.execute(sql: "DELETE FROM main.\(table)")
+        }
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO main.oplog(op_id, hlc, author, entity, entity_id, field, key, kind, value, context, origin_local, sync_state, held)
+            SELECT op_id, hlc, author, entity, entity_id, field, key, kind, value, context, 0, 0, held FROM snap.oplog ORDER BY seq
+            """)
+        let operations = try Int.fetchOne(db, sql: "SELECT count(*) FROM snap.oplog") ?? 0
+        let copies: [(String, [String])] = [
+            ("field_state", ["entity", "entity_id", "field", "key", "op_id", "hlc", "author", "value"]),
+            ("superseded", ["op_id", "entity", "entity_id", "field", "key", "by_hlc"]),
+            ("conflicts", Self.conflictsColumns),
+        ] + schema.entities.flatMap { entity in
+            schema.snapshotTables(of: entity.kind).filter { $0.key != "conflicts" }.map { ($0.key, $0.value) }
+        }
+        for (table, columns) in copies {
+            let list = columns.joined(separator: ", ")
+            try db.execute(sql: "INSERT INTO main.\(table)(\(list)) SELECT \(list) FROM snap.\(table)")
+        }
+        // Own operations the snapshot does not reflect: not yet stored, or on entities it lacks.
+        var remerge = waiting
+        let own = replicaID.rawValue
+        remerge += try Row.fetchAll(db, sql: """
+            SELECT * FROM oplog o WHERE origin_local = 1 AND sync_state = 1 AND held = 0
+              AND NOT EXISTS (SELECT 1 FROM field_state f WHERE f.entity = o.entity AND f.entity_id = o.entity_id)
+            """).map { try Self.loggedOperation($0).operation }
+        if !remerge.isEmpty {
+            var merge = try BatchMerge(store: self, logMerged: false, db)
+            for prepared in remerge.map(PreparedOperation.init).sorted(by: { ($0.hlcText, $0.idText) < ($1.hlcText, $1.idText) }) {
+                try merge.merge(prepared, local: false, db)
+            }
+            _ = try merge.finish(db)
+        }
+        try rewriteKeptDigest(db)
+        var clock = try loadClock(db)
+        if let latest = try String.fetchOne(db, sql: "SELECT max(hlc) FROM snap.oplog").flatMap(HLCTimestamp.init) { clock.observe(latest) }
+        try saveClock(clock, db)
+        let highest = try Int64.fetchOne(db, sql: """
+            SELECT max(CAST(substr(op_id, ?2) AS INTEGER)) FROM snap.oplog WHERE op_id > ?1 || ':' AND op_id < ?1 || ';'
+            """, arguments: [own, own.utf8.count + 2]) ?? 0
+        if highest > (try loadCounter(db)) { try saveCounter(highest, db) }
+        let entities = try stateDigest(db).entities
+        return SnapshotFileImport(position: position, scope: meta["scope"] ?? "", operations: operations, entities: entities,
+                                  remerged: remerge.count)
+    }
+
+    private func wrapSnapshot<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw SyncError(.malformed, "the snapshot file cannot be taken in; nothing was changed", cause: error)
+        }
+    }
+}

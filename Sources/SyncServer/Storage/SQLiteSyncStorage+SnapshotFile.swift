@@ -1,0 +1,145 @@
+import Crypto
+import Foundation
+import GRDB
+import SyncCore
+
+/// Snapshot files (`GET /v1/snapshot/file`): everything a principal may see, as one SQLite file
+/// of plain tables (the log, the merge state, the materialised rows), written by SQLite itself
+/// from one read transaction of the store, so consistent at one log position. A new replica
+/// downloads it in chunks (resumable: the file stays the same for an hour) and copies the
+/// tables into its own, with nothing to merge: the fastest first sync, far faster than entity
+/// pages in JSON (`GET /v1/snapshot`, which stores in memory, the tests, and repairs use).
+extension SQLiteSyncStorage {
+    /// One snapshot file, ready to be downloaded.
+    public struct SnapshotFile: Sendable, Equatable {
+        /// Names the file: the principal's scope and the log position, hashed.
+        public var id: String
+        public var path: String
+        public var position: Int64
+        public var bytes: Int64
+        /// SHA-256 of the whole file, hex: the client checks what it downloaded.
+        public var sha256: String
+    }
+
+    public func snapshotFile(as principal: Principal, id: String?) async throws -> SnapshotFile? {
+        // Writing the file reads the whole scope: on a thread of its own, not a cooperative one.
+        try await Blocking.onThread {
+            if let id { return try self.snapshotFile(id: id) }
+            return try self.makeSnapshotFile(as: principal)
+        }
+    }
+
+    /// The file format marker in the snapshot's `snapshot_meta`.
+    public static let snapshotFormat = "civicsync-snapshot-1"
+    /// How long a snapshot file is kept for downloads to resume.
+    static let snapshotLifetimeSeconds: TimeInterval = 3_600
+
+    /// Where snapshot files are kept (nil for a store in memory, which has none).
+    var snapshotDirectory: String? {
+        let path = writer.path
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file::memory:") else { return nil }
+        return ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("snapshots")
+    }
+
+    /// The snapshot file `id` if it is still kept (resuming a download).
+    public func snapshotFile(id: String) throws -> SnapshotFile? {
+        guard let directory = snapshotDirectory, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), id.count <= 80 else { return nil }
+        let path = (directory as NSString).appendingPathComponent(id + ".sqlite")
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try Self.describeSnapshot(path: path, id: id)
+    }
+
+    /// A snapshot file of what `principal` may see at the current end of the log: made now, or
+    /// the one already made for the same scope and position.
+    public func makeSnapshotFile(as principal: Principal) throws -> SnapshotFile? {
+        guard let directory = snapshotDirectory else { return nil }
+        let fileManager = FileManager.default
+        try? fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        Self.removeOldSnapshots(in: directory)
+        let head = try Self.wrap { try writer.read { db in try maxSeq(db) } }
+        let scope = principal.scopeDescription
+        let id = "\(head)-" + SHA256.hash(data: Data("\(scope)|\(schema.name)|\(schema.version)".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let path = (directory as NSString).appendingPathComponent(id + ".sqlite")
+        if fileManager.fileExists(atPath: path) { return try Self.describeSnapshot(path: path, id: id) }
+        let staging = path + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).part"
+        defer { try? fileManager.removeItem(atPath: staging) }
+        let position = try Self.wrap { try writeSnapshot(to: staging, for: principal) }
+        let finalID = "\(position)-" + id.split(separator: "-").last!
+        let finalPath = (directory as NSString).appendingPathComponent(finalID + ".sqlite")
+        if !fileManager.fileExists(atPath: finalPath) { try fileManager.moveItem(atPath: staging, toPath: finalPath) }
+        return try Self.describeSnapshot(path: finalPath, id: finalID)
+    }
+
+    /// Writes the snapshot: the store attached read-only, every table copied in one transaction
+    /// (so at one position), only the entities `principal` may see. Returns the position.
+    private func writeSnapshot(to path: String, for principal: Principal) throws -> Int64 {
+        var configuration = Configuration()
+        configuration.journalMode = .default
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
+            try db.execute(sql: "ATTACH DATABASE ? AS src", arguments: [writer.path])
+        }
+        let position = try queue.write { db -> Int64 in
+            let position = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM src.oplog") ?? 0
+            var entityFilter = "", ownerFilter: (EntityKind) -> String = { _ in "" }
+            if let scopes = principal.scopes {
+                let filter = Self.scopeFilter(scopes)
+                try db.execute(sql: """
+                    CREATE TEMP TABLE visible AS SELECT DISTINCT entity, entity_id FROM src.server_grants WHERE \(filter.sql)
+                    """, arguments: filter.arguments)
+                try db.execute(sql: "CREATE INDEX temp.visible_key ON visible(entity, entity_id)")
+                entityFilter = " WHERE (entity, entity_id) IN (SELECT entity, entity_id FROM temp.visible)"
+                ownerFilter = { kind in " WHERE \u{0001}OWNER IN (SELECT entity_id FROM temp.visible WHERE entity = '\(kind.rawValue)')" }
+            }
+            try db.execute(sql: """
+                CREATE TABLE snapshot_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE oplog AS SELECT seq, op_id, hlc, author, entity, entity_id, field, key, kind, value, context, held
+                    FROM src.oplog\(entityFilter) ORDER BY seq;
+                CREATE TABLE field_state AS SELECT entity, entity_id, field, key, op_id, hlc, author, value FROM src.field_state\(entityFilter);
+                CREATE TABLE superseded AS SELECT op_id, entity, entity_id, field, key, by_hlc FROM src.superseded\(entityFilter);
+                CREATE TABLE conflicts AS SELECT entity, entity_id, field, key, winner, competing FROM src.conflicts\(entityFilter);
+                """)
+            for kind in schema.entities.map(\.kind) {
+                let owners = schema.snapshotOwners(of: kind)
+                for (table, columns) in schema.snapshotTables(of: kind) where table != "conflicts" {
+                    let filter = ownerFilter(kind).replacingOccurrences(of: "\u{0001}OWNER", with: owners[table] ?? "id")
+                    try db.execute(sql: "CREATE TABLE \(table) AS SELECT \(columns.joined(separator: ", ")) FROM src.\(table)\(filter)")
+                }
+            }
+            try db.execute(sql: "INSERT INTO snapshot_meta(key, value) VALUES ('format', ?), ('schema', ?), ('version', ?), ('position', ?), ('scope', ?)",
+                           arguments: [Self.snapshotFormat, schema.name, String(schema.version), String(position), principal.scopeDescription])
+            return position
+        }
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "DETACH DATABASE src") }
+        return position
+    }
+
+    static func describeSnapshot(path: String, id: String) throws -> SnapshotFile {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw SyncError(.notFound, "the snapshot \(id) is gone") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var bytes: Int64 = 0
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            bytes += Int64(chunk.count)
+        }
+        let position = Int64(id.split(separator: "-").first ?? "") ?? 0
+        return SnapshotFile(id: id, path: path, position: position, bytes: bytes,
+                            sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+    }
+
+    /// Drops snapshot files older than their lifetime (and parts left by a crash).
+    static func removeOldSnapshots(in directory: String) {
+        let fileManager = FileManager.default
+        guard let names = try? fileManager.contentsOfDirectory(atPath: directory) else { return }
+        let limit = Date().addingTimeInterval(-snapshotLifetimeSeconds)
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            if let modified = (try? fileManager.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < limit {
+                try? fileManager.removeItem(atPath: path)
+            }
+        }
+    }
+}

@@ -346,6 +346,13 @@ public struct SyncClient: Sendable {
         defer { if id == nil { try? fileManager.removeItem(atPath: partial) } }
         var offset = (try? fileManager.attributesOfItem(atPath: partial)[.size] as? NSNumber)?.int64Value ?? 0
         var total: Int64 = 0, position: Int64 = 0, expected = ""
+        // Hashed as it arrives (what a resumed download already holds first).
+        var hasher = SHA256()
+        if offset > 0 {
+            guard let handle = FileHandle(forReadingAtPath: partial) else { throw SyncError(.storage, "cannot read \(partial)") }
+            while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+            try handle.close()
+        }
         while true {
             var path = "/v1/snapshot/file?offset=\(offset)&length=\(max(1, settings.snapshotChunkBytes))"
             if let id { path += "&id=" + id }
@@ -358,6 +365,7 @@ public struct SyncClient: Sendable {
                 try? fileManager.removeItem(atPath: partial)
                 _ = fileManager.createFile(atPath: partial, contents: nil)
                 offset = 0
+                hasher = SHA256()
                 continue
             }
             guard let fileID = response.headers["civicsync-snapshot-id"], let bytes = response.headers["civicsync-snapshot-bytes"].flatMap(Int64.init),
@@ -370,6 +378,7 @@ public struct SyncClient: Sendable {
                     try? fileManager.removeItem(atPath: partial)
                     _ = fileManager.createFile(atPath: partial, contents: nil)
                     offset = 0
+                    hasher = SHA256()
                     id = fileID
                     continue
                 }
@@ -382,12 +391,14 @@ public struct SyncClient: Sendable {
             try handle.seek(toOffset: UInt64(offset))
             try handle.write(contentsOf: response.body)
             try handle.close()
+            hasher.update(data: response.body)
             offset += Int64(response.body.count)
             report.batches += 1
             progress?(SyncProgress(phase: .snapshot, pushed: report.pushed, pulled: 0, batches: report.batches))
             if offset >= total || response.body.isEmpty { break }
         }
-        guard offset == total, try Self.sha256(ofFile: partial) == expected else {
+        let received = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        guard offset == total, received == expected else {
             id = nil
             try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
             throw SyncError(.server, "the snapshot file arrived damaged (size or SHA-256 differs); run `field sync` again")
@@ -400,14 +411,6 @@ public struct SyncClient: Sendable {
         report.snapshotEntities += imported.entities
         report.snapshotOperations += imported.operations
         return true
-    }
-
-    static func sha256(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw SyncError(.storage, "cannot read \(path)") }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     private func takeSnapshot(from start: String?, _ prefetched: inout Task<SnapshotPage, any Error>?,

@@ -45,7 +45,7 @@ extension SQLiteSyncStorage {
     public func snapshotFile(id: String) throws -> SnapshotFile? {
         guard let directory = snapshotDirectory, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), id.count <= 80 else { return nil }
         let path = (directory as NSString).appendingPathComponent(id + ".sqlite")
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: path + ".sha256") else { return nil }
         return try Self.describeSnapshot(path: path, id: id)
     }
 
@@ -60,13 +60,18 @@ extension SQLiteSyncStorage {
         let scope = principal.scopeDescription
         let id = "\(head)-" + SHA256.hash(data: Data("\(scope)|\(schema.name)|\(schema.version)".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
         let path = (directory as NSString).appendingPathComponent(id + ".sqlite")
-        if fileManager.fileExists(atPath: path) { return try Self.describeSnapshot(path: path, id: id) }
+        if fileManager.fileExists(atPath: path + ".sha256") { return try Self.describeSnapshot(path: path, id: id) }
         let staging = path + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).part"
         defer { try? fileManager.removeItem(atPath: staging) }
         let position = try Self.wrap { try writeSnapshot(to: staging, for: principal) }
         let finalID = "\(position)-" + id.split(separator: "-").last!
         let finalPath = (directory as NSString).appendingPathComponent(finalID + ".sqlite")
-        if !fileManager.fileExists(atPath: finalPath) { try fileManager.moveItem(atPath: staging, toPath: finalPath) }
+        if !fileManager.fileExists(atPath: finalPath + ".sha256") {
+            // The hash is written last: a file without one is not finished (another request is
+            // writing it, or a crash left it) and is made again.
+            try? fileManager.removeItem(atPath: finalPath)
+            try fileManager.moveItem(atPath: staging, toPath: finalPath)
+        }
         return try Self.describeSnapshot(path: finalPath, id: finalID)
     }
 
@@ -116,7 +121,15 @@ extension SQLiteSyncStorage {
         return position
     }
 
+    /// The file's size, position and hash. The hash is computed once and kept beside the file
+    /// (`<id>.sha256`): every chunk of a download names it.
     static func describeSnapshot(path: String, id: String) throws -> SnapshotFile {
+        let position = Int64(id.split(separator: "-").first ?? "") ?? 0
+        let hashPath = path + ".sha256"
+        if let kept = try? String(contentsOfFile: hashPath, encoding: .utf8), kept.count == 64 + 1 + kept.split(separator: " ").last!.count,
+           let bytes = Int64(kept.split(separator: " ").last ?? "") {
+            return SnapshotFile(id: id, path: path, position: position, bytes: bytes, sha256: String(kept.prefix(64)))
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw SyncError(.notFound, "the snapshot \(id) is gone") }
         defer { try? handle.close() }
         var hasher = SHA256()
@@ -125,9 +138,9 @@ extension SQLiteSyncStorage {
             hasher.update(data: chunk)
             bytes += Int64(chunk.count)
         }
-        let position = Int64(id.split(separator: "-").first ?? "") ?? 0
-        return SnapshotFile(id: id, path: path, position: position, bytes: bytes,
-                            sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        try? "\(sha) \(bytes)".write(toFile: hashPath, atomically: true, encoding: .utf8)
+        return SnapshotFile(id: id, path: path, position: position, bytes: bytes, sha256: sha)
     }
 
     /// Drops snapshot files older than their lifetime (and parts left by a crash).

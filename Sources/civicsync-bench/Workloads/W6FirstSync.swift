@@ -62,7 +62,7 @@ struct W6FirstSync {
         result.p99Ms = sync.latencies["snapshot"]?.p99Ms
         result.notes.append("server: syncserver generate --scale \(W3Merge.scaleText(demo.scale)) --seed 1 (\(Format.count(demo.operations)) operations), "
                             + "serve \(DemoServer.serveFlags.joined(separator: " ")); replica: FieldReplica file (WAL, synchronous FULL), HQ token, "
-                            + "SyncClient.sync() with field's default settings (snapshot pages of 5,000 operations; the baseline: "
+                            + "SyncClient.sync() with field's default settings (a snapshot file in chunks of 8 MB; the baseline: "
                             + "the same sync with snapshots off, pull pages of 500); HTTP: URLSessionTransport, one session per client, as field sync")
         if let serverCPU = sync.serverCPU, let ownCPU = sync.ownCPU {
             result.notes.append(String(format: "CPU during the snapshot sync: server %.1f s, benchmark process (replica, HTTP client) %.1f s, over %.1f s of wall time",

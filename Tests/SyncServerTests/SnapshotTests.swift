@@ -135,6 +135,34 @@ import Testing
     }
 }
 
+extension SnapshotTests {
+    /// Taking an entity again from the server (a repair) keeps this replica's own changes to it
+    /// that the server has not stored yet: they are merged again on top.
+    @Test func takingAnEntityAgainKeepsOwnWaitingChanges() async throws {
+        let harness = try ServerHarness(directory: ServerHarness.temporaryDirectory("snapshot-waiting"))
+        try harness.storage.load(DataSetGenerator(seed: 9, scale: 0.01, year: 2025), batchSize: 2_000)
+        try await LiveServer.run(harness, configuration: harness.configuration) { port in
+            let who = Self.principals[0]
+            let token = try await harness.token(who.member, who.role)
+            let device = try device(harness, port: port, who, token: token, seed: 91, snapshots: true)
+            try await sync(device, snapshots: true)
+            let id = try #require(try device.replica.cases().first?.id)
+            try device.replica.comment(id, "Written offline, not sent")
+            _ = try device.replica.editCase(id, CaseEdit(title: "Retitled offline"))
+            let store = device.replica.store
+            let key = EntityKey(.case, id)
+            let taken = try await harness.storage.store.writer.read { db in try harness.storage.store.snapshots(of: [key], db) }
+            let imported = try await store.writer.write { db in try store.importSnapshots(taken, db) }
+            #expect(imported.entities == 1 && imported.remerged >= 2)
+            let detail = try device.replica.caseDetail(id)
+            #expect(detail.summary.title == "Retitled offline")
+            #expect(detail.comments.map(\.body).contains("Written offline, not sent"))
+            let report = try await sync(device, snapshots: true)
+            #expect(report.acknowledged >= 2 && report.converged == true, "\(report)")
+        }
+    }
+}
+
 /// A transport that stops answering (as if the link dropped) after a number of requests.
 final class CutTransport: SyncTransport, @unchecked Sendable {
     // @unchecked: `remaining` is guarded by `lock`.

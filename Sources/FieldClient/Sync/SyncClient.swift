@@ -333,8 +333,9 @@ public struct SyncClient: Sendable {
                            progress: (@Sendable (SyncProgress) -> Void)?) async throws -> Bool {
         let fileManager = FileManager.default
         let replicaPath = store.writer.path
+        // Beside the replica's file; a replica in memory downloads into a temporary file of its own.
         let partial = (replicaPath.isEmpty || replicaPath == ":memory:")
-            ? (NSTemporaryDirectory() as NSString).appendingPathComponent("civicsync-\(store.replicaID.rawValue).snapshot")
+            ? (NSTemporaryDirectory() as NSString).appendingPathComponent("civicsync-\(store.replicaID.rawValue)-\(ObjectIdentifier(store).hashValue).snapshot")
             : replicaPath + ".snapshot"
         var id = cursor.map { String($0.dropFirst(Self.fileCursorPrefix.count)) }
         if id == nil { try? fileManager.removeItem(atPath: partial) }
@@ -346,6 +347,9 @@ public struct SyncClient: Sendable {
         defer { if id == nil { try? fileManager.removeItem(atPath: partial) } }
         var offset = (try? fileManager.attributesOfItem(atPath: partial)[.size] as? NSNumber)?.int64Value ?? 0
         var total: Int64 = 0, position: Int64 = 0, expected = ""
+        // Behind a load balancer without sticky sessions each chunk may reach another instance,
+        // which keeps other files: after two restarts, the snapshot comes as JSON pages instead.
+        var restarts = 0
         // Hashed as it arrives (what a resumed download already holds first).
         var hasher = SHA256()
         if offset > 0 {
@@ -361,12 +365,24 @@ public struct SyncClient: Sendable {
                 response = try await fetchBytes(path)
             } catch let error as SyncError where error.code == .malformed && error.message.contains("(404 ") {
                 if id == nil { return false }      // no snapshot files here: JSON pages
+                restarts += 1
+                if restarts > 2 {
+                    id = nil
+                    try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
+                    return false
+                }
                 id = nil                           // the file is gone: start a new one
                 try? fileManager.removeItem(atPath: partial)
                 _ = fileManager.createFile(atPath: partial, contents: nil)
                 offset = 0
                 hasher = SHA256()
                 continue
+            }
+            if let version = response.headers["civicsync-snapshot-schema-version"].flatMap(Int.init), version != store.schema.version {
+                // Tables of another schema version would not fit this file's: replay the log.
+                try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
+                id = nil
+                return false
             }
             guard let fileID = response.headers["civicsync-snapshot-id"], let bytes = response.headers["civicsync-snapshot-bytes"].flatMap(Int64.init),
                   let at = response.headers["civicsync-snapshot-position"].flatMap(Int64.init),

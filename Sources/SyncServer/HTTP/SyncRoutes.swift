@@ -272,6 +272,7 @@ struct SyncRoutes: Sendable {
         headers[Self.snapshotPositionHeader] = String(file.position)
         headers[Self.snapshotBytesHeader] = String(file.bytes)
         headers[Self.snapshotHashHeader] = file.sha256
+        headers[Self.snapshotSchemaHeader] = String(storage.schema.version)
         let end = length >= file.bytes - offset ? file.bytes : offset + length
         guard end > offset else {
             headers[.contentLength] = "0"
@@ -286,6 +287,7 @@ struct SyncRoutes: Sendable {
     static let snapshotPositionHeader = HTTPField.Name("CivicSync-Snapshot-Position")!
     static let snapshotBytesHeader = HTTPField.Name("CivicSync-Snapshot-Bytes")!
     static let snapshotHashHeader = HTTPField.Name("CivicSync-Snapshot-Sha256")!
+    static let snapshotSchemaHeader = HTTPField.Name("CivicSync-Snapshot-Schema-Version")!
 
     func digest(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()

@@ -57,22 +57,36 @@ extension SQLiteSyncStorage {
         try? fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         Self.removeOldSnapshots(in: directory)
         let head = try Self.wrap { try writer.read { db in try maxSeq(db) } }
-        let scope = principal.scopeDescription
-        let id = "\(head)-" + SHA256.hash(data: Data("\(scope)|\(schema.name)|\(schema.version)".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
-        let path = (directory as NSString).appendingPathComponent(id + ".sqlite")
-        if fileManager.fileExists(atPath: path + ".sha256") { return try Self.describeSnapshot(path: path, id: id) }
-        let staging = path + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).part"
+        let scope = SHA256.hash(data: Data("\(principal.scopeDescription)|\(schema.name)|\(schema.version)".utf8))
+            .prefix(8).map { String(format: "%02x", $0) }.joined()
+        // Ids are `<position>-<scope>-<content>`: the same scope at the same position reuses the
+        // file; the content's hash in the id keeps two instances' files (same rows, other bytes)
+        // from passing for one another behind a load balancer.
+        if let kept = try keptSnapshot(prefix: "\(head)-\(scope)-", in: directory) { return kept }
+        let staging = (directory as NSString).appendingPathComponent("\(head)-\(scope).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).part")
         defer { try? fileManager.removeItem(atPath: staging) }
         let position = try Self.wrap { try writeSnapshot(to: staging, for: principal) }
-        let finalID = "\(position)-" + id.split(separator: "-").last!
-        let finalPath = (directory as NSString).appendingPathComponent(finalID + ".sqlite")
-        if !fileManager.fileExists(atPath: finalPath + ".sha256") {
-            // The hash is written last: a file without one is not finished (another request is
-            // writing it, or a crash left it) and is made again.
-            try? fileManager.removeItem(atPath: finalPath)
-            try fileManager.moveItem(atPath: staging, toPath: finalPath)
+        let described = try Self.describeSnapshot(path: staging, id: "staging")
+        let id = "\(position)-\(scope)-\(described.sha256.prefix(16))"
+        let path = (directory as NSString).appendingPathComponent(id + ".sqlite")
+        if !fileManager.fileExists(atPath: path + ".sha256") {
+            try? fileManager.removeItem(atPath: path)
+            try fileManager.moveItem(atPath: staging, toPath: path)
+            // The hash is written last: a file without one is not finished.
+            try "\(described.sha256) \(described.bytes)".write(toFile: path + ".sha256", atomically: true, encoding: .utf8)
         }
-        return try Self.describeSnapshot(path: finalPath, id: finalID)
+        try? fileManager.removeItem(atPath: staging + ".sha256")
+        return SnapshotFile(id: id, path: path, position: position, bytes: described.bytes, sha256: described.sha256)
+    }
+
+    /// A finished file whose id starts with `prefix`, if one is kept.
+    private func keptSnapshot(prefix: String, in directory: String) throws -> SnapshotFile? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".sqlite.sha256") {
+            let id = String(name.dropLast(".sqlite.sha256".count))
+            return try Self.describeSnapshot(path: (directory as NSString).appendingPathComponent(id + ".sqlite"), id: id)
+        }
+        return nil
     }
 
     /// Writes the snapshot: the store attached read-only, every table copied in one transaction
@@ -80,14 +94,18 @@ extension SQLiteSyncStorage {
     private func writeSnapshot(to path: String, for principal: Principal) throws -> Int64 {
         var configuration = Configuration()
         configuration.journalMode = .default
+        configuration.busyMode = .timeout(30)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? queue.close() }
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
             try db.execute(sql: "ATTACH DATABASE ? AS src", arguments: [writer.path])
         }
-        let position = try queue.write { db -> Int64 in
-            let position = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM src.oplog") ?? 0
+        // A deferred transaction: it reads the store (one snapshot of its write-ahead log) and
+        // writes only the new file; an immediate one would take the store's write lock too.
+        var position: Int64 = 0
+        try queue.inDatabase { db in try db.inTransaction(.deferred) {
+            position = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM src.oplog") ?? 0
             var entityFilter = "", ownerFilter: (EntityKind) -> String = { _ in "" }
             if let scopes = principal.scopes {
                 let filter = Self.scopeFilter(scopes)
@@ -115,8 +133,8 @@ extension SQLiteSyncStorage {
             }
             try db.execute(sql: "INSERT INTO snapshot_meta(key, value) VALUES ('format', ?), ('schema', ?), ('version', ?), ('position', ?), ('scope', ?)",
                            arguments: [Self.snapshotFormat, schema.name, String(schema.version), String(position), principal.scopeDescription])
-            return position
-        }
+            return .commit
+        } }
         try queue.writeWithoutTransaction { db in try db.execute(sql: "DETACH DATABASE src") }
         return position
     }

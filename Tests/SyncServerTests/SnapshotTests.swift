@@ -184,3 +184,32 @@ final class CutTransport: SyncTransport, @unchecked Sendable {
         return try await inner.send(request)
     }
 }
+
+extension SnapshotTests {
+    /// A snapshot file is only handed to a token of the scope it was made for: an id that leaked
+    /// names nothing for another token.
+    @Test func aSnapshotFileIsNeverHandedToAnotherScope() async throws {
+        let harness = try ServerHarness(directory: ServerHarness.temporaryDirectory("snapshot-scope"))
+        try harness.storage.load(DataSetGenerator(seed: 4, scale: 0.01, year: 2025), batchSize: 2_000)
+        try await LiveServer.run(harness, configuration: harness.configuration) { port in
+            let transport = URLSessionTransport(baseURL: URL(string: "http://127.0.0.1:\(port)")!, timeout: 30)
+            func get(_ path: String, _ token: String) async throws -> TransportResponse {
+                try await transport.send(TransportRequest(method: "GET", path: path,
+                                                          headers: ["Authorization": "Bearer \(token)", "CivicSync-Protocol": "2"], body: nil))
+            }
+            let hq = try await harness.token("hq-test", .hq)
+            let monitor = try await harness.token("ext-00003", .monitor, kind: .external)
+            let first = try await get("/v1/snapshot/file?offset=0&length=1024", hq)
+            #expect(first.status == 200)
+            let id = try #require(first.headers["civicsync-snapshot-id"])
+            let again = try await get("/v1/snapshot/file?id=\(id)&offset=0&length=1024", hq)
+            #expect(again.status == 200 && again.body == first.body)
+            let stolen = try await get("/v1/snapshot/file?id=\(id)&offset=0&length=1024", monitor)
+            #expect(stolen.status == 404, "another scope must not get HQ's file")
+            let own = try await get("/v1/snapshot/file?offset=0&length=1024", monitor)
+            #expect(own.status == 200 && own.headers["civicsync-snapshot-id"] != id)
+            let beyond = try await get("/v1/snapshot/file?id=\(id)&offset=999999999", hq)
+            #expect(beyond.status == 400)
+        }
+    }
+}

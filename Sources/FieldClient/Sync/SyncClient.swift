@@ -363,6 +363,19 @@ public struct SyncClient: Sendable {
             let response: TransportResponse
             do {
                 response = try await fetchBytes(path)
+            } catch let error as SyncError where error.code == .malformed && error.message.contains("(400 invalid_parameter)") && offset > 0 {
+                // What this replica holds of the file is longer than the file: start again.
+                restarts += 1
+                id = nil
+                if restarts > 2 {
+                    try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
+                    return false
+                }
+                try? fileManager.removeItem(atPath: partial)
+                _ = fileManager.createFile(atPath: partial, contents: nil)
+                offset = 0
+                hasher = SHA256()
+                continue
             } catch let error as SyncError where error.code == .malformed && error.message.contains("(404 ") {
                 if id == nil { return false }      // no snapshot files here: JSON pages
                 restarts += 1
@@ -419,9 +432,18 @@ public struct SyncClient: Sendable {
             try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
             throw SyncError(.server, "the snapshot file arrived damaged (size or SHA-256 differs); run `field sync` again")
         }
-        let imported = try store.importSnapshotFile(partial) { db, imported in
-            if !imported.scope.isEmpty { try SyncSettingsTable.saveScope(imported.scope, db) }
-            try SyncSettingsTable.saveSnapshotCursor(nil, finishedAt: position, db)
+        let imported: ReplicaStore.SnapshotFileImport
+        do {
+            imported = try store.importSnapshotFile(partial) { db, imported in
+                if !imported.scope.isEmpty { try SyncSettingsTable.saveScope(imported.scope, db) }
+                try SyncSettingsTable.saveSnapshotCursor(nil, finishedAt: position, db)
+            }
+        } catch let error as SyncError where error.code == .incompatibleReplica || error.code == .malformed {
+            // A file this replica cannot take (another schema version): replay the log instead.
+            id = nil
+            try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
+            report.schemaNote = "the snapshot could not be taken (\(error.message)); the first sync replays the log instead"
+            return false
         }
         id = nil
         report.snapshotEntities += imported.entities

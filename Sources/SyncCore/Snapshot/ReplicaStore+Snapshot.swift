@@ -57,7 +57,8 @@ extension ReplicaStore {
         /// Entities taken in, and the operations their logs brought that this store lacked.
         public var entities = 0
         public var newOperations = 0
-        /// This replica's own operations not yet stored by a server, merged again on top.
+        /// Operations this replica holds on those entities that the snapshots did not carry,
+        /// merged again on top.
         public var remerged = 0
     }
 
@@ -131,10 +132,11 @@ extension ReplicaStore {
             if after != before { changes.hashes[key] = after - before }
             if !existed { changes.created.insert(key) }
             result.entities += 1
-            // Own operations no server has stored yet: merged again on top of the server's state.
-            for row in try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM oplog WHERE entity = ? AND entity_id = ? AND origin_local = 1 AND sync_state != 1 AND held = 0
-                """), arguments: arguments) {
+            // Operations on it this replica holds and the snapshot does not (its own not yet
+            // stored, others' taken in by `field import`): merged again on top.
+            let carried = Set(snapshot.operations.map(\.id.description))
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE entity = ? AND entity_id = ? AND held = 0"),
+                                        arguments: arguments) where !carried.contains(row["op_id"] as String) {
                 remerge.append(PreparedOperation(try Self.loggedOperation(row).operation))
             }
         }

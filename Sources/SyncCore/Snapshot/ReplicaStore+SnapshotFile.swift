@@ -11,14 +11,14 @@ extension ReplicaStore {
         public var scope: String
         public var operations: Int
         public var entities: Int
-        /// Own operations not yet stored by the server, merged again on top.
+        /// Operations of this replica's log the snapshot does not hold, merged again on top.
         public var remerged: Int
     }
 
     /// Replaces this replica's state with the snapshot file's, in one transaction: its log
     /// operations are added (those already here stay), the merge state, materialised rows and
-    /// conflicts are copied, and this replica's own operations that the snapshot does not
-    /// hold are merged again on top (nothing written here is lost); the digest is computed
+    /// conflicts are copied, and every operation of this replica's log that the snapshot does
+    /// not hold is merged again on top (nothing written or taken in here is lost); the digest is computed
     /// from the rows. `alsoInTransaction` runs in the same transaction (the caller's cursor).
     /// Refuses a file of another format, schema or version.
     @discardableResult
@@ -50,8 +50,10 @@ extension ReplicaStore {
         guard meta["schema"] == schema.name, meta["version"] == String(schema.version) else {
             throw SyncError(.incompatibleReplica, "the snapshot is of schema '\(meta["schema"] ?? "?")' version \(meta["version"] ?? "?"), this replica '\(schema.name)' version \(schema.version)")
         }
-        // Own operations no server has stored yet, kept aside to merge on top.
-        let waiting = try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state != 1 AND held = 0")
+        // Every operation of this replica's log that the snapshot does not hold (its own not yet
+        // stored, or stored after the snapshot was made; others' taken in by `field import`),
+        // kept aside to merge on top: the state must stay that of the whole log.
+        let missing = try Row.fetchAll(db, sql: "SELECT * FROM main.oplog WHERE held = 0 AND op_id NOT IN (SELECT op_id FROM snap.oplog)")
             .map { try Self.loggedOperation($0).operation }
         for table in ["field_state", "superseded", "conflicts", "digest_buckets"] + schema.materializedTableNames {
             try db.execute(sql: "DELETE FROM main.\(table)")
@@ -72,13 +74,8 @@ extension ReplicaStore {
             let list = columns.joined(separator: ", ")
             try db.execute(sql: "INSERT INTO main.\(table)(\(list)) SELECT \(list) FROM snap.\(table)")
         }
-        // Own operations the snapshot does not reflect: not yet stored, or on entities it lacks.
-        var remerge = waiting
+        let remerge = missing
         let own = replicaID.rawValue
-        remerge += try Row.fetchAll(db, sql: """
-            SELECT * FROM oplog o WHERE origin_local = 1 AND sync_state = 1 AND held = 0
-              AND NOT EXISTS (SELECT 1 FROM field_state f WHERE f.entity = o.entity AND f.entity_id = o.entity_id)
-            """).map { try Self.loggedOperation($0).operation }
         if !remerge.isEmpty {
             var merge = try BatchMerge(store: self, logMerged: false, db)
             for prepared in remerge.map(PreparedOperation.init).sorted(by: { ($0.hlcText, $0.idText) < ($1.hlcText, $1.idText) }) {

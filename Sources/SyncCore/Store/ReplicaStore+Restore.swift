@@ -30,8 +30,10 @@ extension ReplicaStore {
         try db.execute(sql: """
             UPDATE oplog SET origin_local = 1, sync_state = 1 WHERE origin_local = 0 AND op_id > ? || ':' AND op_id < ? || ';'
             """, arguments: [own, own])
-        let ids = try String.fetchAll(db, sql: "SELECT op_id FROM oplog WHERE origin_local = 1 AND sync_state = 1 ORDER BY seq")
-        try db.execute(sql: "UPDATE oplog SET sync_state = 0, reject_reason = NULL WHERE origin_local = 1 AND sync_state = 1")
+        // The waiting and deferred ones count as sent again too: written before the restore, they
+        // may depend on entities the restored server lacks for a while.
+        let ids = try String.fetchAll(db, sql: "SELECT op_id FROM oplog WHERE origin_local = 1 AND sync_state IN (0, 1, 3) ORDER BY seq")
+        try db.execute(sql: "UPDATE oplog SET sync_state = 0, reject_reason = NULL WHERE origin_local = 1 AND sync_state IN (1, 3)")
         return ids.compactMap(OperationID.init)
     }
 
@@ -52,9 +54,19 @@ extension ReplicaStore {
         let wanted = Set(ids.map(\.description))
         let rows = try Row.fetchAll(db, sql: "SELECT seq, op_id FROM oplog WHERE origin_local = 1 AND sync_state != 1 ORDER BY seq")
         let rename = try db.cachedStatement(sql: "UPDATE oplog SET op_id = ?, hlc = ?, sync_state = 0, reject_reason = NULL WHERE seq = ?")
+        let redate = try db.cachedStatement(sql: "UPDATE oplog SET hlc = ? WHERE seq = ?")
+        // From the first clashing operation on, every unsent one is dated again in the order it
+        // was written, so a renumbered edit never lands after a later one of the same field.
+        var started = false
         for row in rows {
             let text: String = row[1]
-            guard wanted.contains(text), let old = OperationID(text) else { continue }
+            let clashes = wanted.contains(text)
+            started = started || clashes
+            guard started else { continue }
+            guard clashes, let old = OperationID(text) else {
+                try redate.execute(arguments: [try clock.now().description, row[0] as Int64])
+                continue
+            }
             counter += 1
             let new = OperationID(replica: replicaID, counter: counter)
             try rename.execute(arguments: [new.description, try clock.now().description, row[0] as Int64])
@@ -64,8 +76,9 @@ extension ReplicaStore {
         guard !pairs.isEmpty else { return [] }
         try saveCounter(counter, db)
         try saveClock(clock, db)
-        // Contexts are sorted sets of ids: rewrite the ones that name a renamed operation.
-        let local = try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE origin_local = 1")
+        // Contexts are sorted sets of ids: rewrite the unsent ones that name a renamed operation
+        // (one the server stored already keeps what it says there, so both sides agree).
+        let local = try Row.fetchAll(db, sql: "SELECT * FROM oplog WHERE origin_local = 1 AND sync_state != 1")
         let setContext = try db.cachedStatement(sql: "UPDATE oplog SET context = ? WHERE seq = ?")
         for row in local {
             let logged = try Self.loggedOperation(row)

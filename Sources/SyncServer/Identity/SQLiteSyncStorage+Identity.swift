@@ -32,7 +32,9 @@ extension SQLiteSyncStorage {
     /// Gives this store a new epoch (it must not be serving: a running server keeps the epoch it
     /// read at start). Returns it.
     public func renewEpoch(ids: any IDSource = SystemIDSource()) throws -> String {
-        try Self.wrap { try writer.write { db in try Self.renewEpoch(ids: ids, db) } }
+        let epoch = try Self.wrap { try writer.write { db in try Self.renewEpoch(ids: ids, db) } }
+        if let directory = snapshotDirectory { try? FileManager.default.removeItem(atPath: directory) }
+        return epoch
     }
 
     /// What the store holds of `replica`'s own operations. Refused (`forbidden`) when the replica

@@ -110,6 +110,7 @@ extension SQLiteSyncStorage {
                 }
             }
             try fileManager.moveItem(atPath: staging, toPath: target)
+            removeSnapshots(inDataDirectory: directory)
             return RestoreRecord(from: sourcePath, operations: operations, previousEpoch: previousEpoch, epoch: epoch,
                                  replacedStoreKeptAt: kept)
         } catch let error as SyncError {

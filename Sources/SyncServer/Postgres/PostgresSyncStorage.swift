@@ -125,6 +125,7 @@ public final class PostgresSyncStorage: SyncStorage {
             }
             logger.notice("rebuilding the working copy from the journal", metadata: ["path": .string(path), "why": .string(why)])
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            SQLiteSyncStorage.removeSnapshots(inDataDirectory: folder)
         }
         let local = try SQLiteSyncStorage.open(directory: folder, wallClock: wallClock, policy: policy, quota: quota, schema: schema)
         try local.beginFollowing(storeID: storeID)

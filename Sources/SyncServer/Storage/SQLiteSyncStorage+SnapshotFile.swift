@@ -24,9 +24,26 @@ extension SQLiteSyncStorage {
     public func snapshotFile(as principal: Principal, id: String?) async throws -> SnapshotFile? {
         // Writing the file reads the whole scope: on a thread of its own, not a cooperative one.
         try await Blocking.onThread {
-            if let id { return try self.snapshotFile(id: id) }
+            if let id {
+                // Only the principal's own scope: an id that leaked names nothing for another token.
+                let parts = id.split(separator: "-")
+                guard parts.count == 3, String(parts[1]) == self.snapshotScopeHash(principal) else { return nil }
+                return try self.snapshotFile(id: id)
+            }
             return try self.makeSnapshotFile(as: principal)
         }
+    }
+
+    /// The part of a snapshot file's id that names the scope, the schema and the store's epoch
+    /// (a restored store never hands out a file of its former history).
+    func snapshotScopeHash(_ principal: Principal) -> String {
+        SHA256.hash(data: Data("\(principal.scopeDescription)|\(schema.name)|\(schema.version)|\(epoch)".utf8))
+            .prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Removes every snapshot file (after a restore or a new epoch: they show another history).
+    static func removeSnapshots(inDataDirectory directory: String) {
+        try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent("snapshots"))
     }
 
     /// The file format marker in the snapshot's `snapshot_meta`.
@@ -46,6 +63,10 @@ extension SQLiteSyncStorage {
         guard let directory = snapshotDirectory, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), id.count <= 80 else { return nil }
         let path = (directory as NSString).appendingPathComponent(id + ".sqlite")
         guard FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: path + ".sha256") else { return nil }
+        // In use: it is kept an hour from its last chunk, not from when it was written.
+        for file in [path, path + ".sha256"] {
+            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: file)
+        }
         return try Self.describeSnapshot(path: path, id: id)
     }
 
@@ -57,8 +78,7 @@ extension SQLiteSyncStorage {
         try? fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         Self.removeOldSnapshots(in: directory)
         let head = try Self.wrap { try writer.read { db in try maxSeq(db) } }
-        let scope = SHA256.hash(data: Data("\(principal.scopeDescription)|\(schema.name)|\(schema.version)".utf8))
-            .prefix(8).map { String(format: "%02x", $0) }.joined()
+        let scope = snapshotScopeHash(principal)
         // Ids are `<position>-<scope>-<content>`: the same scope at the same position reuses the
         // file; the content's hash in the id keeps two instances' files (same rows, other bytes)
         // from passing for one another behind a load balancer.
@@ -84,12 +104,12 @@ extension SQLiteSyncStorage {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names where name.hasPrefix(prefix) && name.hasSuffix(".sqlite.sha256") {
             let id = String(name.dropLast(".sqlite.sha256".count))
-            return try Self.describeSnapshot(path: (directory as NSString).appendingPathComponent(id + ".sqlite"), id: id)
+            if let kept = try snapshotFile(id: id) { return kept }
         }
         return nil
     }
 
-    /// Writes the snapshot: the store attached read-only, every table copied in one transaction
+    /// Writes the snapshot: the store attached (only read), every table copied in one transaction
     /// (so at one position), only the entities `principal` may see. Returns the position.
     private func writeSnapshot(to path: String, for principal: Principal) throws -> Int64 {
         var configuration = Configuration()

@@ -124,12 +124,8 @@ extension SQLiteSyncStorage {
 
     /// Checks that `path` is a sound server store; returns its operations and epoch.
     static func inspectBackup(_ path: String) throws -> (operations: Int, epoch: String) {
-        var configuration = Configuration()
-        configuration.readonly = true
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
-            defer { try? queue.close() }
-            return try queue.read { db in
+            return try readOnly(path) { db in
                 guard try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else {
                     throw SyncError(.notAReplica, "\(path) is damaged (SQLite's quick_check fails); it cannot be restored")
                 }
@@ -152,12 +148,8 @@ extension SQLiteSyncStorage {
     /// How many operations and tokens the store at `path` holds (a file that cannot be read
     /// counts as holding something: it is never replaced silently).
     static func contents(of path: String) throws -> (operations: Int, tokens: Int) {
-        var configuration = Configuration()
-        configuration.readonly = true
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
-            defer { try? queue.close() }
-            return try queue.read { db in
+            return try readOnly(path) { db in
                 let operations = try db.tableExists("oplog") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog") ?? 0 : 0
                 let tokens = try db.tableExists("server_tokens") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM server_tokens") ?? 0 : 0
                 return (operations, tokens)
@@ -165,5 +157,14 @@ extension SQLiteSyncStorage {
         } catch {
             return (1, 0)
         }
+    }
+
+    /// Reads the database at `path` without writing to it.
+    static func readOnly<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        return try queue.read(body)
     }
 }

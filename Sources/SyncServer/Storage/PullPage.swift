@@ -53,10 +53,7 @@ public struct PullCursor: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         guard let replay else { return String(position) }
-        let name = Data((replay.entity.entity.rawValue + "\u{1F}" + replay.entity.id).utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return "\(position).\(replay.lastSeq).\(name)"
+        return "\(position).\(replay.lastSeq).\(replay.entity.cursorToken)"
     }
 
     /// Reads the text form; nil for anything else.
@@ -67,12 +64,27 @@ public struct PullCursor: Sendable, Hashable, CustomStringConvertible {
             self.init(position: position)
             return
         }
-        guard parts.count == 3, let lastSeq = Int64(parts[1]), lastSeq > 0, lastSeq <= position else { return nil }
-        var base64 = parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        guard parts.count == 3, let lastSeq = Int64(parts[1]), lastSeq > 0, lastSeq <= position,
+              let entity = EntityKey(cursorToken: parts[2]) else { return nil }
+        self.init(position: position, replay: Replay(entity: entity, lastSeq: lastSeq))
+    }
+}
+
+extension EntityKey {
+    /// The entity in a cursor: base64url of kind U+001F id, without padding.
+    var cursorToken: String {
+        Data((entity.rawValue + "\u{1F}" + id).utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Reads `cursorToken`; nil for anything else.
+    init?(cursorToken token: some StringProtocol) {
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let name = String(data: data, encoding: .utf8) else { return nil }
         let halves = name.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
         guard halves.count == 2, let kind = EntityKind(rawValue: String(halves[0])), !halves[1].isEmpty else { return nil }
-        self.init(position: position, replay: Replay(entity: EntityKey(kind, String(halves[1])), lastSeq: lastSeq))
+        self.init(kind, String(halves[1]))
     }
 }

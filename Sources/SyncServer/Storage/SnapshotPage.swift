@@ -27,10 +27,7 @@ public struct SnapshotCursor: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         guard let after else { return String(position) }
-        let name = Data((after.entity.rawValue + "\u{1F}" + after.id).utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return "\(position).\(name)"
+        return "\(position).\(after.cursorToken)"
     }
 
     public init?(_ text: String) {
@@ -40,11 +37,7 @@ public struct SnapshotCursor: Sendable, Hashable, CustomStringConvertible {
             self.init(position: position)
             return
         }
-        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let name = String(data: data, encoding: .utf8) else { return nil }
-        let halves = name.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false)
-        guard halves.count == 2, let kind = EntityKind(rawValue: String(halves[0])), !halves[1].isEmpty else { return nil }
-        self.init(position: position, after: EntityKey(kind, String(halves[1])))
+        guard let after = EntityKey(cursorToken: parts[1]) else { return nil }
+        self.init(position: position, after: after)
     }
 }

@@ -51,6 +51,9 @@ struct Sync: AsyncParsableCommand {
             try CLI.printJSON(report)
         } else {
             print("pushed \(report.pushed) (acknowledged \(report.acknowledged), rejected \(report.rejected.count)), pulled \(report.pulled) (new \(report.applied))")
+            if report.snapshotEntities > 0 {
+                print("snapshot:  took \(report.snapshotEntities) entit\(report.snapshotEntities == 1 ? "y" : "ies") (\(report.snapshotOperations) operations) whole from the server: the first sync, without replaying the log")
+            }
             for rejection in report.rejected {
                 print("  rejected \(rejection.id): \(rejection.code): \(rejection.reason)")
             }

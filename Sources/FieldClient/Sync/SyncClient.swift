@@ -229,13 +229,24 @@ public struct SyncClient: Sendable {
     public func pull(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
         try await bootstrap(&report, progress: progress)
         let saved = try await store.writer.read { db in try SyncSettingsTable.load(db) }
-        // The cursor is the server's opaque text (a plain position from earlier clients).
-        var cursor = saved.cursorText ?? String(saved.cursor)
-        var knownScope = saved.pullScope
         // The next page is fetched, decoded and prepared while this one is written (two cores);
         // it is only used once this one is stored with its cursor, so the order is unchanged.
         var prefetched: Task<PulledPage, any Error>?
-        defer { prefetched?.cancel() }
+        do {
+            try await pullPages(saved, &prefetched, &report, progress: progress)
+        } catch {
+            // Let a request in flight end rather than cancel it (URLSession on Linux does not
+            // take a cancelled task in flight well); its page is dropped.
+            if let pending = prefetched { _ = await pending.result }
+            throw error
+        }
+    }
+
+    private func pullPages(_ saved: SyncStateRecord, _ prefetched: inout Task<PulledPage, any Error>?,
+                           _ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
+        // The cursor is the server's opaque text (a plain position from earlier clients).
+        var cursor = saved.cursorText ?? String(saved.cursor)
+        var knownScope = saved.pullScope
         while true {
             let page: PulledPage
             if let pending = prefetched {

@@ -103,16 +103,53 @@ public struct SyncClient: Sendable {
             throw SyncError(.server, "the server's answer about this replica is not understood")
         }
         let latest = object["latestTimestamp"]?.stringValue.flatMap(HLCTimestamp.init)
-        let (moved, resent) = try await store.writer.write { db -> (Bool, Int?) in
+        // Unsent operations of this replica numbered within what the server holds of it (a file
+        // restored from an old copy of itself): the server says what it holds under those ids.
+        // The same content is stored already; another content means the id was used again, and
+        // the operation gets a new one before anything is sent.
+        let own = replicaIDPrefix
+        let suspects = try await store.writer.read { db -> [(Int64, String)] in
+            try Row.fetchAll(db, sql: """
+                SELECT op_id FROM oplog WHERE origin_local = 1 AND sync_state IN (0, 3)
+                  AND op_id > ?1 || ':' AND op_id < ?1 || ';' AND CAST(substr(op_id, ?2) AS INTEGER) <= ?3 ORDER BY seq
+                """, arguments: [own, own.utf8.count + 2, highest]).compactMap { row in
+                    let text: String = row[0]
+                    return OperationID(text).map { ($0.counter, text) }
+                }
+        }
+        var stored: [OperationID] = [], clashing: [OperationID] = []
+        for start in stride(from: 0, to: suspects.count, by: 1_000) {
+            let chunk = Array(suspects[start..<min(start + 1_000, suspects.count)])
+            let asked = try await call("GET", "/v1/replicas/\(own)?counters=" + chunk.map { String($0.0) }.joined(separator: ","), body: nil)
+            let held = asked.json.objectValue?["fingerprints"]?.objectValue ?? [:]
+            let local = try await store.writer.read { db in
+                try chunk.map { item in
+                    try Row.fetchOne(db, sql: "SELECT * FROM oplog WHERE op_id = ?", arguments: [item.1]).map { try ReplicaStore.loggedOperation(fromRow: $0).operation }
+                }
+            }
+            for (index, item) in chunk.enumerated() {
+                guard let theirs = held[String(item.0)]?.stringValue, let mine = local[index] else { continue }
+                let fingerprint = SHA256.hash(data: Data(mine.canonicalJSON.utf8)).map { String(format: "%02x", $0) }.joined()
+                if fingerprint == theirs { stored.append(mine.id) } else { clashing.append(mine.id) }
+            }
+        }
+        let held = stored, clashes = clashing
+        let (moved, renumbered, resent) = try await store.writer.write { db -> (Bool, Int, Int?) in
             let moved = try store.adoptServerKnowledge(highestCounter: highest, latestTimestamp: latest, db)
-            return (moved, try SyncSettingsTable.adoptEpoch(epoch, store: store, db))
+            try store.markAcknowledged(held, db)
+            let renumbered = try store.renumberLocalOperations(clashes, keeping: try SyncSettingsTable.allResent(db), db).count
+            return (moved, renumbered, try SyncSettingsTable.adoptEpoch(epoch, store: store, at: wallClock.nowMilliseconds(), db))
         }
         report.counterAdvanced = moved
+        report.renumbered += renumbered
         if let resent {
             report.epochChanged = true
             report.resent = resent
         }
     }
+
+    /// This replica's id, as its operation ids begin.
+    var replicaIDPrefix: String { store.replicaID.rawValue }
 
     // MARK: Push
 
@@ -133,7 +170,7 @@ public struct SyncClient: Sendable {
             let (waiting, resending) = try await store.writer.read { db in
                 let batch = try store.waitingBatch(limit: limit, hardLimit: hard, firstFields: BatchFacts.decisiveFields,
                                                    dependencies: AccessPolicy.referencedEntities, db)
-                return (batch, try !SyncSettingsTable.resent(among: batch.map(\.operation.id), db).isEmpty)
+                return (batch, try !SyncSettingsTable.resent(among: batch.map(\.operation.id), now: wallClock.nowMilliseconds(), db).isEmpty)
             }
             if waiting.isEmpty {
                 // Refused for time: learn the server's clock, re-date what was written while the
@@ -189,21 +226,21 @@ public struct SyncClient: Sendable {
             guard answered == sent else {
                 throw SyncError(.server, "the server answered a push of \(waiting.count) operations without a verdict for \(sent.subtracting(answered).count) of them")
             }
-            let refused = rejections, deferredForTime = deferred
+            let refused = rejections, deferredForTime = deferred, now = wallClock.nowMilliseconds()
             let (toReject, toDefer, renumbered) = try await store.writer.write { db -> ([(OperationID, SyncReport.Rejection)], [(OperationID, String)], Int) in
                 try store.markAcknowledged(acked, db)
                 try SyncSettingsTable.forgetResent(acked, db)
                 // Sent again after the server was restored: it once stored them, so a refusal now
                 // (what they depend on has not come back yet) waits for a later sync.
-                let resent = try SyncSettingsTable.resent(among: refused.map(\.0), db)
+                let resent = try SyncSettingsTable.resent(among: refused.map(\.0), now: now, db)
                 // Ids or timestamps the server holds for other operations of this replica: this
                 // file was restored from an old copy of itself and used them again; they take
                 // fresh ones and go again.
-                let clashing = refused.filter { !resent.contains($0.0) && ["id_conflict", "hlc_reused"].contains($0.1.code) }.map(\.0)
-                let renumbered = try store.renumberLocalOperations(clashing, db).count
+                let clashing = refused.filter { ["id_conflict", "hlc_reused"].contains($0.1.code) }.map(\.0)
+                let renumbered = try store.renumberLocalOperations(clashing, keeping: try SyncSettingsTable.allResent(db), db).count
                 let final = refused.filter { !resent.contains($0.0) && !clashing.contains($0.0) }
                 var toDefer = deferredForTime
-                for (id, rejection) in refused where resent.contains(id) {
+                for (id, rejection) in refused where resent.contains(id) && !clashing.contains(id) {
                     toDefer.append((id, "sent again after the server was restored; it refuses it for now (\(rejection.code): \(rejection.reason)); it goes again with the next sync"))
                 }
                 for (id, rejection) in final { try store.markRejected(id, reason: "\(rejection.code): \(rejection.reason)", db) }
@@ -237,7 +274,9 @@ public struct SyncClient: Sendable {
         } catch {
             // Let a request in flight end rather than cancel it (URLSession on Linux does not
             // take a cancelled task in flight well); its page is dropped.
-            if let pending = prefetched { _ = await pending.result }
+            if let pending = prefetched {
+                if Task.isCancelled { pending.cancel() } else { _ = await pending.result }
+            }
             throw error
         }
     }
@@ -328,7 +367,9 @@ public struct SyncClient: Sendable {
         } catch {
             // Let a request in flight end rather than cancel it (URLSession on Linux does not
             // take a cancelled task in flight well); its page is dropped.
-            if let pending = prefetched { _ = await pending.result }
+            if let pending = prefetched {
+                if Task.isCancelled { pending.cancel() } else { _ = await pending.result }
+            }
             throw error
         }
     }

@@ -113,7 +113,7 @@ public enum SyncSettingsTable {
         // Own operations sent again after the server's epoch changed: a refusal of one of them is
         // not final (the server once stored it; what it depends on may come back with another
         // replica's next sync), so it waits instead of being rejected.
-        try db.execute(sql: "CREATE TABLE IF NOT EXISTS field_resend (op_id TEXT PRIMARY KEY) WITHOUT ROWID")
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS field_resend (op_id TEXT PRIMARY KEY, since_ms INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID")
     }
 
     /// Saves settings; pointing the replica at another server, or using another token, starts
@@ -149,24 +149,38 @@ public enum SyncSettingsTable {
     /// replica's own goes again (`ReplicaStore.resendAcknowledged`, remembered in
     /// `field_resend`) and the pull starts from the beginning. Returns how many were resent, nil
     /// when the epoch did not change.
-    static func adoptEpoch(_ epoch: String, store: ReplicaStore, _ db: Database) throws -> Int? {
+    static func adoptEpoch(_ epoch: String, store: ReplicaStore, at milliseconds: Int64, _ db: Database) throws -> Int? {
         try prepare(db)
         let known = try String.fetchOne(db.cachedStatement(sql: "SELECT server_epoch FROM field_sync WHERE singleton = 1"))
         guard known != epoch else { return nil }
         try db.cachedStatement(sql: "UPDATE field_sync SET server_epoch = ? WHERE singleton = 1").execute(arguments: [epoch])
         guard known != nil else { return nil }
         let ids = try store.resendAcknowledged(db)
-        let remember = try db.cachedStatement(sql: "INSERT OR IGNORE INTO field_resend(op_id) VALUES (?)")
-        for id in ids { try remember.execute(arguments: [id.description]) }
+        let remember = try db.cachedStatement(sql: "INSERT OR REPLACE INTO field_resend(op_id, since_ms) VALUES (?, ?)")
+        for id in ids { try remember.execute(arguments: [id.description, milliseconds]) }
         try db.cachedStatement(sql: "UPDATE field_sync SET pull_cursor = 0, pull_position = NULL, snapshot_cursor = NULL WHERE singleton = 1").execute()
         return ids.count
     }
 
-    /// Which of `ids` were sent again after an epoch change.
-    static func resent(among ids: [OperationID], _ db: Database) throws -> Set<OperationID> {
+    /// How long after an epoch change a refusal of an operation sent again is taken as "not
+    /// yet" (what it depends on may come back with another replica's sync); after that it is
+    /// final, like any refusal.
+    static let resendGraceMilliseconds: Int64 = 7 * 86_400_000
+
+    /// Which of `ids` were sent again after an epoch change less than the grace period ago.
+    static func resent(among ids: [OperationID], now: Int64, _ db: Database) throws -> Set<OperationID> {
         try prepare(db)
-        let lookup = try db.cachedStatement(sql: "SELECT 1 FROM field_resend WHERE op_id = ?")
-        return Set(try ids.filter { try Bool.fetchOne(lookup, arguments: [$0.description]) != nil })
+        let lookup = try db.cachedStatement(sql: "SELECT since_ms FROM field_resend WHERE op_id = ?")
+        return Set(try ids.filter { id in
+            guard let since = try Int64.fetchOne(lookup, arguments: [id.description]) else { return false }
+            return now - since <= resendGraceMilliseconds
+        })
+    }
+
+    /// Every operation sent again after an epoch change that no server has stored since.
+    static func allResent(_ db: Database) throws -> Set<OperationID> {
+        try prepare(db)
+        return Set(try String.fetchAll(db, sql: "SELECT op_id FROM field_resend").compactMap(OperationID.init))
     }
 
     /// Forgets resent operations the server has stored again.

@@ -44,7 +44,10 @@ extension ReplicaStore {
     /// in the order they were written; the contexts of this replica's operations that named them
     /// follow (nobody else can have seen them); the state is rebuilt. Returns the old and new ids.
     @discardableResult
-    public func renumberLocalOperations(_ ids: [OperationID], _ db: Database) throws -> [(old: OperationID, new: OperationID)] {
+    ///
+    /// `keeping`: unsent operations a server stored before (sent again after a restore); they are
+    /// not dated again, nor their contexts rewritten, unless they clash themselves.
+    public func renumberLocalOperations(_ ids: [OperationID], keeping: Set<OperationID> = [], _ db: Database) throws -> [(old: OperationID, new: OperationID)] {
         guard !ids.isEmpty else { return [] }
         var counter = try loadCounter(db)
         var clock = try loadClock(db)
@@ -64,6 +67,7 @@ extension ReplicaStore {
             started = started || clashes
             guard started else { continue }
             guard clashes, let old = OperationID(text) else {
+                if let id = OperationID(text), keeping.contains(id) { continue }
                 try redate.execute(arguments: [try clock.now().description, row[0] as Int64])
                 continue
             }
@@ -82,7 +86,8 @@ extension ReplicaStore {
         let setContext = try db.cachedStatement(sql: "UPDATE oplog SET context = ? WHERE seq = ?")
         for row in local {
             let logged = try Self.loggedOperation(row)
-            guard logged.operation.context.contains(where: { renamed[$0] != nil }) else { continue }
+            guard logged.operation.context.contains(where: { renamed[$0] != nil }),
+                  !keeping.contains(logged.operation.id) || renamed.values.contains(logged.operation.id) else { continue }
             let context = Array(Set(logged.operation.context.map { renamed[$0] ?? $0 })).sorted()
             let json = JSONValue.array(context.map { .string($0.description) }).canonicalJSON
             try setContext.execute(arguments: [json, row["seq"] as Int64])

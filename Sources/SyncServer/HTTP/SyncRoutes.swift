@@ -123,13 +123,23 @@ struct SyncRoutes: Sendable {
         guard let replica = ReplicaID(text) else {
             throw APIError.badRequest("invalid_parameter", "'\(text.prefix(40))' is not a replica id (1-32 letters, digits or _)")
         }
-        let status = try await storage.replicaStatus(replica, as: principal)
+        var counters: [Int64] = []
+        if let text = request.uri.queryParameters["counters"].map(String.init), !text.isEmpty {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+            guard parts.count <= 1_000, let parsed = Optional(parts.compactMap { Int64($0) }), parsed.count == parts.count,
+                  parsed.allSatisfy({ $0 > 0 }) else {
+                throw APIError.badRequest("invalid_parameter", "'counters' must be at most 1,000 positive integers separated by commas")
+            }
+            counters = parsed
+        }
+        let status = try await storage.replicaStatus(replica, as: principal, fingerprintsOf: counters)
         return JSONBody.response(.ok, JSONValue.object([
             "replica": .string(status.replica.rawValue),
             "epoch": .string(status.epoch),
             "highestCounter": .int(status.highestCounter),
             "latestTimestamp": status.latestTimestamp.map { .string($0.description) } ?? .null,
             "known": .bool(status.known),
+            "fingerprints": .object(Dictionary(uniqueKeysWithValues: status.fingerprints.map { (String($0.key), JSONValue.string($0.value)) })),
         ]).canonicalJSON, headers: timeHeader())
     }
 

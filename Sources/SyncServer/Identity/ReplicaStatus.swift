@@ -17,6 +17,11 @@ public struct ReplicaStatus: Sendable, Equatable {
     public var latestTimestamp: HLCTimestamp?
     /// Whether the replica has pushed here before (its owner is known).
     public var known: Bool
+    /// For the counters asked about, the SHA-256 of the stored operation's wire form (counters the
+    /// store does not hold are absent): a replica file restored from an old copy of itself tells
+    /// which of its unsent operations the server holds already (same content) and which ids it
+    /// used again for something else (another content), before sending anything.
+    public var fingerprints: [Int64: String] = [:]
 
     public init(replica: ReplicaID, epoch: String, highestCounter: Int64, latestTimestamp: HLCTimestamp?, known: Bool) {
         self.replica = replica

@@ -39,13 +39,16 @@ extension SQLiteSyncStorage {
 
     /// What the store holds of `replica`'s own operations. Refused (`forbidden`) when the replica
     /// pushes for another member: its counters are nobody else's business.
-    public func replicaStatus(_ replica: ReplicaID, as principal: Principal) async throws -> ReplicaStatus {
+    public func replicaStatus(_ replica: ReplicaID, as principal: Principal, fingerprintsOf counters: [Int64]) async throws -> ReplicaStatus {
         try await Self.wrapAsync {
-            try await writer.read { db in try self.replicaStatus(replica, as: principal, epoch: self.epoch, db) }
+            try await writer.read { db in
+                try self.replicaStatus(replica, as: principal, epoch: self.epoch, fingerprintsOf: counters, db)
+            }
         }
     }
 
-    func replicaStatus(_ replica: ReplicaID, as principal: Principal, epoch: String, _ db: Database) throws -> ReplicaStatus {
+    func replicaStatus(_ replica: ReplicaID, as principal: Principal, epoch: String, fingerprintsOf counters: [Int64],
+                       _ db: Database) throws -> ReplicaStatus {
         let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT member_id FROM server_replicas WHERE replica = ?"),
                                         arguments: [replica.rawValue])
         if let owner, owner != principal.memberID {
@@ -58,7 +61,13 @@ extension SQLiteSyncStorage {
             """), arguments: [replica.rawValue, replica.rawValue.utf8.count + 2])
         let highest: Int64 = row?[0] ?? 0
         let latest: String? = row?[1]
-        return ReplicaStatus(replica: replica, epoch: epoch, highestCounter: highest,
-                             latestTimestamp: latest.flatMap(HLCTimestamp.init), known: owner != nil)
+        var status = ReplicaStatus(replica: replica, epoch: epoch, highestCounter: highest,
+                                   latestTimestamp: latest.flatMap(HLCTimestamp.init), known: owner != nil)
+        var cache: [OperationID: String] = [:]
+        for counter in counters {
+            let id = OperationID(replica: replica, counter: counter)
+            if let stored = try storedOperation(id, db) { status.fingerprints[counter] = Self.fingerprint(stored, &cache) }
+        }
+        return status
     }
 }

@@ -216,10 +216,12 @@ public final class PostgresSyncStorage: SyncStorage {
         return try await local.pull(as: principal, after: cursor, limit: limit, bounded: bounded)
     }
 
-    public func replicaStatus(_ replica: ReplicaID, as principal: Principal) async throws -> ReplicaStatus {
+    public func replicaStatus(_ replica: ReplicaID, as principal: Principal, fingerprintsOf counters: [Int64]) async throws -> ReplicaStatus {
         try await catchUp()
         return try await SQLiteSyncStorage.wrapAsync {
-            try await local.writer.read { db in try self.local.replicaStatus(replica, as: principal, epoch: self.epoch, db) }
+            try await local.writer.read { db in
+                try self.local.replicaStatus(replica, as: principal, epoch: self.epoch, fingerprintsOf: counters, db)
+            }
         }
     }
 
@@ -231,7 +233,7 @@ public final class PostgresSyncStorage: SyncStorage {
 
     public func snapshotFile(as principal: Principal, id: String?) async throws -> SQLiteSyncStorage.SnapshotFile? {
         if id == nil { try await catchUp() }
-        return try await local.snapshotFile(as: principal, id: id)
+        return try await local.snapshotFile(as: principal, id: id, epoch: epoch)
     }
 
     public func entityHashes(as principal: Principal, buckets: Set<Int>) async throws -> [EntityKey: String] {

@@ -22,24 +22,39 @@ extension SQLiteSyncStorage {
     }
 
     public func snapshotFile(as principal: Principal, id: String?) async throws -> SnapshotFile? {
+        try await snapshotFile(as: principal, id: id, epoch: epoch)
+    }
+
+    /// `epoch`: the one the server announces (on PostgreSQL the database's, which every instance
+    /// shares, not this working copy's own).
+    func snapshotFile(as principal: Principal, id: String?, epoch: String) async throws -> SnapshotFile? {
+        let scope = snapshotScopeHash(principal, epoch: epoch)
         // Writing the file reads the whole scope: on a thread of its own, not a cooperative one.
-        try await Blocking.onThread {
+        return try await Blocking.onThread {
             if let id {
                 // Only the principal's own scope: an id that leaked names nothing for another token.
                 let parts = id.split(separator: "-")
-                guard parts.count == 3, String(parts[1]) == self.snapshotScopeHash(principal) else { return nil }
+                guard parts.count == 3, String(parts[1]) == scope else { return nil }
                 return try self.snapshotFile(id: id)
             }
-            return try self.makeSnapshotFile(as: principal)
+            return try self.makeSnapshotFile(as: principal, scope: scope)
         }
     }
 
-    /// The part of a snapshot file's id that names the scope, the schema and the store's epoch
-    /// (a restored store never hands out a file of its former history).
-    func snapshotScopeHash(_ principal: Principal) -> String {
+    /// The part of a snapshot file's id that names the scope, the schema and the epoch (a
+    /// restored store never hands out a file of its former history).
+    func snapshotScopeHash(_ principal: Principal, epoch: String) -> String {
         SHA256.hash(data: Data("\(principal.scopeDescription)|\(schema.name)|\(schema.version)|\(epoch)".utf8))
             .prefix(8).map { String(format: "%02x", $0) }.joined()
     }
+
+    /// One snapshot build at a time in this process: a second request for the same scope waits
+    /// and takes the file the first one made (and no two builds read the whole store at once).
+    static let snapshotBuildLock = NSLock()
+    /// A finished file of the same scope this recent is handed out even if the log has moved
+    /// on since (the pull goes on from the file's position): a busy server does not write a new
+    /// copy for every first sync.
+    static let snapshotReuseSeconds: TimeInterval = 300
 
     /// Removes every snapshot file (after a restore or a new epoch: they show another history).
     static func removeSnapshots(inDataDirectory directory: String) {
@@ -72,17 +87,18 @@ extension SQLiteSyncStorage {
 
     /// A snapshot file of what `principal` may see at the current end of the log: made now, or
     /// the one already made for the same scope and position.
-    public func makeSnapshotFile(as principal: Principal) throws -> SnapshotFile? {
+    func makeSnapshotFile(as principal: Principal, scope: String) throws -> SnapshotFile? {
         guard let directory = snapshotDirectory else { return nil }
+        Self.snapshotBuildLock.lock()
+        defer { Self.snapshotBuildLock.unlock() }
         let fileManager = FileManager.default
         try? fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         Self.removeOldSnapshots(in: directory)
         let head = try Self.wrap { try writer.read { db in try maxSeq(db) } }
-        let scope = snapshotScopeHash(principal)
-        // Ids are `<position>-<scope>-<content>`: the same scope at the same position reuses the
-        // file; the content's hash in the id keeps two instances' files (same rows, other bytes)
-        // from passing for one another behind a load balancer.
-        if let kept = try keptSnapshot(prefix: "\(head)-\(scope)-", in: directory) { return kept }
+        // Ids are `<position>-<scope>-<content>`: the same scope reuses a file at the same
+        // position, or one made in the last minutes; the content's hash in the id keeps two
+        // instances' files (same rows, other bytes) from passing for one another.
+        if let kept = try keptSnapshot(scope: scope, head: head, in: directory) { return kept }
         let staging = (directory as NSString).appendingPathComponent("\(head)-\(scope).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).part")
         defer { try? fileManager.removeItem(atPath: staging) }
         let position = try Self.wrap { try writeSnapshot(to: staging, for: principal) }
@@ -99,14 +115,23 @@ extension SQLiteSyncStorage {
         return SnapshotFile(id: id, path: path, position: position, bytes: described.bytes, sha256: described.sha256)
     }
 
-    /// A finished file whose id starts with `prefix`, if one is kept.
-    private func keptSnapshot(prefix: String, in directory: String) throws -> SnapshotFile? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".sqlite.sha256") {
+    /// The newest finished file of `scope` at `head`, or made within `snapshotReuseSeconds`.
+    private func keptSnapshot(scope: String, head: Int64, in directory: String) throws -> SnapshotFile? {
+        let fileManager = FileManager.default
+        let names = (try? fileManager.contentsOfDirectory(atPath: directory)) ?? []
+        let recent = Date().addingTimeInterval(-Self.snapshotReuseSeconds)
+        var best: (position: Int64, id: String)?
+        for name in names where name.hasSuffix(".sqlite.sha256") {
             let id = String(name.dropLast(".sqlite.sha256".count))
-            if let kept = try snapshotFile(id: id) { return kept }
+            let parts = id.split(separator: "-")
+            guard parts.count == 3, String(parts[1]) == scope, let position = Int64(parts[0]) else { continue }
+            let path = (directory as NSString).appendingPathComponent(name)
+            let made = (try? fileManager.attributesOfItem(atPath: path))?[.creationDate] as? Date
+                ?? (try? fileManager.attributesOfItem(atPath: path))?[.modificationDate] as? Date ?? .distantPast
+            guard position == head || made >= recent else { continue }
+            if best.map({ position > $0.position }) ?? true { best = (position, id) }
         }
-        return nil
+        return try best.flatMap { try snapshotFile(id: $0.id) }
     }
 
     /// Writes the snapshot: the store attached (only read), every table copied in one transaction

@@ -50,9 +50,9 @@ public protocol SyncStorage: TokenStore {
     var epoch: String { get }
 
     /// What the store holds of `replica`'s own operations (its highest counter and latest
-    /// timestamp) and the epoch. Throws `SyncError(.forbidden)` when the replica pushes for
+    /// timestamp, the fingerprints of `counters`) and the epoch. Throws `SyncError(.forbidden)` when the replica pushes for
     /// another member than `principal`.
-    func replicaStatus(_ replica: ReplicaID, as principal: Principal) async throws -> ReplicaStatus
+    func replicaStatus(_ replica: ReplicaID, as principal: Principal, fingerprintsOf counters: [Int64]) async throws -> ReplicaStatus
 
     /// Which store this is: "sqlite" or "postgresql" (for `/v1/health` and messages).
     var storeKind: String { get }

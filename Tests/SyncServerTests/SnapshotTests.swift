@@ -213,3 +213,32 @@ extension SnapshotTests {
         }
     }
 }
+
+extension SnapshotTests {
+    /// Malformed snapshot, digest and replica requests are clear 400s (never a crash, never a
+    /// partial answer).
+    @Test func malformedRequestsAreClearErrors() async throws {
+        let harness = try ServerHarness(directory: ServerHarness.temporaryDirectory("snapshot-bad"))
+        try await LiveServer.run(harness, configuration: harness.configuration) { port in
+            let transport = URLSessionTransport(baseURL: URL(string: "http://127.0.0.1:\(port)")!, timeout: 30)
+            let token = try await harness.token("hq-test", .hq)
+            func get(_ path: String) async throws -> (Int, String?) {
+                let response = try await transport.send(TransportRequest(method: "GET", path: path,
+                                                                         headers: ["Authorization": "Bearer \(token)", "CivicSync-Protocol": "2"]))
+                let code = (try? JSONParser.parse(response.body))?.objectValue?["error"]?.objectValue?["code"]?.stringValue
+                return (response.status, code)
+            }
+            for path in ["/v1/snapshot?cursor=not-a-cursor", "/v1/snapshot?cursor=12.%21%21", "/v1/snapshot?entity=nocolon",
+                         "/v1/snapshot?entity=unknownkind:x", "/v1/snapshot?limit=0", "/v1/digest?bucket=99", "/v1/digest?bucket=x",
+                         "/v1/replicas/bad%20id", "/v1/replicas/r1?counters=a,b", "/v1/replicas/r1?counters=0",
+                         "/v1/snapshot/file?offset=-1", "/v1/snapshot/file?length=0"] {
+                let (status, code) = try await get(path)
+                #expect(status == 400 && code == "invalid_parameter", "\(path): \(status) \(code ?? "-")")
+            }
+            let (gone, code) = try await get("/v1/snapshot/file?id=1-deadbeefdeadbeef-0123456789abcdef&offset=0")
+            #expect(gone == 404 && code == "snapshot_gone")
+            let (ahead, aheadCode) = try await get("/v1/snapshot?cursor=999999")
+            #expect(ahead == 409 && aheadCode == "cursor_ahead")
+        }
+    }
+}

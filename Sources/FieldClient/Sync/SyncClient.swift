@@ -107,14 +107,12 @@ public struct SyncClient: Sendable {
         // restored from an old copy of itself): the server says what it holds under those ids.
         // The same content is stored already; another content means the id was used again, and
         // the operation gets a new one before anything is sent.
-        let own = replicaIDPrefix
+        let own = replicaIDPrefix, mine = store.replicaID
+        // The unsent ones come from the log's index of waiting operations (a few rows).
         let suspects = try await store.writer.read { db -> [(Int64, String)] in
-            try Row.fetchAll(db, sql: """
-                SELECT op_id FROM oplog WHERE origin_local = 1 AND sync_state IN (0, 3)
-                  AND op_id > ?1 || ':' AND op_id < ?1 || ';' AND CAST(substr(op_id, ?2) AS INTEGER) <= ?3 ORDER BY seq
-                """, arguments: [own, own.utf8.count + 2, highest]).compactMap { row in
-                    let text: String = row[0]
-                    return OperationID(text).map { ($0.counter, text) }
+            try String.fetchAll(db, sql: "SELECT op_id FROM oplog WHERE origin_local = 1 AND sync_state IN (0, 3) ORDER BY seq")
+                .compactMap { text in
+                    OperationID(text).flatMap { $0.replica == mine && $0.counter <= highest ? ($0.counter, text) : nil }
                 }
         }
         var stored: [OperationID] = [], clashing: [OperationID] = []
@@ -129,8 +127,7 @@ public struct SyncClient: Sendable {
             }
             for (index, item) in chunk.enumerated() {
                 guard let theirs = held[String(item.0)]?.stringValue, let mine = local[index] else { continue }
-                let fingerprint = SHA256.hash(data: Data(mine.canonicalJSON.utf8)).map { String(format: "%02x", $0) }.joined()
-                if fingerprint == theirs { stored.append(mine.id) } else { clashing.append(mine.id) }
+                if mine.fingerprint == theirs { stored.append(mine.id) } else { clashing.append(mine.id) }
             }
         }
         let held = stored, clashes = clashing
@@ -349,13 +346,15 @@ public struct SyncClient: Sendable {
     /// snapshots, the pull replays the log as before.
     func bootstrap(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
         guard settings.snapshots else { return }
-        let (saved, fresh) = try await store.writer.read { db in
-            (try SyncSettingsTable.load(db),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog WHERE origin_local = 0") == 0)
+        // Asked at every sync: the log is looked at only while the cursor is at the start.
+        let (saved, fresh) = try await store.writer.read { db -> (SyncStateRecord, Bool) in
+            let saved = try SyncSettingsTable.load(db)
+            guard saved.snapshotCursor == nil, saved.cursor == 0, (saved.cursorText ?? "0") == "0" else { return (saved, false) }
+            return (saved, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM oplog WHERE origin_local = 0)") == false)
         }
         var cursor = saved.snapshotCursor
         if cursor == nil {
-            guard fresh, saved.cursor == 0, (saved.cursorText ?? "0") == "0" else { return }
+            guard fresh else { return }
         }
         if settings.snapshotFiles, cursor == nil || cursor!.hasPrefix(Self.fileCursorPrefix) {
             if try await bootstrapFromFile(resuming: cursor, &report, progress: progress) { return }
@@ -478,7 +477,7 @@ public struct SyncClient: Sendable {
             progress?(SyncProgress(phase: .snapshot, pushed: report.pushed, pulled: 0, batches: report.batches))
             if offset >= total || response.body.isEmpty { break }
         }
-        let received = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let received = hasher.finalize().hexText
         guard offset == total, received == expected else {
             id = nil
             try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }

@@ -170,11 +170,17 @@ public enum SyncSettingsTable {
     /// Which of `ids` were sent again after an epoch change less than the grace period ago.
     static func resent(among ids: [OperationID], now: Int64, _ db: Database) throws -> Set<OperationID> {
         try prepare(db)
+        guard try hasResent(db) else { return [] }
         let lookup = try db.cachedStatement(sql: "SELECT since_ms FROM field_resend WHERE op_id = ?")
         return Set(try ids.filter { id in
             guard let since = try Int64.fetchOne(lookup, arguments: [id.description]) else { return false }
             return now - since <= resendGraceMilliseconds
         })
+    }
+
+    /// Whether anything waits as sent again (almost never: pushes skip the lookups then).
+    static func hasResent(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM field_resend)")) ?? false
     }
 
     /// Every operation sent again after an epoch change that no server has stored since.
@@ -186,6 +192,7 @@ public enum SyncSettingsTable {
     /// Forgets resent operations the server has stored again.
     static func forgetResent(_ ids: [OperationID], _ db: Database) throws {
         try prepare(db)
+        guard try hasResent(db) else { return }
         let forget = try db.cachedStatement(sql: "DELETE FROM field_resend WHERE op_id = ?")
         for id in ids { try forget.execute(arguments: [id.description]) }
     }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The canonical wire form of an operation: JSON with a fixed member order and no spaces, so
@@ -110,4 +111,11 @@ extension SyncOperation: Codable {
             "context": .array(context.map { .string($0.description) }),
         ])
     }
+}
+
+extension SyncOperation {
+    /// SHA-256 of the canonical wire form, in hex: what the server remembers of a refused
+    /// operation, and what a replica compares with the server's to tell whether an id it holds
+    /// unsent is stored there with the same content.
+    public var fingerprint: String { SHA256.hash(data: Data(canonicalJSON.utf8)).hexText }
 }

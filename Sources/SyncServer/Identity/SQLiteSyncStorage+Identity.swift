@@ -9,6 +9,22 @@ import SyncCore
 /// (`syncserver renew-epoch`): replicas remember the epoch they synced with, and one that meets
 /// another pushes again every operation of its own and pulls from the start (docs/OPERATIONS.md).
 extension SQLiteSyncStorage {
+    /// Adds each replica's highest counter and latest timestamp to `server_replicas` (stores made
+    /// before them): filled once from the log, then kept by `record`.
+    static func addReplicaHighWater(_ db: Database) throws {
+        guard try !db.columns(in: "server_replicas").contains(where: { $0.name == "highest_counter" }) else { return }
+        // Operation ids are "replica:counter"; replica ids never contain ':' or ';', so the range
+        // of the unique index holds exactly one replica's operations.
+        try db.execute(sql: """
+            ALTER TABLE server_replicas ADD COLUMN highest_counter INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE server_replicas ADD COLUMN latest_hlc TEXT NOT NULL DEFAULT '';
+            UPDATE server_replicas SET
+                highest_counter = coalesce((SELECT max(CAST(substr(op_id, length(replica) + 2) AS INTEGER)) FROM oplog
+                                            WHERE op_id > replica || ':' AND op_id < replica || ';'), 0),
+                latest_hlc = coalesce((SELECT max(hlc) FROM oplog WHERE op_id > replica || ':' AND op_id < replica || ';'), '');
+            """)
+    }
+
     /// Reads the epoch, creating it if the store has none yet (stores made before epochs existed
     /// get one at their first start after the upgrade).
     static func ensureEpoch(ids: any IDSource, _ db: Database) throws -> String {
@@ -49,18 +65,16 @@ extension SQLiteSyncStorage {
 
     func replicaStatus(_ replica: ReplicaID, as principal: Principal, epoch: String, fingerprintsOf counters: [Int64],
                        _ db: Database) throws -> ReplicaStatus {
-        let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT member_id FROM server_replicas WHERE replica = ?"),
-                                        arguments: [replica.rawValue])
+        // Kept by every recorded push (a replica's operations only come in its own pushes).
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT member_id, highest_counter, latest_hlc FROM server_replicas WHERE replica = ?
+            """), arguments: [replica.rawValue])
+        let owner: String? = row?[0]
         if let owner, owner != principal.memberID {
             throw SyncError(.forbidden, "replica '\(replica)' pushes for another member, not for '\(principal.memberID)'")
         }
-        // Operation ids are "replica:counter"; replica ids never contain ':' or ';', so this
-        // range of the unique index holds exactly the replica's operations.
-        let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT max(CAST(substr(op_id, ?2) AS INTEGER)), max(hlc) FROM oplog WHERE op_id > ?1 || ':' AND op_id < ?1 || ';'
-            """), arguments: [replica.rawValue, replica.rawValue.utf8.count + 2])
-        let highest: Int64 = row?[0] ?? 0
-        let latest: String? = row?[1]
+        let highest: Int64 = row?[1] ?? 0
+        let latest: String? = row?[2]
         var status = ReplicaStatus(replica: replica, epoch: epoch, highestCounter: highest,
                                    latestTimestamp: latest.flatMap(HLCTimestamp.init), known: owner != nil)
         var cache: [OperationID: String] = [:]

@@ -1,5 +1,4 @@
 import SyncCore
-import Crypto
 import Foundation
 import GRDB
 
@@ -31,10 +30,19 @@ extension SQLiteSyncStorage {
     @discardableResult
     func record(_ change: StoreChange, holdingNewer: Bool = false, _ db: Database) throws -> Int {
         if let binding = change.replica {
+            // The replica's highest counter and latest timestamp stored, kept here so that the
+            // question every sync starts with (`replicaStatus`) reads one row.
+            var highest: Int64 = 0, latest = ""
+            for op in change.operations where op.id.replica.rawValue == binding.replica {
+                highest = max(highest, op.id.counter)
+                latest = max(latest, op.hlc.description)
+            }
             try db.cachedStatement(sql: """
-                INSERT INTO server_replicas(replica, member_id, first_push_ms, last_push_ms) VALUES (?, ?, ?, ?)
-                ON CONFLICT(replica) DO UPDATE SET last_push_ms = excluded.last_push_ms
-                """).execute(arguments: [binding.replica, binding.memberID, binding.milliseconds, binding.milliseconds])
+                INSERT INTO server_replicas(replica, member_id, first_push_ms, last_push_ms, highest_counter, latest_hlc)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(replica) DO UPDATE SET last_push_ms = excluded.last_push_ms,
+                    highest_counter = max(highest_counter, excluded.highest_counter), latest_hlc = max(latest_hlc, excluded.latest_hlc)
+                """).execute(arguments: [binding.replica, binding.memberID, binding.milliseconds, binding.milliseconds, highest, latest])
         }
         if !change.rejections.isEmpty {
             let remember = try db.cachedStatement(sql: """
@@ -245,7 +253,7 @@ extension SQLiteSyncStorage {
 
     static func fingerprint(_ op: SyncOperation, _ cache: inout [OperationID: String]) -> String {
         if let known = cache[op.id] { return known }
-        let text = SHA256.hash(data: Data(op.canonicalJSON.utf8)).map { String(format: "%02x", $0) }.joined()
+        let text = op.fingerprint
         cache[op.id] = text
         return text
     }

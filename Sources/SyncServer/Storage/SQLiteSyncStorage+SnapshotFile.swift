@@ -45,7 +45,7 @@ extension SQLiteSyncStorage {
     /// restored store never hands out a file of its former history).
     func snapshotScopeHash(_ principal: Principal, epoch: String) -> String {
         SHA256.hash(data: Data("\(principal.scopeDescription)|\(schema.name)|\(schema.version)|\(epoch)".utf8))
-            .prefix(8).map { String(format: "%02x", $0) }.joined()
+            .prefix(8).hexText
     }
 
     /// One snapshot build at a time in this process: a second request for the same scope waits
@@ -201,7 +201,7 @@ extension SQLiteSyncStorage {
             hasher.update(data: chunk)
             bytes += Int64(chunk.count)
         }
-        let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let sha = hasher.finalize().hexText
         try? "\(sha) \(bytes)".write(toFile: hashPath, atomically: true, encoding: .utf8)
         return SnapshotFile(id: id, path: path, position: position, bytes: bytes, sha256: sha)
     }

@@ -92,6 +92,7 @@ public final class SQLiteSyncStorage: SyncStorage {
                 db.add(function: DigestSum.sqlAdd)
                 try Self.rekeyGrants(db)
                 try db.execute(sql: Self.schema)
+                try Self.addReplicaHighWater(db)
                 try db.execute(sql: Self.audienceDigestTable)
                 let version = try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = 'grants_version'")
                 let digestVersion = try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = 'audience_digest_version'")
@@ -127,7 +128,8 @@ public final class SQLiteSyncStorage: SyncStorage {
         op_id TEXT NOT NULL, member_id TEXT NOT NULL, fingerprint TEXT NOT NULL, code TEXT NOT NULL, reason TEXT NOT NULL,
         PRIMARY KEY (op_id, member_id)
     ) WITHOUT ROWID;
-    -- Each replica pushes for one member only.
+    -- Each replica pushes for one member only; the highest counter and latest timestamp of its
+    -- operations stored (columns added by addReplicaHighWater).
     CREATE TABLE IF NOT EXISTS server_replicas (
         replica TEXT PRIMARY KEY, member_id TEXT NOT NULL, first_push_ms INTEGER NOT NULL, last_push_ms INTEGER NOT NULL
     ) WITHOUT ROWID;

@@ -1,4 +1,4 @@
--- CivicSync replica of schema 'civicsync', version 1 (engine tables version 4).
+-- CivicSync replica of schema 'civicsync', version 1 (engine tables version 5).
 -- Generated from the schema's declarations: do not edit; run `field schema` to print it.
 
 -- Bookkeeping: identity, counters, the hybrid logical clock, the schema version.
@@ -57,6 +57,26 @@ CREATE TABLE superseded (
 -- The state digest, kept by the merge: per bucket of entities, the sum (mod 2^256, 32 bytes
 -- little-endian) of the hashes of their field_state rows, and how many entities it holds.
 CREATE TABLE digest_buckets (bucket INTEGER PRIMARY KEY, sum BLOB NOT NULL, entities INTEGER NOT NULL);
+
+-- Compaction (operations dropped from the log; their effect stays in field_state).
+-- Which operations were compacted, as counter ranges per replica: one arriving again is a
+-- re-delivery, never merged twice.
+CREATE TABLE compacted_ranges (
+    replica TEXT NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL,
+    PRIMARY KEY (replica, low)
+) WITHOUT ROWID;
+-- Per scope and replica, the newest write dropped: that replica's earlier write arriving late
+-- is already overwritten, as the log would have said.
+CREATE TABLE compacted_writes (
+    entity TEXT NOT NULL, entity_id TEXT NOT NULL, field TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL,
+    replica TEXT NOT NULL, hlc TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id, field, key, kind, replica)
+) WITHOUT ROWID;
+-- Entities some of whose operations were dropped: they cannot be replayed from the log.
+CREATE TABLE compacted_entities (
+    entity TEXT NOT NULL, entity_id TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id)
+) WITHOUT ROWID;
 
 -- Materialised, human-readable state. Derived from field_state; never edited directly.
 CREATE TABLE members (

@@ -172,6 +172,7 @@ public enum ExitCodes {
         case .server: 22
         case .throttled: 24
         case .schemaAhead: 25
+        case .compacted: 27
         }
     }
 }

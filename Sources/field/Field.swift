@@ -21,6 +21,6 @@ struct Field: ParsableCommand {
             Init.self, WhoAmI.self, Digest.self, Inbox.self, Export.self, Import.self,
             MemberCommand.self, CaseCommand.self, MeetingCommand.self, CouncilCommand.self,
             MotionCommand.self, PointsCommand.self, ConflictsCommand.self, ConsultCommand.self,
-            ReportCommand.self, Generate.self, RemoteCommand.self, Sync.self, SyncStatus.self, Repair.self, SchemaCommand.self,
+            ReportCommand.self, Generate.self, RemoteCommand.self, Sync.self, SyncStatus.self, Repair.self, Compact.self, SchemaCommand.self,
         ])
 }

@@ -38,6 +38,11 @@ struct SyncStatus: AsyncParsableCommand {
             print("  \(rejected.id) \(rejected.entity) \(rejected.entityID).\(rejected.field): \(rejected.reason)")
         }
         print("size:       \(Self.bytes(status.fileBytes)); \(status.operations) operations in the log, \(status.entities) entities")
+        if status.compaction.horizon > 0, let at = status.compaction.lastCompactedMilliseconds {
+            print("compacted:  \(status.compaction.compactedOperations) operations, through log position \(status.compaction.horizon), last on \(CivilDate(millisecondsSinceEpoch: at))")
+        } else {
+            print("compacted:  never (`field compact --older-than 90d`)")
+        }
         if let epoch = status.serverEpoch { print("epoch:      \(epoch) (the server's log this replica synced with)") }
         print("digest:     \(status.localDigest)")
         print("server:     \(status.digestMatch)")

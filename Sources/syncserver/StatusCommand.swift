@@ -7,7 +7,7 @@ import SyncServer
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the store's size, log length, epoch and last backup (works while serving).")
+        abstract: "Show the store's size, log length, epoch, last backup and compaction horizon (works while serving).")
 
     @OptionGroup var data: DataDirectoryOptions
     @Flag(help: "Print the status as JSON.") var json = false
@@ -47,6 +47,14 @@ struct StatusCommand: AsyncParsableCommand {
                 lines.append("last backup: kept by PostgreSQL's tools (pg_dump), not recorded here")
             }
             if let restored = status.restored { lines.append("restored:    \(restored)") }
+            if let compaction = status.compaction {
+                if compaction.horizon > 0, let at = compaction.lastCompactedMilliseconds {
+                    let cutoff = compaction.cutoffMilliseconds.map { " (dated before \(CivilDate(millisecondsSinceEpoch: $0)))" } ?? ""
+                    lines.append("compaction:  horizon at log position \(compaction.horizon)\(cutoff), \(compaction.compactedOperations) operations compacted, last on \(CivilDate(millisecondsSinceEpoch: at))")
+                } else {
+                    lines.append("compaction:  never (`syncserver compact --older-than 365d`)")
+                }
+            }
             CommandOutput.print(lines.joined(separator: "\n"))
         } catch {
             throw CommandOutput.fail(error, json: json)

@@ -9,6 +9,7 @@ struct SyncServerCommand: AsyncParsableCommand {
         commandName: "syncserver",
         abstract: "The CivicSync sync server: replicas push and pull operations through it.",
         subcommands: [ServeCommand.self, BootstrapCommand.self, TokenCommand.self, GenerateCommand.self, MigrateCommand.self,
-                      StatusCommand.self, BackupCommand.self, RestoreCommand.self, CheckCommand.self, RenewEpochCommand.self]
+                      StatusCommand.self, BackupCommand.self, RestoreCommand.self, CheckCommand.self, RenewEpochCommand.self,
+                      CompactCommand.self]
     )
 }

@@ -54,7 +54,7 @@ public enum CivicSchema {
                 .field("assignee", .register(optionalReference), .column("assignee", .text)),
                 .field("priority", .register(.integer(0...9)), .column("priority", .integer)),
                 .field("reportedOn", .register(.date), .column("reported_on", .text)),
-                .field("step", .maxInteger(Domain.steps), .column("step", .integer)),
+                .field("step", .maxInteger(Domain.steps), .column("step", .integer), keepsHistory: true),
                 .derived(DerivedColumn("status", initial: "open", from: "milestones", Domain.caseStatus)),
                 .field("decisionReason", .register(.optionalText(maxLength: 5_000)), .column("decision_reason", .text)),
                 .field("referredTo", .register(.optionalText(maxLength: 500)), .column("referred_to", .text)),

@@ -69,7 +69,9 @@ extension FieldReplica {
         for start in stride(from: 0, to: differing.count, by: 500) {
             let chunk = Array(differing[start..<min(start + 500, differing.count)])
             let snapshots = try await client.snapshots(of: chunk)
-            let imported = try await store.writer.write { db in try store.importSnapshots(snapshots, db) }
+            let imported = try await store.writer.write { db in
+                try store.importSnapshots(snapshots.entities, compactedRanges: snapshots.compactedRanges, db)
+            }
             report.keptWaiting += imported.remerged
         }
         report.repaired = differing.map { "\($0.entity.rawValue) \($0.id)" }
@@ -108,8 +110,8 @@ extension SyncClient {
     }
 
     /// The named entities, whole, from the server (those this replica may see).
-    func snapshots(of keys: [EntityKey]) async throws -> [EntitySnapshot] {
-        guard !keys.isEmpty else { return [] }
+    func snapshots(of keys: [EntityKey]) async throws -> (entities: [EntitySnapshot], compactedRanges: [CompactedRange]) {
+        guard !keys.isEmpty else { return ([], []) }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_.~"))
         let query = keys.map { "entity=" + ("\($0.entity.rawValue):\($0.id)".addingPercentEncoding(withAllowedCharacters: allowed) ?? "") }
             .joined(separator: "&")
@@ -122,7 +124,8 @@ extension SyncClient {
             throw SyncError(.unsupportedVersion, "the server runs schema version \(version), this replica \(store.schema.version): upgrade the older one before repairing")
         }
         do {
-            return try items.map { try EntitySnapshot(wire: $0, schema: store.schema) }
+            return (try items.map { try EntitySnapshot(wire: $0, schema: store.schema) },
+                    try (object["compactedRanges"]?.arrayValue ?? []).map(CompactedRange.init(wire:)))
         } catch {
             throw SyncError(.server, "the server sent a snapshot this client cannot read", cause: error)
         }

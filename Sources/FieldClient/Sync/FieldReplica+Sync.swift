@@ -77,6 +77,8 @@ extension FieldReplica {
         /// Operations in this replica's log, and entities in its state.
         public var operations: Int
         public var entities: Int
+        /// Where compaction of this replica's log stands (`field compact`).
+        public var compaction: ReplicaStore.CompactionStatus
     }
 
     /// The replica's sync status; asks the server for its digest unless `checkServer` is false.
@@ -87,8 +89,8 @@ extension FieldReplica {
             (try store.countWaiting(db), try store.deferredOperations(db), try store.rejectedOperations(db),
              try store.stateDigest(db).root, try store.effectiveClockOffset(db))
         }
-        let (operations, entities) = try await store.writer.read { db in
-            (try store.operationCount(db), try store.stateDigest(db).entities)
+        let (operations, entities, compaction) = try await store.writer.read { db in
+            (try store.operationCount(db), try store.stateDigest(db).entities, try store.compactionStatus(db))
         }
         var fileBytes: Int64 = 0
         if let path {
@@ -105,7 +107,8 @@ extension FieldReplica {
             lastSync: state.lastSyncMilliseconds.map(Self.isoDateTime), waiting: waiting,
             deferred: deferredOps.map(described), rejected: rejectedOps.map(described), clockOffsetMilliseconds: offset,
             localDigest: digest, serverDigest: nil, digestMatch: "unknown: not checked", pullCursor: state.cursor,
-            serverEpoch: state.serverEpoch, fileBytes: fileBytes, operations: operations, entities: entities)
+            serverEpoch: state.serverEpoch, fileBytes: fileBytes, operations: operations, entities: entities,
+            compaction: compaction)
         guard state.settings != nil else {
             view.digestMatch = "unknown: no server configured"
             return view

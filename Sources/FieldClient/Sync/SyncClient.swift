@@ -262,6 +262,17 @@ public struct SyncClient: Sendable {
     /// beginning so that everything the new scope may see arrives.
     public func pull(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
         try await bootstrap(&report, progress: progress)
+        do {
+            try await pullFromCursor(&report, progress: progress)
+        } catch let error as SyncError where error.code == .compacted && !report.rebootstrapped {
+            // The server compacted what the pull needed: a snapshot again, then on from it.
+            report.rebootstrapped = true
+            try await bootstrap(&report, progress: progress, force: true)
+            try await pullFromCursor(&report, progress: progress)
+        }
+    }
+
+    private func pullFromCursor(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
         let saved = try await store.writer.read { db in try SyncSettingsTable.load(db) }
         // The next page is fetched, decoded and prepared while this one is written (two cores);
         // it is only used once this one is stored with its cursor, so the order is unchanged.
@@ -344,8 +355,12 @@ public struct SyncClient: Sendable {
     /// the position the snapshot started at. Only for a replica that holds nothing from anyone
     /// else yet, of the server's schema version; otherwise, and with servers that offer no
     /// snapshots, the pull replays the log as before.
-    func bootstrap(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
-        guard settings.snapshots else { return }
+    ///
+    /// With `force` (the server compacted what the pull needs), a replica that holds operations
+    /// takes a snapshot too: the snapshot's state replaces its own, and its operations the
+    /// snapshot does not hold are merged again on top (see `ReplicaStore.importSnapshotFile`).
+    func bootstrap(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?, force: Bool = false) async throws {
+        guard settings.snapshots || force else { return }
         // Asked at every sync: the log is looked at only while the cursor is at the start.
         let (saved, fresh) = try await store.writer.read { db -> (SyncStateRecord, Bool) in
             let saved = try SyncSettingsTable.load(db)
@@ -354,7 +369,7 @@ public struct SyncClient: Sendable {
         }
         var cursor = saved.snapshotCursor
         if cursor == nil {
-            guard fresh else { return }
+            guard fresh || force else { return }
         }
         if settings.snapshotFiles, cursor == nil || cursor!.hasPrefix(Self.fileCursorPrefix) {
             if try await bootstrapFromFile(resuming: cursor, &report, progress: progress) { return }
@@ -533,14 +548,14 @@ public struct SyncClient: Sendable {
             }
             let entities = try page.entities.get()
             let imported = try await store.writer.write { db -> ReplicaStore.SnapshotImport in
-                let imported = try store.importSnapshots(entities, db)
+                let imported = try store.importSnapshots(entities.snapshots, compactedRanges: entities.compactedRanges, db)
                 if let scope = page.scope { try SyncSettingsTable.saveScope(scope, db) }
                 try SyncSettingsTable.saveSnapshotCursor(page.more ? page.cursor : nil, finishedAt: page.more ? nil : page.position, db)
                 return imported
             }
             cursor = page.cursor
             report.snapshotEntities += imported.entities
-            report.snapshotOperations += entities.reduce(0) { $0 + $1.operations.count }
+            report.snapshotOperations += entities.snapshots.reduce(0) { $0 + $1.operations.count }
             report.batches += 1
             progress?(SyncProgress(phase: .snapshot, pushed: report.pushed, pulled: report.snapshotOperations, batches: report.batches))
             if !page.more { return }
@@ -549,7 +564,8 @@ public struct SyncClient: Sendable {
 
     /// One page of a snapshot, read and checked (no database needed).
     struct SnapshotPage: Sendable {
-        var entities: Result<[EntitySnapshot], any Error>
+        /// The entities, and the server's compacted ranges (first page only).
+        var entities: Result<(snapshots: [EntitySnapshot], compactedRanges: [CompactedRange]), any Error>
         var cursor: String
         var position: Int64
         var more: Bool
@@ -569,9 +585,10 @@ public struct SyncClient: Sendable {
             throw SyncError(.server, "the server's snapshot answer is not understood")
         }
         let schema = store.schema
-        let entities = Result<[EntitySnapshot], any Error> {
+        let ranges = object["compactedRanges"]?.arrayValue ?? []
+        let entities = Result<(snapshots: [EntitySnapshot], compactedRanges: [CompactedRange]), any Error> {
             do {
-                return try items.map { try EntitySnapshot(wire: $0, schema: schema) }
+                return (try items.map { try EntitySnapshot(wire: $0, schema: schema) }, try ranges.map(CompactedRange.init(wire:)))
             } catch {
                 throw SyncError(.server, "the server sent a snapshot this client cannot read", cause: error)
             }
@@ -709,6 +726,8 @@ public struct SyncClient: Sendable {
             throw SyncError(.unauthorized, "the server refused this replica's token (\(serverMessage ?? "unauthorized")); ask HQ for a new token and run `field remote set`")
         case 403:
             throw SyncError(.forbidden, "the server refused: \(serverMessage ?? "forbidden")")
+        case 410 where serverCode == "cursor_compacted":
+            throw SyncError(.compacted, serverMessage ?? "the server compacted the operations this pull needs")
         case 409 where serverCode == "cursor_ahead":
             throw SyncError(.conflict, "this replica has pulled further than the server's log reaches: the server's data was reset or replaced; point the replica at the right server (`field remote set`) or ask HQ")
         case 413:

@@ -38,6 +38,10 @@ public struct SyncReport: Sendable, Codable, Equatable {
     public var throttled: String?
     /// Entities a first sync took whole from a snapshot, and the operations they carried.
     public var snapshotEntities = 0
+    /// The server had compacted what this replica's pull needed (its cursor was older than the
+    /// compaction horizon, or an entity with compacted history became visible to it): it took a
+    /// snapshot again, keeping its own operations not yet stored.
+    public var rebootstrapped = false
     public var snapshotOperations = 0
     /// Operations received.
     public var pulled = 0

@@ -35,6 +35,9 @@ public struct SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case throttled
         /// An operation of a newer schema than the server's: it waits until the server is upgraded.
         case schemaAhead
+        /// The server compacted the operations a pull would need (the cursor is older than its
+        /// compaction horizon): the replica takes a snapshot again, keeping its own operations.
+        case compacted
     }
 
     public var code: Code

@@ -53,7 +53,7 @@ public struct EntityDeclaration: Sendable {
 
 extension EntityDeclaration.Member {
     /// A field and where it is stored.
-    public static func field(_ name: String, _ rule: FieldRule, _ storage: FieldStorage) -> Self {
-        .field(FieldDeclaration(name, rule, storage))
+    public static func field(_ name: String, _ rule: FieldRule, _ storage: FieldStorage, keepsHistory: Bool = false) -> Self {
+        .field(FieldDeclaration(name, rule, storage, keepsHistory: keepsHistory))
     }
 }

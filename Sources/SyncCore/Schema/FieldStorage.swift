@@ -45,11 +45,15 @@ public struct FieldDeclaration: Sendable {
     public var name: String
     public var rule: FieldRule
     public var storage: FieldStorage
+    /// Every operation on the field is kept by compaction: its history is read as operations
+    /// (a case's `step` times), not only as the state they left.
+    public var keepsHistory: Bool
 
-    public init(_ name: String, _ rule: FieldRule, _ storage: FieldStorage) {
+    public init(_ name: String, _ rule: FieldRule, _ storage: FieldStorage, keepsHistory: Bool = false) {
         self.name = name
         self.rule = rule
         self.storage = storage
+        self.keepsHistory = keepsHistory
     }
 }
 

@@ -43,6 +43,23 @@ public struct SyncSchema: Sendable {
 
     public func entity(_ kind: EntityKind) -> EntityDeclaration? { byKind[kind] }
 
+    /// The fields whose operations compaction never drops, per kind: those declared
+    /// `keepsHistory`, and those the materialiser reads as operations (a keyed field's values
+    /// and the milestones that seal it: which vote counts depends on each one's timestamp and
+    /// on the sealing's context).
+    public var retainedFields: [EntityKind: Set<String>] {
+        var result: [EntityKind: Set<String>] = [:]
+        for entity in entities {
+            for field in entity.fields {
+                var keep = field.keepsHistory
+                if case .keyedTable = field.storage { keep = true }
+                if case .milestones(_, let seals) = field.rule, !seals.isEmpty { keep = true }
+                if keep { result[entity.kind, default: []].insert(field.name) }
+            }
+        }
+        return result
+    }
+
     /// Every kind and its entity table.
     public var entityTables: [(table: String, kind: EntityKind)] { entities.map { ($0.table, $0.kind) } }
 }

@@ -28,6 +28,22 @@ public struct EntitySnapshot: Sendable, Equatable {
         public var byHLC: String
     }
 
+    /// One `compacted_writes` row: a replica's newest write to a scope that compaction dropped.
+    public struct DroppedWrite: Sendable, Equatable {
+        public var field: String
+        public var key: String
+        public var kind: String
+        public var replica: String
+        public var hlc: String
+    }
+
+    /// What the source's compactions keep of the entity's dropped operations (see
+    /// `ReplicaStore.compact`); nil for an entity none of whose operations was dropped.
+    public struct CompactedPart: Sendable, Equatable {
+        public var droppedWrites: [DroppedWrite] = []
+        public init(droppedWrites: [DroppedWrite] = []) { self.droppedWrites = droppedWrites }
+    }
+
     public var key: EntityKey
     /// The entity's operations, in the order the source logged them.
     public var operations: [SyncOperation]
@@ -36,14 +52,16 @@ public struct EntitySnapshot: Sendable, Equatable {
     /// Materialised rows per table (the schema's tables of this kind, and `conflicts`), each row
     /// in the table's declared column order; values are integers, texts or null.
     public var tables: [String: [[JSONValue]]]
+    public var compacted: CompactedPart?
 
     public init(key: EntityKey, operations: [SyncOperation], state: [StateRow], superseded: [SupersededRow],
-                tables: [String: [[JSONValue]]]) {
+                tables: [String: [[JSONValue]]], compacted: CompactedPart? = nil) {
         self.key = key
         self.operations = operations
         self.state = state
         self.superseded = superseded
         self.tables = tables
+        self.compacted = compacted
     }
 
     /// The hash of the entity's merge rows (what it adds to the state digest).
@@ -62,16 +80,29 @@ public struct EntitySnapshot: Sendable, Equatable {
 extension EntitySnapshot {
     /// `{"entity","id","operations":[…],"state":[[field,key,op,hlc,author,value]…],
     /// "superseded":[[op,field,key,byHLC]…],"tables":{"name":[[…]…]}}`, canonical.
+    /// An entity some of whose operations the source compacted also has
+    /// `"compacted": {"droppedWrites":[[field,key,kind,replica,hlc]…]}`.
     public var wireValue: JSONValue {
-        .object([
+        func stateRows(_ rows: [StateRow]) -> JSONValue {
+            .array(rows.map { .array([.string($0.field), .string($0.key), .string($0.opID), .string($0.hlc), .string($0.author), .string($0.value)]) })
+        }
+        func supersededRows(_ rows: [SupersededRow]) -> JSONValue {
+            .array(rows.map { .array([.string($0.opID), .string($0.field), .string($0.key), .string($0.byHLC)]) })
+        }
+        var object: [String: JSONValue] = [
             "entity": .string(key.entity.rawValue),
             "id": .string(key.id),
             "operations": .array(operations.map(\.wireValue)),
-            "state": .array(state.map { .array([.string($0.field), .string($0.key), .string($0.opID), .string($0.hlc),
-                                                 .string($0.author), .string($0.value)]) }),
-            "superseded": .array(superseded.map { .array([.string($0.opID), .string($0.field), .string($0.key), .string($0.byHLC)]) }),
+            "state": stateRows(state),
+            "superseded": supersededRows(superseded),
             "tables": .object(tables.mapValues { .array($0.map(JSONValue.array)) }),
-        ])
+        ]
+        if let compacted {
+            object["compacted"] = .object([
+                "droppedWrites": .array(compacted.droppedWrites.map { .array([.string($0.field), .string($0.key), .string($0.kind), .string($0.replica), .string($0.hlc)]) }),
+            ])
+        }
+        return .object(object)
     }
 
     /// Reads one entity of a snapshot, checking every part (a damaged or hostile answer is an
@@ -98,18 +129,38 @@ extension EntitySnapshot {
             }
             return parts
         }
-        self.state = try state.map { item in
-            let p = try texts(item, 6, "state")
-            // Maxima and milestones keep their one row under an empty id.
-            guard declaration.field(p[0]) != nil, HLCTimestamp(p[3]) != nil, p[2].isEmpty || OperationID(p[2]) != nil else {
-                throw SyncError(.malformed, "a state row of the snapshot of \(kind.rawValue) \(id) names an unknown field, id or timestamp")
+        func stateRows(_ items: [JSONValue]) throws -> [StateRow] {
+            try items.map { item in
+                let p = try texts(item, 6, "state")
+                // Maxima and milestones keep their one row under an empty id.
+                guard declaration.field(p[0]) != nil, HLCTimestamp(p[3]) != nil, p[2].isEmpty || OperationID(p[2]) != nil else {
+                    throw SyncError(.malformed, "a state row of the snapshot of \(kind.rawValue) \(id) names an unknown field, id or timestamp")
+                }
+                return StateRow(field: p[0], key: p[1], opID: p[2], hlc: p[3], author: p[4], value: p[5])
             }
-            return StateRow(field: p[0], key: p[1], opID: p[2], hlc: p[3], author: p[4], value: p[5])
         }
-        self.superseded = try superseded.map { item in
-            let p = try texts(item, 4, "superseded")
-            return SupersededRow(opID: p[0], field: p[1], key: p[2], byHLC: p[3])
+        func supersededRows(_ items: [JSONValue]) throws -> [SupersededRow] {
+            try items.map { item in
+                let p = try texts(item, 4, "superseded")
+                return SupersededRow(opID: p[0], field: p[1], key: p[2], byHLC: p[3])
+            }
         }
+        self.state = try stateRows(state)
+        self.superseded = try supersededRows(superseded)
+        var compacted: CompactedPart?
+        if let part = object["compacted"] {
+            guard let dropped = part.objectValue?["droppedWrites"]?.arrayValue else {
+                throw SyncError(.malformed, "the compacted part of the snapshot of \(kind.rawValue) \(id) lacks its dropped writes")
+            }
+            compacted = CompactedPart(droppedWrites: try dropped.map { item in
+                let p = try texts(item, 5, "dropped write")
+                guard declaration.field(p[0]) != nil, ReplicaID(p[3]) != nil, HLCTimestamp(p[4]) != nil, ["set", "add"].contains(p[2]) else {
+                    throw SyncError(.malformed, "a dropped write of the snapshot of \(kind.rawValue) \(id) names an unknown field, kind, replica or timestamp")
+                }
+                return DroppedWrite(field: p[0], key: p[1], kind: p[2], replica: p[3], hlc: p[4])
+            })
+        }
+        self.compacted = compacted
         var rows: [String: [[JSONValue]]] = [:]
         let allowed = schema.snapshotTables(of: kind)
         for (name, value) in tables {

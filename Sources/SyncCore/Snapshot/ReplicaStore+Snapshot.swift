@@ -15,6 +15,7 @@ extension ReplicaStore {
             SELECT field, key, op_id, hlc, author, value FROM field_state WHERE entity = ? AND entity_id = ?
             """)
         let superseded = try db.cachedStatement(sql: "SELECT op_id, field, key, by_hlc FROM superseded WHERE entity = ? AND entity_id = ?")
+        let compacted = try hasCompacted(db)
         for key in keys {
             guard let declaration = schema.entity(key.entity) else { continue }
             let arguments: StatementArguments = [key.entity.rawValue, key.id]
@@ -47,9 +48,18 @@ extension ReplicaStore {
                 superseded: try Row.fetchAll(superseded, arguments: arguments).map {
                     .init(opID: $0[0], field: $0[1], key: $0[2], byHLC: $0[3])
                 },
-                tables: tables))
+                tables: tables,
+                compacted: compacted ? try compactedPart(of: key, db) : nil))
         }
         return result
+    }
+
+    /// What this store's compactions keep of an entity (nil: none of its operations was dropped).
+    func compactedPart(of key: EntityKey, _ db: Database) throws -> EntitySnapshot.CompactedPart? {
+        guard try hasCompactedHistory(key, db) else { return nil }
+        return EntitySnapshot.CompactedPart(droppedWrites: try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT field, key, kind, replica, hlc FROM compacted_writes WHERE entity = ? AND entity_id = ?
+            """), arguments: [key.entity.rawValue, key.id]).map { .init(field: $0[0], key: $0[1], kind: $0[2], replica: $0[3], hlc: $0[4]) })
     }
 
     /// What taking in snapshots did.
@@ -70,8 +80,11 @@ extension ReplicaStore {
     ///
     /// The snapshot must come from a store of the same schema version (the caller checks it).
     @discardableResult
-    public func importSnapshots(_ snapshots: [EntitySnapshot], _ db: Database) throws -> SnapshotImport {
+    public func importSnapshots(_ snapshots: [EntitySnapshot], compactedRanges: [CompactedRange] = [],
+                                _ db: Database) throws -> SnapshotImport {
         var result = SnapshotImport()
+        // The source's compacted ranges first: they say which operations here its base holds.
+        try adoptCompactedRanges(compactedRanges, db)
         guard !snapshots.isEmpty else { return result }
         var clock = try loadClock(db)
         var counter = try loadCounter(db)
@@ -92,6 +105,7 @@ extension ReplicaStore {
             let before = try entityHash(key, db)
             try db.execute(sql: "DELETE FROM field_state WHERE entity = ? AND entity_id = ?", arguments: arguments)
             try db.execute(sql: "DELETE FROM superseded WHERE entity = ? AND entity_id = ?", arguments: arguments)
+            try replaceCompactedPart(of: key, with: snapshot.compacted, db)
             let owners = schema.snapshotOwners(of: key.entity)
             let tables = schema.snapshotTables(of: key.entity)
             for (name, owner) in owners {
@@ -134,10 +148,19 @@ extension ReplicaStore {
             result.entities += 1
             // Operations on it this replica holds and the snapshot does not (its own not yet
             // stored, others' taken in by `field import`): merged again on top.
+            // Those the source compacted are merged in the state taken (an own operation whose
+            // acknowledgement was lost included: the sync asked the server about reused ids
+            // first) and leave the log instead.
             let carried = Set(snapshot.operations.map(\.id.description))
+            let compacted = try hasCompacted(db)
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE entity = ? AND entity_id = ? AND held = 0"),
                                         arguments: arguments) where !carried.contains(row["op_id"] as String) {
-                remerge.append(PreparedOperation(try Self.loggedOperation(row).operation))
+                let logged = try Self.loggedOperation(row)
+                if compacted, try isCompacted(logged.operation.id, db) {
+                    try db.execute(sql: "DELETE FROM oplog WHERE op_id = ?", arguments: [logged.operation.id.description])
+                    continue
+                }
+                remerge.append(PreparedOperation(logged.operation))
             }
         }
         try moveDigest(by: changes, db)
@@ -152,5 +175,21 @@ extension ReplicaStore {
         try saveClock(clock, db)
         try saveCounter(counter, db)
         return result
+    }
+
+    /// Replaces what this store keeps of an entity's compacted operations with a snapshot's.
+    func replaceCompactedPart(of key: EntityKey, with part: EntitySnapshot.CompactedPart?, _ db: Database) throws {
+        let arguments: StatementArguments = [key.entity.rawValue, key.id]
+        for table in ["compacted_writes", "compacted_entities"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE entity = ? AND entity_id = ?", arguments: arguments)
+        }
+        guard let part else { return }
+        try db.execute(sql: "INSERT INTO compacted_entities(entity, entity_id) VALUES (?, ?)", arguments: arguments)
+        for row in part.droppedWrites {
+            try db.execute(sql: """
+                INSERT INTO compacted_writes(entity, entity_id, field, key, kind, replica, hlc) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(entity, entity_id, field, key, kind, replica) DO UPDATE SET hlc = max(hlc, excluded.hlc)
+                """, arguments: [key.entity.rawValue, key.id, row.field, row.key, row.kind, row.replica, row.hlc])
+        }
     }
 }

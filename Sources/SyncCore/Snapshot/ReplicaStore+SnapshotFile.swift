@@ -53,15 +53,38 @@ extension ReplicaStore {
         // Every operation of this replica's log that the snapshot does not hold (its own not yet
         // stored, or stored after the snapshot was made; others' taken in by `field import`),
         // kept aside to merge on top: the state must stay that of the whole log.
-        let missing = try Row.fetchAll(db, sql: "SELECT * FROM main.oplog WHERE held = 0 AND op_id NOT IN (SELECT op_id FROM snap.oplog)")
-            .map { try Self.loggedOperation($0).operation }
-        for table in ["field_state", "superseded", "conflicts", "digest_buckets"] + schema.materializedTableNames {
+        let missingRows = try Row.fetchAll(db, sql: "SELECT * FROM main.oplog WHERE held = 0 AND op_id NOT IN (SELECT op_id FROM snap.oplog)")
+            .map { try Self.loggedOperation($0) }
+        // A snapshot of a compacted store also says what it keeps of the operations it dropped
+        // (files of older servers do not); this replica's own record of its compactions gives
+        // way to it, as its state does.
+        let compactedSource = try db.tableExists("compacted_writes", in: "snap")
+        for table in ["field_state", "superseded", "conflicts", "digest_buckets", "compacted_writes", "compacted_entities"]
+                + schema.materializedTableNames {
             try db.execute(sql: "DELETE FROM main.\(table)")
         }
         try db.execute(sql: """
             INSERT OR IGNORE INTO main.oplog(op_id, hlc, author, entity, entity_id, field, key, kind, value, context, origin_local, sync_state, held)
             SELECT op_id, hlc, author, entity, entity_id, field, key, kind, value, context, 0, 0, held FROM snap.oplog ORDER BY seq
             """)
+        var missing: [SyncOperation] = []
+        if compactedSource {
+            try db.execute(sql: """
+                INSERT INTO main.compacted_writes SELECT entity, entity_id, field, key, kind, replica, hlc FROM snap.compacted_writes;
+                INSERT INTO main.compacted_entities SELECT entity, entity_id FROM snap.compacted_entities;
+                """)
+            try adoptCompactedRanges(try Row.fetchAll(db, sql: "SELECT replica, low, high FROM snap.compacted_ranges")
+                .map { CompactedRange(replica: $0[0], low: $0[1], high: $0[2]) }, db)
+        }
+        let compacted = try hasCompacted(db)
+        for logged in missingRows {
+            // What the source compacted is merged in the state taken: it leaves the log.
+            if compacted, try isCompacted(logged.operation.id, db) {
+                try db.execute(sql: "DELETE FROM main.oplog WHERE op_id = ?", arguments: [logged.operation.id.description])
+                continue
+            }
+            missing.append(logged.operation)
+        }
         let operations = try Int.fetchOne(db, sql: "SELECT count(*) FROM snap.oplog") ?? 0
         let copies: [(String, [String])] = [
             ("field_state", ["entity", "entity_id", "field", "key", "op_id", "hlc", "author", "value"]),

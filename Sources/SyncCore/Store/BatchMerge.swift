@@ -17,6 +17,10 @@ struct BatchMerge {
     let store: ReplicaStore
     /// False while the `superseded` table is known to be empty (no lookup can find anything).
     var supersededMayExist: Bool
+    /// Whether a compaction dropped operations here: then "already merged" and "written later
+    /// by the same replica" are also asked of what it kept of them (`compacted_ranges`,
+    /// `compacted_writes`), not only of the log.
+    let compacted: Bool
     /// True when every logged operation except this batch's is already merged (false while
     /// rebuilding): then a register whose newest row is older than an arriving operation has
     /// no later operation in the log either, which spares a lookup.
@@ -58,6 +62,7 @@ struct BatchMerge {
         self.store = store
         self.logMerged = logMerged
         supersededMayExist = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM superseded)")) ?? true
+        compacted = try store.hasCompacted(db)
     }
 
     /// The newest timestamp of each replica's writes (set, add) per scope, among `operations`:
@@ -74,7 +79,7 @@ struct BatchMerge {
 
     /// Every statement the fold runs.
     private enum SQL: Int, CaseIterable {
-        case loadScope, entityHasRows, isLogged, remember, isSuperseded, laterOwnWrite, update, replace, delete, insert
+        case loadScope, entityHasRows, isLogged, remember, isSuperseded, laterOwnWrite, laterDroppedWrite, update, replace, delete, insert
 
         var text: String {
             switch self {
@@ -97,6 +102,11 @@ struct BatchMerge {
                 WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND kind = ? AND substr(op_id, 1, ?) = ? AND hlc > ?
                   AND held = 0
                 LIMIT 1
+                """
+            case .laterDroppedWrite:
+                """
+                SELECT 1 FROM compacted_writes
+                WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND kind = ? AND replica = ? AND hlc > ?
                 """
             case .update:
                 "UPDATE field_state SET hlc = ?, author = ?, value = ? WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?"
@@ -262,6 +272,7 @@ struct BatchMerge {
         }
         // Already merged (dated later, in another scope, or already overwritten): nothing to remember.
         if try statement(.isLogged, db).existsDirect({ $0.text(idText) }) { return }
+        if compacted, try store.isCompacted(overwritten, db) { return }
         try statement(.remember, db).executeDirect { bind in
             bind.text(idText); bind.text(scope.entity.rawValue); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key)
             bind.text(byHLC)
@@ -294,9 +305,14 @@ struct BatchMerge {
             return false
         }
         let scope = prepared.scope
-        return try statement(.laterOwnWrite, db).existsDirect { bind in
+        if try statement(.laterOwnWrite, db).existsDirect({ bind in
             bind.text(scope.entity.rawValue); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key)
             bind.text(op.kind.rawValue); bind.int(prefix.count); bind.text(prefix); bind.text(prepared.hlcText)
+        }) { return true }
+        guard compacted else { return false }
+        return try statement(.laterDroppedWrite, db).existsDirect { bind in
+            bind.text(scope.entity.rawValue); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key)
+            bind.text(op.kind.rawValue); bind.text(op.id.replica.rawValue); bind.text(prepared.hlcText)
         }
     }
 

@@ -8,7 +8,8 @@ public enum ReplicaSchema {
     /// The version of the engine's own tables. 2: supersession records the timestamp of the
     /// operation that named the superseded one; timestamps are indexed. 3: operations of a newer
     /// schema are held in the log. 4: the state digest is kept in `digest_buckets`; the log's entity index reaches down to the key.
-    public static let engineVersion = 4
+    /// 5: compaction (the counters compacted, the newest dropped writes, the entities compacted).
+    public static let engineVersion = 5
 
     /// The engine's tables, before the materialised ones.
     static let engineTables = """
@@ -68,6 +69,31 @@ public enum ReplicaSchema {
     -- The state digest, kept by the merge: per bucket of entities, the sum (mod 2^256, 32 bytes
     -- little-endian) of the hashes of their field_state rows, and how many entities it holds.
     \(digestTable)
+
+    \(compactionTables)
+    """
+
+    /// What a compaction keeps of the operations it drops (engine tables version 5).
+    static let compactionTables = """
+    -- Compaction (operations dropped from the log; their effect stays in field_state).
+    -- Which operations were compacted, as counter ranges per replica: one arriving again is a
+    -- re-delivery, never merged twice.
+    CREATE TABLE compacted_ranges (
+        replica TEXT NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL,
+        PRIMARY KEY (replica, low)
+    ) WITHOUT ROWID;
+    -- Per scope and replica, the newest write dropped: that replica's earlier write arriving late
+    -- is already overwritten, as the log would have said.
+    CREATE TABLE compacted_writes (
+        entity TEXT NOT NULL, entity_id TEXT NOT NULL, field TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL,
+        replica TEXT NOT NULL, hlc TEXT NOT NULL,
+        PRIMARY KEY (entity, entity_id, field, key, kind, replica)
+    ) WITHOUT ROWID;
+    -- Entities some of whose operations were dropped: they cannot be replayed from the log.
+    CREATE TABLE compacted_entities (
+        entity TEXT NOT NULL, entity_id TEXT NOT NULL,
+        PRIMARY KEY (entity, entity_id)
+    ) WITHOUT ROWID;
     """
 
     static let digestTable = "CREATE TABLE digest_buckets (bucket INTEGER PRIMARY KEY, sum BLOB NOT NULL, entities INTEGER NOT NULL);"

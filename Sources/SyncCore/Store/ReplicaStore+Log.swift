@@ -168,8 +168,11 @@ extension ReplicaStore {
 
     /// Every operation on one entity, by HLC: its history.
     public func history(of entity: EntityKind, _ id: String, _ db: Database) throws -> [LoggedOperation] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE entity = ? AND entity_id = ? ORDER BY hlc"),
-                         arguments: [entity.rawValue, id]).map { try Self.loggedOperation($0) }
+        let logged = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE entity = ? AND entity_id = ? ORDER BY hlc"),
+                                      arguments: [entity.rawValue, id]).map { try Self.loggedOperation($0) }
+        let compacted = try compactedHistory(of: entity, id, db)
+        guard !compacted.isEmpty else { return logged }
+        return (logged + compacted).sorted { ($0.operation.hlc, $0.operation.id) < ($1.operation.hlc, $1.operation.id) }
     }
 
     public func operationCount(_ db: Database) throws -> Int {

@@ -7,11 +7,12 @@ extension ReplicaStore {
     /// Every table derived from the log: merge metadata and materialised state.
     var derivedTables: [String] { ["field_state", "superseded"] + schema.tables.map(\.name) + ["conflicts", "digest_buckets"] }
 
-    /// Clears the merge metadata, the materialised tables and the digest, and merges every
-    /// logged operation again, in timestamp order, `chunkSize` at a time. The log, the clock
-    /// and the counter are left as they are.
+    /// Clears the merge metadata, the materialised tables and the digest, starts again from the
+    /// base a compaction left (if any, see `restoreBase`), and merges every logged operation
+    /// again, in timestamp order, `chunkSize` at a time. The log, the clock and the counter are left as
+    /// they are.
     public func rebuildState(chunkSize: Int = 5_000, _ db: Database) throws {
-        for table in derivedTables { try db.execute(sql: "DELETE FROM \(table)") }
+        try restoreBase(db)
         var after: (hlc: String, id: String) = ("", "")
         while true {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """

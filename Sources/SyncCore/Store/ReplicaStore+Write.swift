@@ -114,9 +114,15 @@ extension ReplicaStore {
         var counter = try loadCounter(db)
         var result = ApplyResult()
         var fresh = [Bool](repeating: false, count: batch.operations.count)
+        let compacted = try hasCompacted(db)
         for (index, prepared) in batch.operations.enumerated() {
             let op = prepared.op
             let isHeld = !batch.held.isEmpty && batch.held.contains(op.id)
+            // An operation compacted here is merged already, though no longer in the log.
+            if compacted, try isCompacted(op.id, db) {
+                result.duplicates.append(op.id)
+                continue
+            }
             guard try insertIntoLog(prepared, local: false, held: isHeld, db) else {
                 result.duplicates.append(op.id)
                 continue

@@ -190,6 +190,10 @@ public final class ReplicaStore: Sendable {
             if try Int.fetchOne(db, sql: "SELECT count(*) FROM pragma_index_info('oplog_entity')") == 3 {
                 try db.execute(sql: "DROP INDEX oplog_entity; CREATE INDEX oplog_entity ON oplog(entity, entity_id, field, key)")
             }
+            // Engine version 5: compaction.
+            if try !db.tableExists("compacted_ranges") {
+                try db.execute(sql: ReplicaSchema.compactionTables)
+            }
             if try !db.tableExists("digest_buckets") {
                 try db.execute(sql: ReplicaSchema.digestTable)
                 changed = true

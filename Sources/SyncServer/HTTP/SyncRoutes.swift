@@ -190,6 +190,8 @@ struct SyncRoutes: Sendable {
             page = try await storage.pull(as: principal, after: cursor, limit: Int(limit), bounded: bounded)
         } catch let error as SyncError where error.code == .conflict {
             throw APIError(.conflict, "cursor_ahead", error.message)
+        } catch let error as SyncError where error.code == .compacted {
+            throw APIError(.gone, "cursor_compacted", error.message)
         }
         metrics.pulls.increment()
         metrics.operationsPulled.increment(by: page.operations.count)
@@ -253,6 +255,10 @@ struct SyncRoutes: Sendable {
         JSONValue.string(page.cursor.description).write(to: &text)
         text += ",\"position\":\(page.cursor.position),\"more\":\(page.more),\"schemaVersion\":\(storage.schema.version),\"scope\":"
         JSONValue.string(principal.scopeDescription).write(to: &text)
+        if !page.compactedRanges.isEmpty {
+            text += ",\"compactedRanges\":"
+            JSONValue.array(page.compactedRanges.map(\.wireValue)).write(to: &text)
+        }
         text += "}"
         return JSONBody.response(.ok, text, headers: timeHeader())
     }

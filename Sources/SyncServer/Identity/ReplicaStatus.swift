@@ -22,6 +22,9 @@ public struct ReplicaStatus: Sendable, Equatable {
     /// which of its unsent operations the server holds already (same content) and which ids it
     /// used again for something else (another content), before sending anything.
     public var fingerprints: [Int64: String] = [:]
+    /// The fingerprint given for an operation the server stored and then compacted: it matches
+    /// no content.
+    public static let compactedFingerprint = "compacted"
 
     public init(replica: ReplicaID, epoch: String, highestCounter: Int64, latestTimestamp: HLCTimestamp?, known: Bool) {
         self.replica = replica

@@ -80,7 +80,13 @@ extension SQLiteSyncStorage {
         var cache: [OperationID: String] = [:]
         for counter in counters {
             let id = OperationID(replica: replica, counter: counter)
-            if let stored = try storedOperation(id, db) { status.fingerprints[counter] = Self.fingerprint(stored, &cache) }
+            if let stored = try storedOperation(id, db) {
+                status.fingerprints[counter] = Self.fingerprint(stored, &cache)
+            } else if try store.isCompacted(id, db) {
+                // Stored, then compacted: its content cannot be compared, so the replica gives
+                // its own operation a new id rather than risk it being taken for this one.
+                status.fingerprints[counter] = ReplicaStatus.compactedFingerprint
+            }
         }
         return status
     }

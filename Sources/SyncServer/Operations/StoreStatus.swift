@@ -20,6 +20,8 @@ public struct StoreStatus: Sendable, Codable, Equatable {
     public var lastBackup: SQLiteSyncStorage.BackupRecord?
     /// When and from what the store was restored (nil: never).
     public var restored: String?
+    /// Where compaction stands (nil on PostgreSQL, which does not compact).
+    public var compaction: ReplicaStore.CompactionStatus?
 }
 
 extension SQLiteSyncStorage {
@@ -30,17 +32,18 @@ extension SQLiteSyncStorage {
         for suffix in ["", "-wal"] {
             bytes += (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? NSNumber)?.int64Value ?? 0
         }
-        let (operations, entities, tokens, replicas, restored) = try Self.wrap {
+        let (operations, entities, tokens, replicas, restored, compaction) = try Self.wrap {
             try writer.read { db in
                 (try store.operationCount(db), try store.stateDigest(db).entities,
                  try Int.fetchOne(db, sql: "SELECT count(*) FROM server_tokens") ?? 0,
                  try Int.fetchOne(db, sql: "SELECT count(*) FROM server_replicas") ?? 0,
-                 try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = 'restored'"))
+                 try String.fetchOne(db, sql: "SELECT value FROM server_meta WHERE key = 'restored'"),
+                 try store.compactionStatus(db))
             }
         }
         return StoreStatus(store: storeKind, location: directory, epoch: epoch, bytes: bytes, operations: operations,
                            entities: entities, tokens: tokens, replicas: replicas,
-                           lastBackup: try lastBackup(), restored: restored)
+                           lastBackup: try lastBackup(), restored: restored, compaction: compaction)
     }
 }
 

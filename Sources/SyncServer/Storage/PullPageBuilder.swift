@@ -148,6 +148,12 @@ struct PageBuilder {
     private mutating func replayOperations(_ entity: EntityKey, granted: Int64, after: Int64, _ db: Database) throws {
         let take = bounded ? remaining : Int.max
         guard take > 0 else { return }
+        // An entity whose older operations were compacted cannot be replayed: the replica takes
+        // a snapshot instead.
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM compacted_entities WHERE entity = ? AND entity_id = ?)"),
+                             arguments: [entity.entity.rawValue, entity.id]) == true {
+            throw SyncError(.compacted, "\(entity.entity.rawValue) \(entity.id) became visible to this replica, and its older operations were compacted: take a snapshot (`field sync` does it, keeping this replica's own operations)")
+        }
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM oplog WHERE entity = ? AND entity_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?
             """), arguments: [entity.entity.rawValue, entity.id, after, granted, take == Int.max ? -1 : take + 1])

@@ -171,6 +171,11 @@ extension SQLiteSyncStorage {
             stored.insert(op.id)
             return nil
         }
+        // Compacted: stored once, merged; its content can no longer be compared.
+        if try store.hasCompacted(db), try store.isCompacted(op.id, db) {
+            stored.insert(op.id)
+            return nil
+        }
         if let owner = hlcOwners[op.hlc], owner != op.id {
             remember.insert(op.id)
             return Denial(.hlcReused, "operation \(op.id) reuses the timestamp of operation \(owner) in this batch; a replica dates each operation differently")

@@ -25,8 +25,15 @@ extension SQLiteSyncStorage {
         if let requested {
             // Named entities (repair): those the principal may see, whole, in one page.
             let visible = try requested.filter { try isVisible($0, to: principal, db) }
-            return SnapshotPage(entities: try store.snapshots(of: visible.sorted(), db), cursor: start, more: false)
+            return SnapshotPage(entities: try store.snapshots(of: visible.sorted(), db), cursor: start, more: false,
+                                compactedRanges: try store.compactedRanges(db))
         }
+        var page = try snapshotPage(as: principal, from: start, limit: limit, db)
+        if cursor == nil { page.compactedRanges = try store.compactedRanges(db) }
+        return page
+    }
+
+    private func snapshotPage(as principal: Principal, from start: SnapshotCursor, limit: Int, _ db: Database) throws -> SnapshotPage {
         var entities: [EntitySnapshot] = []
         var operations = 0
         var after = start.after

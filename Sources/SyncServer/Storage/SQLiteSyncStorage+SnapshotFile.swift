@@ -78,6 +78,9 @@ extension SQLiteSyncStorage {
         guard let directory = snapshotDirectory, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), id.count <= 80 else { return nil }
         let path = (directory as NSString).appendingPathComponent(id + ".sqlite")
         guard FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: path + ".sha256") else { return nil }
+        // A file from before a compaction's horizon would leave its taker with a cursor the
+        // pull refuses: it is gone, and the download starts again.
+        guard try Int64(id.split(separator: "-").first ?? "") ?? 0 >= compactionHorizon() else { return nil }
         // In use: it is kept an hour from its last chunk, not from when it was written.
         for file in [path, path + ".sha256"] {
             try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: file)
@@ -98,7 +101,7 @@ extension SQLiteSyncStorage {
         // Ids are `<position>-<scope>-<content>`: the same scope reuses a file at the same
         // position, or one made in the last minutes; the content's hash in the id keeps two
         // instances' files (same rows, other bytes) from passing for one another.
-        if let kept = try keptSnapshot(scope: scope, head: head, in: directory) { return kept }
+        if let kept = try keptSnapshot(scope: scope, head: head, in: directory), kept.position >= (try compactionHorizon()) { return kept }
         let staging = (directory as NSString).appendingPathComponent("\(head)-\(scope).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).part")
         defer { try? fileManager.removeItem(atPath: staging) }
         let position = try Self.wrap { try writeSnapshot(to: staging, for: principal) }
@@ -113,6 +116,11 @@ extension SQLiteSyncStorage {
         }
         try? fileManager.removeItem(atPath: staging + ".sha256")
         return SnapshotFile(id: id, path: path, position: position, bytes: described.bytes, sha256: described.sha256)
+    }
+
+    /// Log positions up to this one may have been compacted.
+    func compactionHorizon() throws -> Int64 {
+        try Self.wrap { try writer.read { db in try store.compactionStatus(db).horizon } }
     }
 
     /// The newest finished file of `scope` at `head`, or made within `snapshotReuseSeconds`.
@@ -165,6 +173,9 @@ extension SQLiteSyncStorage {
                 CREATE TABLE snapshot_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE oplog AS SELECT seq, op_id, hlc, author, entity, entity_id, field, key, kind, value, context, held
                     FROM src.oplog\(entityFilter) ORDER BY seq;
+                CREATE TABLE compacted_entities AS SELECT entity, entity_id FROM src.compacted_entities\(entityFilter);
+                CREATE TABLE compacted_writes AS SELECT entity, entity_id, field, key, kind, replica, hlc FROM src.compacted_writes\(entityFilter);
+                CREATE TABLE compacted_ranges AS SELECT replica, low, high FROM src.compacted_ranges;
                 CREATE TABLE field_state AS SELECT entity, entity_id, field, key, op_id, hlc, author, value FROM src.field_state\(entityFilter);
                 CREATE TABLE superseded AS SELECT op_id, entity, entity_id, field, key, by_hlc FROM src.superseded\(entityFilter);
                 CREATE TABLE conflicts AS SELECT entity, entity_id, field, key, winner, competing FROM src.conflicts\(entityFilter);

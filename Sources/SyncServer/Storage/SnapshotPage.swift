@@ -7,6 +7,9 @@ public struct SnapshotPage: Sendable {
     /// The cursor to send next time (the position stays the one of the first page).
     public var cursor: SnapshotCursor
     public var more: Bool
+    /// The store's compacted ranges (see `ReplicaStore.compact`), on a snapshot's first page
+    /// and on named entities: the importer learns which operations the bases it takes hold.
+    public var compactedRanges: [CompactedRange] = []
     /// Operations the page's entities carry.
     public var operationCount: Int { entities.reduce(0) { $0 + $1.operations.count } }
 }

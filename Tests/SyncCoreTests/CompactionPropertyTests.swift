@@ -141,6 +141,42 @@ import CivilAffairs
         }
     }
 
+    /// A replica's earlier write that arrives after its later one was compacted, and after that
+    /// one was overwritten by another replica, is still overwritten: the merge remembers the
+    /// dropped write when its row goes. (The later write does not name the earlier one: the
+    /// replica had seen it overwritten by a third replica's write, which has not arrived here.)
+    @Test func aLateEarlierWriteStaysOverwrittenAfterCompaction() throws {
+        let clock = ManualWallClock(milliseconds: 1_767_225_600_000)
+        let r = try ReplicaStore.inMemory(ReplicaID("r")!, wallClock: clock, schema: .civic)
+        let q = try ReplicaStore.inMemory(ReplicaID("q")!, wallClock: clock, schema: .civic)
+        let store = try ReplicaStore.inMemory(ReplicaID("s")!, wallClock: clock, schema: .civic)
+        let early = try r.record([.set(.case, "c1", "title", .string("early"))], author: "m1")
+        try q.apply(early)
+        clock.advance(by: 1_000)
+        let third = try q.record([.set(.case, "c1", "title", .string("third"))], author: "m2")
+        try r.apply(third)
+        clock.advance(by: 1_000)
+        let later = try r.record([.set(.case, "c1", "title", .string("later"))], author: "m1")
+        try store.apply(later)
+        try q.apply(later)
+        let another = try q.record([.set(.case, "c2", "title", .string("another case"))], author: "m2")
+        try store.apply(another)
+        clock.advance(by: 1_000)
+        #expect(try store.compact(olderThan: clock.nowMilliseconds()).dropped == 1)
+        // The dropped write is still the title: nothing about it is written down yet.
+        #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM compacted_writes") } == 0)
+        clock.advance(by: 1_000)
+        let overwriting = try q.record([.set(.case, "c1", "title", .string("from q"))], author: "m2")
+        try store.apply(overwriting)
+        try store.apply(early)
+        #expect(try Self.fingerprint(store) == Self.fingerprint(Self.merged(early + later + another + overwriting)))
+        let title = try store.writer.read { db in try String.fetchOne(db, sql: "SELECT title FROM cases WHERE id = 'c1'") }
+        #expect(title == "from q")
+        #expect(try store.writer.read { db in try store.conflicts(db) }.isEmpty)
+        try store.apply(third)
+        #expect(try Self.fingerprint(store) == Self.fingerprint(Self.merged(early + third + later + another + overwriting)))
+    }
+
     /// Compaction drops what it may and keeps what is read as operations (a case's step
     /// history, a motion's votes) and every operation written on the replica itself.
     @Test func compactionKeepsWhatIsReadAsOperations() throws {

@@ -94,7 +94,10 @@ extension ReplicaStore {
         var report = CompactionReport(horizon: 0, cutoffMilliseconds: cutoffMilliseconds, dropped: 0, kept: 0,
                                       operationsBefore: before, operationsAfter: before)
         guard let lastSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM oplog") else { return report }
-        let firstLate = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM oplog WHERE substr(hlc, 1, 15) >= ?", arguments: [cutoffText])
+        // This replica's own operations never leave the log, so they do not end the prefix
+        // (a server's log holds none).
+        let firstLate = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM oplog WHERE substr(hlc, 1, 15) >= ? AND origin_local = 0",
+                                           arguments: [cutoffText])
         let horizon = (firstLate ?? lastSeq + 1) - 1
         guard horizon > 0 else { return report }
         // The operations compacted: merged, and written elsewhere. A replica keeps every
@@ -117,11 +120,16 @@ extension ReplicaStore {
             if let id = OperationID(row.text(0)) { ids.append(id) }
         })
         try addCompactedRanges(ids, db)
+        // Each replica's newest dropped write per scope, unless it is still shown (a row): the
+        // merge sees it there, and remembers it here once it is overwritten.
         try db.execute(sql: """
             INSERT INTO compacted_writes(entity, entity_id, field, key, kind, replica, hlc)
-            SELECT entity, entity_id, field, key, kind, substr(op_id, 1, instr(op_id, ':') - 1), max(hlc)
-            FROM oplog WHERE \(dropped) AND kind IN ('set', 'add')
-            GROUP BY 1, 2, 3, 4, 5, 6
+            SELECT entity, entity_id, field, key, kind, replica, hlc FROM (
+                SELECT entity, entity_id, field, key, kind, substr(op_id, 1, instr(op_id, ':') - 1) AS replica, max(hlc) AS hlc, op_id
+                FROM oplog WHERE \(dropped) AND kind IN ('set', 'add')
+                GROUP BY 1, 2, 3, 4, 5, 6) newest
+            WHERE NOT EXISTS (SELECT 1 FROM field_state f WHERE f.entity = newest.entity AND f.entity_id = newest.entity_id
+                              AND f.field = newest.field AND f.key = newest.key AND f.op_id = newest.op_id)
             ON CONFLICT(entity, entity_id, field, key, kind, replica) DO UPDATE SET hlc = max(hlc, excluded.hlc);
             INSERT OR IGNORE INTO compacted_entities(entity, entity_id) SELECT DISTINCT entity, entity_id FROM oplog WHERE \(dropped);
             """)

@@ -79,7 +79,8 @@ struct BatchMerge {
 
     /// Every statement the fold runs.
     private enum SQL: Int, CaseIterable {
-        case loadScope, entityHasRows, isLogged, remember, isSuperseded, laterOwnWrite, laterDroppedWrite, update, replace, delete, insert
+        case loadScope, entityHasRows, isLogged, remember, isSuperseded, laterOwnWrite, laterDroppedWrite, rememberDroppedWrite
+        case update, replace, delete, insert
 
         var text: String {
             switch self {
@@ -107,6 +108,11 @@ struct BatchMerge {
                 """
                 SELECT 1 FROM compacted_writes
                 WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND kind = ? AND replica = ? AND hlc > ?
+                """
+            case .rememberDroppedWrite:
+                """
+                INSERT INTO compacted_writes(entity, entity_id, field, key, kind, replica, hlc) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(entity, entity_id, field, key, kind, replica) DO UPDATE SET hlc = max(hlc, excluded.hlc)
                 """
             case .update:
                 "UPDATE field_state SET hlc = ?, author = ?, value = ? WHERE entity = ? AND entity_id = ? AND field = ? AND key = ? AND op_id = ?"
@@ -193,7 +199,7 @@ struct BatchMerge {
             return
         case .set, .add:
             var state = try take(scope, db)
-            for overwritten in op.context { try supersede(overwritten, in: scope, by: prepared.hlcText, &state, db) }
+            for overwritten in op.context { try supersede(overwritten, in: scope, kind: op.kind, by: prepared.hlcText, &state, db) }
             // A replica's writes to one field are ordered by its own clock: each overwrites the
             // replica's earlier ones, named in its context or not (the replica saw what it wrote).
             // So a field holds at most one head per replica.
@@ -211,7 +217,7 @@ struct BatchMerge {
             scopes[scope] = state
         case .remove:
             var state = try take(scope, db)
-            for removed in op.context { try supersede(removed, in: scope, by: prepared.hlcText, &state, db) }
+            for removed in op.context { try supersede(removed, in: scope, kind: .add, by: prepared.hlcText, &state, db) }
             scopes[scope] = state
         case .max:
             // One row per field: the largest value, and the earliest operation that reached it
@@ -263,11 +269,23 @@ struct BatchMerge {
     /// with a later timestamp (one that cannot have been seen, such as another replica's next
     /// counters) overwrites nothing. This keeps the state a function of the set of operations
     /// and makes a local write reach the same state as a rebuild of the log.
-    private mutating func supersede(_ overwritten: OperationID, in scope: Scope, by byHLC: String,
+    ///
+    /// `kind`: the kind of the operations the scope's rows come from (`set` or `add`). When a
+    /// compacted operation's row goes, the merge remembers it as its replica's write to the
+    /// scope (`compacted_writes`): the log no longer can.
+    private mutating func supersede(_ overwritten: OperationID, in scope: Scope, kind: OperationKind, by byHLC: String,
                                     _ state: inout ScopeState, _ db: Database) throws {
         let idText = overwritten.description
         if let row = state.rows[idText] {
-            if row.hlc < byHLC { state.rows[idText] = nil }
+            if row.hlc < byHLC {
+                state.rows[idText] = nil
+                if compacted, try !statement(.isLogged, db).existsDirect({ $0.text(idText) }) {
+                    try statement(.rememberDroppedWrite, db).executeDirect { bind in
+                        bind.text(scope.entity.rawValue); bind.text(scope.entityID); bind.text(scope.field); bind.text(scope.key)
+                        bind.text(kind.rawValue); bind.text(overwritten.replica.rawValue); bind.text(row.hlc)
+                    }
+                }
+            }
             return
         }
         // Already merged (dated later, in another scope, or already overwritten): nothing to remember.
@@ -301,6 +319,8 @@ struct BatchMerge {
         if let newest = batchNewest[OwnScope(scope: prepared.scope, replica: op.id.replica.rawValue)], newest > prepared.hlcText {
             return true
         }
+        // A later write of the same replica still shown (a compacted one is not in the log).
+        if state.rows.contains(where: { $0.value.hlc > prepared.hlcText && $0.key.hasPrefix(prefix) }) { return true }
         if logMerged && op.kind == .set && !state.rows.values.contains(where: { $0.hlc > prepared.hlcText }) {
             return false
         }

@@ -40,6 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log format: json or text (env CIVICSYNC_LOG_FORMAT; default json).") var logFormat: String?
     @Option(help: "Most PostgreSQL connections this instance opens (env CIVICSYNC_DATABASE_POOL; default 8).")
     var databasePool: Int?
+    @Option(help: "Compact, while serving, operations dated more than this long ago, e.g. 365d (env CIVICSYNC_COMPACT_OLDER_THAN; default: never; embedded store only).")
+    var compactOlderThan: String?
+    @Option(help: "How often to compact when --compact-older-than is set, e.g. 24h (env CIVICSYNC_COMPACT_EVERY; default 1d).")
+    var compactEvery: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -99,6 +103,15 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        var schedule: CompactionSchedule?
+        if let olderThan = compactOlderThan ?? environment["CIVICSYNC_COMPACT_OLDER_THAN"] {
+            guard try data.postgresURL() == nil else {
+                throw ValidationError("compaction works on the embedded store; on PostgreSQL the journal is kept whole")
+            }
+            let every = try DurationText.milliseconds(compactEvery ?? environment["CIVICSYNC_COMPACT_EVERY"] ?? "1d")
+            guard every >= 1_000 else { throw ValidationError("--compact-every must be at least a second") }
+            schedule = CompactionSchedule(olderThanMilliseconds: try DurationText.milliseconds(olderThan), everyMilliseconds: every)
+        }
         let pool = try setting(databasePool, "CIVICSYNC_DATABASE_POOL", 8)
         guard pool > 0 else { throw ValidationError("--database-pool must be positive") }
         let instance = data.instanceName
@@ -129,13 +142,16 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("listening", metadata: ["host": .string(host), "port": .stringConvertible(port),
                                                 "store": .string(storage.storeKind), "data": .string(location)])
         }
+        let compactions = (storage as? SQLiteSyncStorage).flatMap { sqlite in schedule.map { $0.start(on: sqlite, logger: logger) } }
         do {
             try await app.runService()
         } catch {
+            compactions?.cancel()
             heartbeat?.cancel()
             await heartbeat?.value
             throw error
         }
+        compactions?.cancel()
         // Leaves the instance table before the pool closes.
         heartbeat?.cancel()
         await heartbeat?.value

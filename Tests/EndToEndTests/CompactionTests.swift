@@ -124,4 +124,30 @@ import Testing
         #expect(report.converged == true)
         #expect(try reopened.caseDetail(hqCase.id).summary.title == "v6")
     }
+
+    /// `serve --compact-older-than` compacts while serving; a replica behind the horizon takes a
+    /// snapshot again and converges.
+    @Test func theServerCompactsOnASchedule() async throws {
+        let world = try BackupRestoreTests().makeWorld()
+        defer { world.server.stop() }
+        let parkCase = try world.monitor.replica.createCase(newCase("Park finding"))
+        for device in world.devices { try await device.sync() }
+        try world.server.restart(extraArguments: ["--compact-older-than", "0s", "--compact-every", "1s"])
+        for index in 1...3 { _ = try world.hq.replica.createCase(newCase("HQ \(index)")) }
+        try await world.hq.sync()
+        var horizon: Int64 = 0
+        for _ in 0..<100 where horizon == 0 {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            let status = try JSONParser.parse(Array(try world.server.admin(["status", "--json"]).utf8))
+            horizon = status.objectValue?["compaction"]?.objectValue?["horizon"]?.intValue ?? 0
+        }
+        #expect(horizon > 0, "no compaction within 10 s: \(world.server.log)")
+        _ = try world.monitor.replica.editCase(parkCase.id, CaseEdit(title: "Park finding, checked"))
+        let park = try await world.monitor.sync()
+        #expect(park.rebootstrapped && park.converged == true, "\(park)")
+        try await world.hq.sync()
+        #expect(try world.hq.replica.caseDetail(parkCase.id).summary.title == "Park finding, checked")
+        let bad = try Binaries.run(Binaries.syncserver, ["serve", "--data-dir", world.directory.path("other"), "--compact-older-than", "1 year"])
+        #expect(bad.status != 0 && bad.stderr.contains("not a duration"), "\(bad.stderr)")
+    }
 }

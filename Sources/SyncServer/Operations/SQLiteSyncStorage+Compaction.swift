@@ -39,6 +39,11 @@ extension SQLiteSyncStorage {
                                 vacuumed: vacuum && report.dropped > 0, milliseconds: clock.nowMilliseconds() - started)
     }
 
+    /// The same, on a thread of its own (a server compacting on a schedule while it serves).
+    public func compactInBackground(olderThanMilliseconds age: Int64, now: Int64, clock: any WallClock) async throws -> CompactionResult {
+        try await Blocking.onThread { try self.compact(olderThanMilliseconds: age, now: now, vacuum: false, clock: clock) }
+    }
+
     /// The store's file and write-ahead log, in bytes.
     func fileBytes() -> Int64 {
         var bytes: Int64 = 0

@@ -44,11 +44,11 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts the server (on `port`, or a free one when 0) and waits for its ready line.
-    func start(port requested: Int = 0) throws {
+    func start(port requested: Int = 0, extraArguments: [String] = []) throws {
         guard let binary = Binaries.syncserver else { throw E2EError("syncserver executable not found") }
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", String(requested)]
+        process.arguments = ["serve", "--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", String(requested)] + extraArguments
         var env = ProcessInfo.processInfo.environment
         env["LOG_LEVEL"] = env["LOG_LEVEL"] ?? "warning"
         process.environment = env
@@ -93,10 +93,10 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Restarts on the same port (replicas keep their saved URL).
-    func restart() throws {
+    func restart(extraArguments: [String] = []) throws {
         let port = self.port
         stop()
-        try start(port: port)
+        try start(port: port, extraArguments: extraArguments)
     }
 
     var log: String { lock.withLock { output } }

@@ -92,12 +92,7 @@ extension FieldReplica {
         let (operations, entities, compaction) = try await store.writer.read { db in
             (try store.operationCount(db), try store.stateDigest(db).entities, try store.compactionStatus(db))
         }
-        var fileBytes: Int64 = 0
-        if let path {
-            for suffix in ["", "-wal"] {
-                fileBytes += (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? NSNumber)?.int64Value ?? 0
-            }
-        }
+        let onDisk = fileBytes()
         func described(_ logged: ReplicaStore.LoggedOperation) -> SyncStatusView.RejectedOperation {
             .init(id: logged.operation.id.description, entity: logged.operation.entity.rawValue, entityID: logged.operation.entityID,
                   field: logged.operation.field, reason: logged.rejectReason ?? "")
@@ -107,7 +102,7 @@ extension FieldReplica {
             lastSync: state.lastSyncMilliseconds.map(Self.isoDateTime), waiting: waiting,
             deferred: deferredOps.map(described), rejected: rejectedOps.map(described), clockOffsetMilliseconds: offset,
             localDigest: digest, serverDigest: nil, digestMatch: "unknown: not checked", pullCursor: state.cursor,
-            serverEpoch: state.serverEpoch, fileBytes: fileBytes, operations: operations, entities: entities,
+            serverEpoch: state.serverEpoch, fileBytes: onDisk, operations: operations, entities: entities,
             compaction: compaction)
         guard state.settings != nil else {
             view.digestMatch = "unknown: no server configured"

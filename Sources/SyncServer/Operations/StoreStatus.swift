@@ -27,11 +27,7 @@ public struct StoreStatus: Sendable, Codable, Equatable {
 extension SQLiteSyncStorage {
     /// The status of the store in `directory`.
     public func status(directory: String) throws -> StoreStatus {
-        let path = (directory as NSString).appendingPathComponent(Self.fileName)
-        var bytes: Int64 = 0
-        for suffix in ["", "-wal"] {
-            bytes += (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? NSNumber)?.int64Value ?? 0
-        }
+        let bytes = fileBytes()
         let (operations, entities, tokens, replicas, restored, compaction) = try Self.wrap {
             try writer.read { db in
                 (try store.operationCount(db), try store.stateDigest(db).entities,

@@ -91,7 +91,16 @@ final class Suite {
                 try? FileManager.default.removeItem(atPath: bootstrap.path)
                 large = (bootstrap, big)
             }
-            return W6FirstSync.result(sync, replay: replay, large: large, demo: demo)
+            // Issue 13: the same first sync from a compacted copy of the server.
+            let compactedServer = try DemoServer.compactedCopy(of: demo, binary: syncserver(), workspace: workspace)
+            defer {
+                compactedServer.stop()
+                try? FileManager.default.removeItem(atPath: compactedServer.server.dataDirectory)
+            }
+            Log.progress("W6 the same first sync from a compacted server")
+            let compacted = try await FirstSync.run(compactedServer, workspace: workspace, name: "hq-compacted")
+            try? FileManager.default.removeItem(atPath: compacted.path)
+            return W6FirstSync.result(sync, replay: replay, large: large, compacted: compacted, demo: demo)
         case .w7:
             let sync = try await hqFirstSync()
             return try W7BytesOnDisk(workspace: workspace).run(sync: sync, demo: try demoServer())

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SyncCore
 import CivilAffairs
 import FieldClient
@@ -38,6 +39,29 @@ final class DemoServer: Sendable {
         let branchToken = try server.issueToken(member: "bench-branch-staff", role: "branch", branch: "seoul")
         try server.start(flags: serveFlags)
         return DemoServer(server: server, scale: scale, operations: operations, generateSeconds: seconds, hqToken: hq, branchToken: branchToken)
+    }
+
+    /// Issue 13: a copy of `demo`'s store (`VACUUM INTO`, while it serves), compacted with
+    /// `syncserver compact` (operations older than 90 days before the newest), serving on
+    /// another port with the same tokens. `operations` stays the history's length.
+    static func compactedCopy(of demo: DemoServer, binary: URL, workspace: Workspace) throws -> DemoServer {
+        let directory = try workspace.directory("demo-server-compacted")
+        let file = (directory as NSString).appendingPathComponent("server.sqlite")
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let source = try DatabaseQueue(path: demo.serverFile, configuration: readOnly)
+        let newest = try source.read { db in try String.fetchOne(db, sql: "SELECT max(hlc) FROM oplog") }.flatMap(HLCTimestamp.init)
+        try source.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [file]) }
+        try source.close()
+        let now = SystemWallClock().nowMilliseconds()
+        let days = max(0, (now - (newest?.wallMilliseconds ?? now)) / 86_400_000) + 90
+        let server = ServerProcess(binary: binary, dataDirectory: directory)
+        let output = try server.admin(["compact", "--older-than", "\(days)d", "--vacuum"])
+        guard output.status == 0 else { throw BenchError("syncserver compact failed: \(output.stderr.prefix(300))") }
+        Log.progress(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        try server.start(flags: serveFlags)
+        return DemoServer(server: server, scale: demo.scale, operations: demo.operations, generateSeconds: 0,
+                          hqToken: demo.hqToken, branchToken: demo.branchToken)
     }
 
     var serverFile: String { (server.dataDirectory as NSString).appendingPathComponent("server.sqlite") }

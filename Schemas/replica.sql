@@ -72,6 +72,12 @@ CREATE TABLE compacted_writes (
     replica TEXT NOT NULL, hlc TEXT NOT NULL,
     PRIMARY KEY (entity, entity_id, field, key, kind, replica)
 ) WITHOUT ROWID;
+-- On a server, the first 16 hex digits of each dropped operation's content hash: a replica
+-- that asks about an id it may have reused (or whose acknowledgement it never got) is told.
+CREATE TABLE compacted_fingerprints (
+    replica TEXT NOT NULL, counter INTEGER NOT NULL, fingerprint TEXT NOT NULL,
+    PRIMARY KEY (replica, counter)
+) WITHOUT ROWID;
 -- Entities some of whose operations were dropped: they cannot be replayed from the log.
 CREATE TABLE compacted_entities (
     entity TEXT NOT NULL, entity_id TEXT NOT NULL,

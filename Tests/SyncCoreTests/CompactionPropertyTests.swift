@@ -177,6 +177,90 @@ import CivilAffairs
         #expect(try Self.fingerprint(store) == Self.fingerprint(Self.merged(early + third + later + another + overwriting)))
     }
 
+    /// A replica's own write, overwritten by another replica's write that the compaction drops,
+    /// stays overwritten: the compaction succeeds and a rebuild keeps the state.
+    @Test func anOwnWriteOverwrittenByADroppedOneStaysOverwritten() throws {
+        let clock = ManualWallClock(milliseconds: 1_767_225_600_000)
+        let a = try ReplicaStore.inMemory(ReplicaID("a")!, wallClock: clock, schema: .civic)
+        let b = try ReplicaStore.inMemory(ReplicaID("b")!, wallClock: clock, schema: .civic)
+        let own = try a.record([.set(.case, "c1", "title", .string("A"))], author: "m1")
+        try b.apply(own)
+        clock.advance(by: 1_000)
+        let overwriting = try b.record([.set(.case, "c1", "title", .string("B"))], author: "m2")
+        try a.apply(overwriting)
+        clock.advance(by: 1_000)
+        let other = try b.record([.set(.case, "c2", "title", .string("x"))], author: "m2")
+        try a.apply(other)
+        clock.advance(by: 1_000)
+        let before = try Self.fingerprint(a)
+        #expect(try a.compact(olderThan: clock.nowMilliseconds()).dropped == 1)
+        try a.rebuildState()
+        #expect(try Self.fingerprint(a) == before)
+        #expect(try Self.fingerprint(a) == Self.fingerprint(Self.merged(own + overwriting + other)))
+    }
+
+    /// Operations a compaction keeps (a vote, the last one) are not counted as compacted: a store
+    /// that takes the compacted ranges with a snapshot still merges them when they come.
+    @Test func keptOperationsAreNotInTheCompactedRanges() throws {
+        let clock = ManualWallClock(milliseconds: 1_767_225_600_000)
+        let r = try ReplicaStore.inMemory(ReplicaID("r")!, wallClock: clock, schema: .civic)
+        let server = try ReplicaStore.inMemory(ReplicaID("s")!, wallClock: clock, schema: .civic)
+        var all: [SyncOperation] = []
+        all += try r.record([.set(.case, "c1", "title", .string("one"))], author: "m1")
+        all += try r.record([.set(.motion, "mo1", "votes", .string(Domain.voteChoices[0]), key: "m1")], author: "m1")
+        all += try r.record([.set(.case, "c1", "title", .string("two"))], author: "m1")
+        all += try r.record([.set(.case, "c2", "title", .string("last"))], author: "m1")
+        try server.apply(all)
+        clock.advance(by: 1_000)
+        #expect(try server.compact(olderThan: clock.nowMilliseconds()).dropped == 2)
+        let (taken, ranges) = try server.writer.read { db in (try server.snapshots(of: [EntityKey(.case, "c1")], db), try server.compactedRanges(db)) }
+        let scoped = try ReplicaStore.inMemory(ReplicaID("e")!, wallClock: clock, schema: .civic)
+        try scoped.writer.write { db in _ = try scoped.importSnapshots(taken, compactedRanges: ranges, replacingRanges: true, db) }
+        // The motion and the second case become visible later: their kept operations arrive.
+        let result = try scoped.apply(try server.allOperations())
+        #expect(Set(result.applied.map(\.description)) == ["r:2", "r:4"], "\(result)")
+        #expect(try scoped.writer.read { db in try String.fetchOne(db, sql: "SELECT title FROM cases WHERE id = 'c2'") } == "last")
+    }
+
+    /// An operation held for a newer schema, overwritten by one the compaction drops, stays
+    /// overwritten once the replica is upgraded and merges it.
+    @Test func aHeldOperationOverwrittenByADroppedOneStaysOverwrittenAfterAnUpgrade() throws {
+        func schema(_ version: Int, _ choices: [String]) -> SyncSchema {
+            SyncSchema(name: "tasks", version: version, entities: [
+                EntityDeclaration(EntityKind("task"), table: "tasks", [
+                    .field("status", .register(.choice(choices)), .column("status", .text)),
+                    .field("title", .register(.text(maxLength: 100)), .column("title", .text)),
+                ]),
+            ])
+        }
+        let v1 = schema(1, ["a", "b"]), v2 = schema(2, ["a", "b", "c"])
+        let task = EntityKind("task")
+        let clock = ManualWallClock(milliseconds: 1_767_225_600_000)
+        let x = try ReplicaStore.inMemory(ReplicaID("x")!, wallClock: clock, schema: v2)
+        let y = try ReplicaStore.inMemory(ReplicaID("y")!, wallClock: clock, schema: v2)
+        var ops = try x.record([.set(task, "t1", "status", .string("c"))], author: "p")
+        try y.apply(ops)
+        clock.advance(by: 1_000)
+        ops += try y.record([.set(task, "t1", "status", .string("a"))], author: "q")
+        clock.advance(by: 1_000)
+        ops += try y.record([.set(task, "t2", "title", .string("z"))], author: "q")
+        ops += try y.record([.set(task, "t3", "title", .string("w"))], author: "q")
+        let directory = NSTemporaryDirectory() + "civicsync-compaction-\(UInt64.random(in: 0...UInt64.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/old.replica"
+        do {
+            let old = try ReplicaStore.open(path: path, create: ReplicaID("o")!, wallClock: clock, schema: v1)
+            #expect(try old.apply(ops, holdingNewer: true).held.count == 1)
+            clock.advance(by: 1_000)
+            #expect(try old.compact(olderThan: clock.nowMilliseconds()).dropped >= 1)
+        }
+        let upgraded = try ReplicaStore.open(path: path, wallClock: clock, schema: v2)
+        let reference = try ReplicaStore.inMemory(ReplicaID("ref")!, wallClock: clock, schema: v2)
+        try reference.apply(ops)
+        #expect(try Self.fingerprint(upgraded) == Self.fingerprint(reference))
+    }
+
     /// Compaction drops what it may and keeps what is read as operations (a case's step
     /// history, a motion's votes) and every operation written on the replica itself.
     @Test func compactionKeepsWhatIsReadAsOperations() throws {

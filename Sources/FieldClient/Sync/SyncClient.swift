@@ -127,7 +127,10 @@ public struct SyncClient: Sendable {
             }
             for (index, item) in chunk.enumerated() {
                 guard let theirs = held[String(item.0)]?.stringValue, let mine = local[index] else { continue }
-                if mine.fingerprint == theirs { stored.append(mine.id) } else { clashing.append(mine.id) }
+                // An operation the server compacted is known by the start of its fingerprint.
+                let same = mine.fingerprint == theirs
+                    || (theirs.count == ReplicaStore.compactedFingerprintLength && mine.fingerprint.hasPrefix(theirs))
+                if same { stored.append(mine.id) } else { clashing.append(mine.id) }
             }
         }
         let held = stored, clashes = clashing
@@ -268,6 +271,9 @@ public struct SyncClient: Sendable {
             // The server compacted what the pull needed: a snapshot again, then on from it.
             report.rebootstrapped = true
             try await bootstrap(&report, progress: progress, force: true)
+            if report.schemaNote != nil {
+                throw SyncError(.compacted, "the server compacted operations this replica still needs, and only a snapshot can bring them, but this replica runs schema version \(store.schema.version) and the server another: upgrade the older program, then run `field sync` again (nothing here is lost meanwhile)")
+            }
             try await pullFromCursor(&report, progress: progress)
         }
     }
@@ -547,8 +553,11 @@ public struct SyncClient: Sendable {
                 prefetched = Task { try await client.fetchSnapshotPage(after: next) }
             }
             let entities = try page.entities.get()
+            let firstPage = cursor == nil
             let imported = try await store.writer.write { db -> ReplicaStore.SnapshotImport in
-                let imported = try store.importSnapshots(entities.snapshots, compactedRanges: entities.compactedRanges, db)
+                // The first page's ranges describe the whole snapshot's state, which replaces this one's.
+                let imported = try store.importSnapshots(entities.snapshots, compactedRanges: entities.compactedRanges,
+                                                         replacingRanges: firstPage, db)
                 if let scope = page.scope { try SyncSettingsTable.saveScope(scope, db) }
                 try SyncSettingsTable.saveSnapshotCursor(page.more ? page.cursor : nil, finishedAt: page.more ? nil : page.position, db)
                 return imported

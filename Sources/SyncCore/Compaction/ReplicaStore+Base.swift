@@ -3,33 +3,36 @@ import GRDB
 /// The base a compaction leaves: where a rebuild starts, and what the history of an entity
 /// shows of the operations it dropped.
 extension ReplicaStore {
-    /// The merge rows no logged operation produced: the effect of the operations compacted
-    /// away (a register head, a set's addition, a log entry, a milestone reached, a maximum).
-    /// A rebuild starts from them: merging the log on top gives the state again, because every
-    /// rule is a join and what the log's operations overwrite among them the merge still knows
-    /// (`compacted_ranges`, `compacted_writes`, `superseded`). A row whose operation is neither
-    /// logged nor compacted is damage, and is left out.
+    /// Whether the operation id the SQL expression `id` gives is in `compacted_ranges`.
+    static func inCompactedRanges(_ id: String) -> String {
+        """
+        EXISTS (SELECT 1 FROM compacted_ranges r WHERE r.replica = substr(\(id), 1, instr(\(id), ':') - 1)
+                AND r.low <= CAST(substr(\(id), instr(\(id), ':') + 1) AS INTEGER)
+                AND r.high >= CAST(substr(\(id), instr(\(id), ':') + 1) AS INTEGER))
+        """
+    }
+
+    /// The merge rows of compacted operations: the base a rebuild starts from (a register head,
+    /// a set's addition, a log entry, a milestone reached, a maximum no merged operation gives).
+    /// Merging the rest of the log on top gives the state again, because every rule is a join
+    /// and what those operations overwrote the merge still knows (`compacted_ranges`,
+    /// `compacted_writes`, `superseded`). A row whose operation is neither compacted nor
+    /// logged is damage, and is left out.
     static let baseRowsSQL = """
         SELECT f.entity, f.entity_id, f.field, f.key, f.op_id, f.hlc, f.author, f.value FROM field_state f
         WHERE CASE
-            WHEN f.op_id != '' OR json_type(f.value) = 'text' THEN
-                NOT EXISTS (SELECT 1 FROM oplog o WHERE o.op_id = iif(f.op_id != '', f.op_id, json_extract(f.value, '$')))
-                AND EXISTS (SELECT 1 FROM compacted_ranges r
-                            WHERE r.replica = substr(iif(f.op_id != '', f.op_id, json_extract(f.value, '$')), 1,
-                                                     instr(iif(f.op_id != '', f.op_id, json_extract(f.value, '$')), ':') - 1)
-                              AND r.low <= CAST(substr(iif(f.op_id != '', f.op_id, json_extract(f.value, '$')),
-                                                       instr(iif(f.op_id != '', f.op_id, json_extract(f.value, '$')), ':') + 1) AS INTEGER)
-                              AND r.high >= CAST(substr(iif(f.op_id != '', f.op_id, json_extract(f.value, '$')),
-                                                        instr(iif(f.op_id != '', f.op_id, json_extract(f.value, '$')), ':') + 1) AS INTEGER))
-            ELSE
-                NOT EXISTS (SELECT 1 FROM oplog o WHERE o.entity = f.entity AND o.entity_id = f.entity_id AND o.field = f.field
-                            AND o.key = f.key AND o.hlc = f.hlc AND o.held = 0)
+            WHEN f.op_id != '' THEN \(inCompactedRanges("f.op_id"))
+            WHEN json_type(f.value) = 'text' THEN \(inCompactedRanges("json_extract(f.value, '$')"))
+            ELSE NOT EXISTS (SELECT 1 FROM oplog o WHERE o.entity = f.entity AND o.entity_id = f.entity_id AND o.field = f.field
+                             AND o.key = f.key AND o.hlc = f.hlc AND o.held = 0 AND NOT \(inCompactedRanges("o.op_id")))
         END
         """
 
     /// Clears the derived tables and puts the compaction's base back as the state, its entities
     /// materialised as if their operations had just been merged. Operations named before they
-    /// arrived (`superseded`) stay: the compacted operations that named them are gone.
+    /// arrived (`superseded`) stay: the compacted operations that named them are gone. The
+    /// rebuild then merges the log's operations that are not compacted (a replica keeps its own
+    /// in the log even when a snapshot says the server compacted them: they are in the base).
     /// Without a compaction, everything derived is simply cleared.
     func restoreBase(_ db: Database) throws {
         guard try hasCompacted(db) else {

@@ -11,13 +11,15 @@ import GRDB
 /// - which operations it dropped, as counter ranges per replica (`compacted_ranges`), so one
 ///   arriving again is a re-delivery;
 /// - per scope and replica, the newest write it dropped (`compacted_writes`);
+/// - what a dropped operation overwrote among the operations that stay (`superseded`);
 /// - which entities lost operations (`compacted_entities`): those cannot be replayed;
+/// - on a server, the start of each dropped operation's fingerprint (`compacted_fingerprints`);
 /// - the operations the materialiser reads, every operation written here (a replica sends all
 ///   of its own again to a server restored from an older backup), those held for a newer
 ///   schema, and the last one (positions are never handed out twice).
 ///
-/// A rebuild then starts from the merge rows no logged operation produced (the dropped
-/// operations' effect) and merges the log on top. A compaction takes the longest prefix of the
+/// A rebuild then starts from the merge rows of compacted operations and merges the log's other
+/// operations on top. A compaction takes the longest prefix of the
 /// log (by arrival, `seq`) dated before the cutoff, and only commits when that rebuild gives the
 /// state it started from, row for row (the digest of the merge rows and of the materialised
 /// tables).
@@ -79,15 +81,19 @@ extension ReplicaStore {
 
     /// Compacts, in its own transaction (see `compact(olderThan:_:)`).
     @discardableResult
-    public func compact(olderThan cutoffMilliseconds: Int64) throws -> CompactionReport {
-        try wrap { try writer.write { db in try compact(olderThan: cutoffMilliseconds, db) } }
+    public func compact(olderThan cutoffMilliseconds: Int64, keepingFingerprints: Bool = false) throws -> CompactionReport {
+        try wrap { try writer.write { db in try compact(olderThan: cutoffMilliseconds, keepingFingerprints: keepingFingerprints, db) } }
     }
 
     /// Compacts the longest prefix of the log dated before `cutoffMilliseconds`, in the
     /// caller's transaction. Throws, changing nothing once the caller rolls back, if the state
     /// rebuilt from what is kept differs from the state before.
+    ///
+    /// `keepingFingerprints` (a server): the first 64 bits of each dropped operation's content
+    /// hash are kept, so that a replica that never got the acknowledgement of one, or reuses its
+    /// id after its file was restored from an old copy, can still be told which it is.
     @discardableResult
-    public func compact(olderThan cutoffMilliseconds: Int64, _ db: Database) throws -> CompactionReport {
+    public func compact(olderThan cutoffMilliseconds: Int64, keepingFingerprints: Bool = false, _ db: Database) throws -> CompactionReport {
         let cutoffText = String(HLCTimestamp(wallMilliseconds: min(max(0, cutoffMilliseconds), HLCTimestamp.maxWallMilliseconds),
                                              logical: 0, replica: replicaID).description.prefix(15))
         let before = try operationCount(db)
@@ -115,27 +121,45 @@ extension ReplicaStore {
 
         let digestBefore = try stateDigest(db).root
         let tablesBefore = try materializedDigest(db)
+        try db.execute(sql: "DROP TABLE IF EXISTS temp.compaction_dropped")
+        try db.execute(sql: """
+            CREATE TEMP TABLE compaction_dropped AS
+            SELECT op_id, entity, entity_id, field, key, kind, hlc, context FROM oplog WHERE \(dropped);
+            CREATE UNIQUE INDEX temp.compaction_dropped_id ON compaction_dropped(op_id);
+            """)
         var ids: [OperationID] = []
-        try db.cachedStatement(sql: "SELECT op_id FROM oplog WHERE \(compacted)").queryDirect({ _ in }, row: { row in
+        try db.cachedStatement(sql: "SELECT op_id FROM temp.compaction_dropped").queryDirect({ _ in }, row: { row in
             if let id = OperationID(row.text(0)) { ids.append(id) }
         })
         try addCompactedRanges(ids, db)
-        // Each replica's newest dropped write per scope, unless it is still shown (a row): the
-        // merge sees it there, and remembers it here once it is overwritten.
+        if keepingFingerprints { try keepFingerprints(db) }
         try db.execute(sql: """
+            -- Each replica's newest dropped write per scope, unless it is still shown (a row):
+            -- the merge sees it there, and remembers it here once it is overwritten.
             INSERT INTO compacted_writes(entity, entity_id, field, key, kind, replica, hlc)
             SELECT entity, entity_id, field, key, kind, replica, hlc FROM (
                 SELECT entity, entity_id, field, key, kind, substr(op_id, 1, instr(op_id, ':') - 1) AS replica, max(hlc) AS hlc, op_id
-                FROM oplog WHERE \(dropped) AND kind IN ('set', 'add')
+                FROM temp.compaction_dropped WHERE kind IN ('set', 'add')
                 GROUP BY 1, 2, 3, 4, 5, 6) newest
             WHERE NOT EXISTS (SELECT 1 FROM field_state f WHERE f.entity = newest.entity AND f.entity_id = newest.entity_id
                               AND f.field = newest.field AND f.key = newest.key AND f.op_id = newest.op_id)
             ON CONFLICT(entity, entity_id, field, key, kind, replica) DO UPDATE SET hlc = max(hlc, excluded.hlc);
-            INSERT OR IGNORE INTO compacted_entities(entity, entity_id) SELECT DISTINCT entity, entity_id FROM oplog WHERE \(dropped);
+            INSERT OR IGNORE INTO compacted_entities(entity, entity_id) SELECT DISTINCT entity, entity_id FROM temp.compaction_dropped;
+            -- What a dropped operation overwrote among the operations that stay (held, a
+            -- replica's own, read as operations) stays overwritten when they are merged again.
+            INSERT INTO superseded(op_id, entity, entity_id, field, key, by_hlc)
+            SELECT c.value, d.entity, d.entity_id, d.field, d.key, max(d.hlc)
+            FROM temp.compaction_dropped d, json_each(d.context) c
+            WHERE EXISTS (SELECT 1 FROM oplog o WHERE o.op_id = c.value AND o.entity = d.entity AND o.entity_id = d.entity_id
+                          AND o.field = d.field AND o.key = d.key AND o.hlc < d.hlc)
+              AND c.value NOT IN (SELECT op_id FROM temp.compaction_dropped)
+            GROUP BY 1, 2, 3, 4, 5
+            ON CONFLICT(op_id, entity, entity_id, field, key) DO UPDATE SET by_hlc = max(by_hlc, excluded.by_hlc);
             """)
-        try db.execute(sql: "DELETE FROM oplog WHERE \(dropped)")
+        try db.execute(sql: "DELETE FROM oplog WHERE op_id IN (SELECT op_id FROM temp.compaction_dropped)")
         report.dropped = db.changesCount
-        report.kept = ids.count - report.dropped
+        report.kept = try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog WHERE \(compacted)") ?? 0
+        try db.execute(sql: "DROP TABLE temp.compaction_dropped")
 
         // The state rebuilt from what is kept must be the state we started from.
         try rebuildState(db)
@@ -162,14 +186,33 @@ extension ReplicaStore {
                           arguments: [key.entity.rawValue, key.id]) ?? false
     }
 
+    /// The kept fingerprint of a compacted operation (its first 16 hex digits), if kept.
+    public func compactedFingerprint(_ id: OperationID, _ db: Database) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT fingerprint FROM compacted_fingerprints WHERE replica = ? AND counter = ?"),
+                            arguments: [id.replica.rawValue, id.counter])
+    }
+
+    /// Keeps the fingerprints of the operations about to be dropped (`temp.compaction_dropped`).
+    private func keepFingerprints(_ db: Database) throws {
+        let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO compacted_fingerprints(replica, counter, fingerprint) VALUES (?, ?, ?)")
+        for row in try Row.fetchAll(db, sql: "SELECT o.* FROM oplog o JOIN temp.compaction_dropped d ON d.op_id = o.op_id") {
+            let op = try Self.loggedOperation(row).operation
+            try insert.execute(arguments: [op.id.replica.rawValue, op.id.counter, String(op.fingerprint.prefix(Self.compactedFingerprintLength))])
+        }
+    }
+
+    /// How much of an operation's fingerprint a compaction keeps.
+    public static let compactedFingerprintLength = 16
+
     /// Adds operation ids to the compacted ranges, merging adjacent and overlapping ranges.
     func addCompactedRanges(_ ids: [OperationID], _ db: Database) throws {
         try adoptCompactedRanges(ids.map { CompactedRange(replica: $0.replica.rawValue, low: $0.counter, high: $0.counter) }, db)
     }
 
     /// Adds ranges (this store's or a snapshot source's) to the compacted ranges, merging
-    /// adjacent and overlapping ones.
-    public func adoptCompactedRanges(_ ranges: [CompactedRange], _ db: Database) throws {
+    /// adjacent and overlapping ones; with `replacing`, they replace this store's.
+    public func adoptCompactedRanges(_ ranges: [CompactedRange], replacing: Bool = false, _ db: Database) throws {
+        if replacing { try db.execute(sql: "DELETE FROM compacted_ranges") }
         guard !ranges.isEmpty else { return }
         var byReplica: [String: [(Int64, Int64)]] = [:]
         for range in ranges where range.low <= range.high { byReplica[range.replica, default: []].append((range.low, range.high)) }

@@ -80,11 +80,14 @@ extension ReplicaStore {
     ///
     /// The snapshot must come from a store of the same schema version (the caller checks it).
     @discardableResult
-    public func importSnapshots(_ snapshots: [EntitySnapshot], compactedRanges: [CompactedRange] = [],
+    ///
+    /// `compactedRanges`: the source's (see `ReplicaStore.compact`); they say which operations
+    /// its state holds without its log. Added to this store's, or with `replacingRanges` (the
+    /// first page of a whole snapshot) in place of them.
+    public func importSnapshots(_ snapshots: [EntitySnapshot], compactedRanges: [CompactedRange] = [], replacingRanges: Bool = false,
                                 _ db: Database) throws -> SnapshotImport {
         var result = SnapshotImport()
-        // The source's compacted ranges first: they say which operations here its base holds.
-        try adoptCompactedRanges(compactedRanges, db)
+        try adoptCompactedRanges(compactedRanges, replacing: replacingRanges, db)
         guard !snapshots.isEmpty else { return result }
         var clock = try loadClock(db)
         var counter = try loadCounter(db)
@@ -148,16 +151,16 @@ extension ReplicaStore {
             result.entities += 1
             // Operations on it this replica holds and the snapshot does not (its own not yet
             // stored, others' taken in by `field import`): merged again on top.
-            // Those the source compacted are merged in the state taken (an own operation whose
-            // acknowledgement was lost included: the sync asked the server about reused ids
-            // first) and leave the log instead.
+            // Those the source compacted are merged in the state taken: others' leave the log,
+            // this replica's own stay (for a server restored from an older backup), out of the
+            // merge like any compacted operation.
             let carried = Set(snapshot.operations.map(\.id.description))
             let compacted = try hasCompacted(db)
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE entity = ? AND entity_id = ? AND held = 0"),
                                         arguments: arguments) where !carried.contains(row["op_id"] as String) {
                 let logged = try Self.loggedOperation(row)
                 if compacted, try isCompacted(logged.operation.id, db) {
-                    try db.execute(sql: "DELETE FROM oplog WHERE op_id = ?", arguments: [logged.operation.id.description])
+                    if !logged.local { try db.execute(sql: "DELETE FROM oplog WHERE op_id = ?", arguments: [logged.operation.id.description]) }
                     continue
                 }
                 remerge.append(PreparedOperation(logged.operation))

@@ -73,14 +73,18 @@ extension ReplicaStore {
                 INSERT INTO main.compacted_writes SELECT entity, entity_id, field, key, kind, replica, hlc FROM snap.compacted_writes;
                 INSERT INTO main.compacted_entities SELECT entity, entity_id FROM snap.compacted_entities;
                 """)
-            try adoptCompactedRanges(try Row.fetchAll(db, sql: "SELECT replica, low, high FROM snap.compacted_ranges")
-                .map { CompactedRange(replica: $0[0], low: $0[1], high: $0[2]) }, db)
         }
+        // The ranges say what the state holds without the log: the snapshot's state, so its ranges.
+        try adoptCompactedRanges(compactedSource ? try Row.fetchAll(db, sql: "SELECT replica, low, high FROM snap.compacted_ranges")
+            .map { CompactedRange(replica: $0[0], low: $0[1], high: $0[2]) } : [], replacing: true, db)
         let compacted = try hasCompacted(db)
         for logged in missingRows {
-            // What the source compacted is merged in the state taken: it leaves the log.
+            // What the source compacted is merged in the state taken: it leaves the log, unless
+            // it is this replica's own (kept for a server restored from an older backup).
             if compacted, try isCompacted(logged.operation.id, db) {
-                try db.execute(sql: "DELETE FROM main.oplog WHERE op_id = ?", arguments: [logged.operation.id.description])
+                if !logged.local {
+                    try db.execute(sql: "DELETE FROM main.oplog WHERE op_id = ?", arguments: [logged.operation.id.description])
+                }
                 continue
             }
             missing.append(logged.operation)

@@ -13,6 +13,7 @@ extension ReplicaStore {
     /// they are.
     public func rebuildState(chunkSize: Int = 5_000, _ db: Database) throws {
         try restoreBase(db)
+        let compacted = try hasCompacted(db)
         var after: (hlc: String, id: String) = ("", "")
         while true {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
@@ -30,6 +31,8 @@ extension ReplicaStore {
                 let known = (try? op.validate(against: catalog)) != nil
                 if (row["held"] as Int64? ?? 0) != (known ? 0 : 1) { try hold.execute(arguments: [known ? 0 : 1, prepared.idText]) }
                 guard known else { continue }
+                // In the base already (see `restoreBase`).
+                if compacted, try isCompacted(op.id, db) { continue }
                 try merge.merge(prepared, local: false, db)
             }
             _ = try merge.finish(db)

@@ -22,8 +22,9 @@ public struct ReplicaStatus: Sendable, Equatable {
     /// which of its unsent operations the server holds already (same content) and which ids it
     /// used again for something else (another content), before sending anything.
     public var fingerprints: [Int64: String] = [:]
-    /// The fingerprint given for an operation the server stored and then compacted: it matches
-    /// no content.
+    /// The fingerprint given for an operation the server stored and then compacted without
+    /// keeping its fingerprint: it matches no content. (One compacted with its fingerprint kept
+    /// is given the fingerprint's first 16 hex digits.)
     public static let compactedFingerprint = "compacted"
 
     public init(replica: ReplicaID, epoch: String, highestCounter: Int64, latestTimestamp: HLCTimestamp?, known: Bool) {

@@ -83,9 +83,9 @@ extension SQLiteSyncStorage {
             if let stored = try storedOperation(id, db) {
                 status.fingerprints[counter] = Self.fingerprint(stored, &cache)
             } else if try store.isCompacted(id, db) {
-                // Stored, then compacted: its content cannot be compared, so the replica gives
-                // its own operation a new id rather than risk it being taken for this one.
-                status.fingerprints[counter] = ReplicaStatus.compactedFingerprint
+                // Stored, then compacted: the start of its fingerprint was kept (without it, its
+                // content cannot be compared, and the replica gives its operation a new id).
+                status.fingerprints[counter] = try store.compactedFingerprint(id, db) ?? ReplicaStatus.compactedFingerprint
             }
         }
         return status

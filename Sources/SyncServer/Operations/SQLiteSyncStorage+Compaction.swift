@@ -23,9 +23,14 @@ extension SQLiteSyncStorage {
     public func compact(olderThanMilliseconds age: Int64, now: Int64, vacuum: Bool, clock: any WallClock) throws -> CompactionResult {
         let started = clock.nowMilliseconds()
         let before = fileBytes()
-        let report = try Self.wrap { try writer.write { db in try store.compact(olderThan: now - age, db) } }
-        // Kept snapshot files stand at positions the pull now refuses.
-        if report.dropped > 0, let directory = snapshotDirectory { try? FileManager.default.removeItem(atPath: directory) }
+        // The fingerprints of what is dropped stay: a replica asking about its ids is told.
+        let report = try Self.wrap { try writer.write { db in try store.compact(olderThan: now - age, keepingFingerprints: true, db) } }
+        // Kept snapshot files stand at positions the pull now refuses (none is being built meanwhile).
+        if report.dropped > 0, let directory = snapshotDirectory {
+            Self.snapshotBuildLock.lock()
+            try? FileManager.default.removeItem(atPath: directory)
+            Self.snapshotBuildLock.unlock()
+        }
         if vacuum && report.dropped > 0 {
             try Self.wrap { try writer.writeWithoutTransaction { db in try db.execute(sql: "VACUUM") } }
         }

@@ -3,12 +3,14 @@ import GRDB
 /// The base a compaction leaves: where a rebuild starts, and what the history of an entity
 /// shows of the operations it dropped.
 extension ReplicaStore {
-    /// Whether the operation id the SQL expression `id` gives is in `compacted_ranges`.
+    /// Whether the operation id the SQL expression `id` gives is in `compacted_ranges`: the
+    /// range starting at or before its counter, found by one index seek, reaches it.
     static func inCompactedRanges(_ id: String) -> String {
         """
-        EXISTS (SELECT 1 FROM compacted_ranges r WHERE r.replica = substr(\(id), 1, instr(\(id), ':') - 1)
-                AND r.low <= CAST(substr(\(id), instr(\(id), ':') + 1) AS INTEGER)
-                AND r.high >= CAST(substr(\(id), instr(\(id), ':') + 1) AS INTEGER))
+        coalesce((SELECT r.high >= CAST(substr(\(id), instr(\(id), ':') + 1) AS INTEGER) FROM compacted_ranges r
+                  WHERE r.replica = substr(\(id), 1, instr(\(id), ':') - 1)
+                    AND r.low <= CAST(substr(\(id), instr(\(id), ':') + 1) AS INTEGER)
+                  ORDER BY r.low DESC LIMIT 1), 0)
         """
     }
 

@@ -60,8 +60,8 @@ struct W7BytesOnDisk {
             ratio: perOp(replicaCompact, replicaOperations) / logPerOp,
             extra: [("bytes", .int(logSize)), ("bytes_per_op", .number(logPerOp)),
                     ("server_ratio", .number(perOp(serverCompact, demo.operations) / logPerOp))]))
-        for (name, path, operations) in [("server store", demo.serverFile, demo.operations), ("replica (HQ)", sync.path, replicaOperations)] {
-            result.measures.append(try Self.compaction(name, of: path, operations: operations, schema: store.schema,
+        for (name, path, server) in [("server store", demo.serverFile, true), ("replica (HQ)", sync.path, false)] {
+            result.measures.append(try Self.compaction(name, of: path, server: server, schema: store.schema,
                                                        scratch: workspace.path("w7-compaction")))
         }
         result.ratio = max(replicaRatio, serverRatio)
@@ -79,7 +79,8 @@ struct W7BytesOnDisk {
     /// operations dated more than 90 days before its newest one, then is rewritten (`VACUUM`);
     /// both sizes are of rewritten files. Reported, with the time the compaction took (its two
     /// halves: dropping, and the rebuild that proves the state unchanged).
-    static func compaction(_ name: String, of path: String, operations: Int, schema: SyncSchema, scratch: String) throws -> Measure {
+    /// A server keeps the dropped operations' fingerprints, as `syncserver compact` does.
+    static func compaction(_ name: String, of path: String, server: Bool, schema: SyncSchema, scratch: String) throws -> Measure {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) } }
         var readOnly = Configuration()
@@ -91,7 +92,7 @@ struct W7BytesOnDisk {
         let copy = try ReplicaStore.open(path: scratch, schema: schema)
         let newest = try copy.writer.read { db in try String.fetchOne(db, sql: "SELECT max(hlc) FROM oplog") }.flatMap(HLCTimestamp.init)
         let started = DispatchTime.now().uptimeNanoseconds
-        let report = try copy.compact(olderThan: (newest?.wallMilliseconds ?? 0) - 90 * 86_400_000)
+        let report = try copy.compact(olderThan: (newest?.wallMilliseconds ?? 0) - 90 * 86_400_000, keepingFingerprints: server)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         try copy.writer.writeWithoutTransaction { db in
             try db.execute(sql: "VACUUM")

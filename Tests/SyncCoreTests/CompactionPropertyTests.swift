@@ -261,6 +261,37 @@ import CivilAffairs
         #expect(try Self.fingerprint(upgraded) == Self.fingerprint(reference))
     }
 
+    /// A replica that compacted its own log takes entities whole from a server that did not
+    /// compact them (a repair, or a snapshot in pages): the entities it does not take keep their
+    /// compacted state, and what an operation it had compacted overwrote among its own stays
+    /// overwritten; a rebuild afterwards changes nothing.
+    @Test func takingEntitiesWholeAfterCompactingLocallyKeepsTheState() throws {
+        let clock = ManualWallClock(milliseconds: 1_767_225_600_000)
+        let e = try ReplicaStore.inMemory(ReplicaID("e")!, wallClock: clock, schema: .civic)
+        let r = try ReplicaStore.inMemory(ReplicaID("r")!, wallClock: clock, schema: .civic)
+        let server = try ReplicaStore.inMemory(ReplicaID("s")!, wallClock: clock, schema: .civic)
+        let mine = try e.record([.set(.case, "c1", "title", .string("mine"))], author: "m1")
+        try r.apply(mine)
+        try server.apply(mine)
+        clock.advance(by: 1_000)
+        var theirs = try r.record([.set(.case, "c1", "title", .string("theirs"))], author: "m2")
+        theirs += try r.record([.set(.case, "c9", "title", .string("old"))], author: "m2")
+        theirs += try r.record([.set(.case, "c9", "title", .string("kept"))], author: "m2")
+        clock.advance(by: 1_000)
+        theirs += try r.record([.set(.case, "c2", "title", .string("x"))], author: "m2")
+        try e.apply(theirs)
+        try server.apply(theirs)
+        clock.advance(by: 1_000)
+        #expect(try e.compact(olderThan: clock.nowMilliseconds()).dropped == 3)
+        let before = try Self.fingerprint(e)
+        let (taken, ranges) = try server.writer.read { db in (try server.snapshots(of: [EntityKey(.case, "c1")], db), try server.compactedRanges(db)) }
+        try e.writer.write { db in _ = try e.importSnapshots(taken, compactedRanges: ranges, db) }
+        #expect(try Self.fingerprint(e) == before)
+        try e.rebuildState()
+        #expect(try Self.fingerprint(e) == before, "a rebuild after taking c1 whole")
+        #expect(try e.writer.read { db in try String.fetchOne(db, sql: "SELECT title FROM cases WHERE id = 'c9'") } == "kept")
+    }
+
     /// Compaction drops what it may and keeps what is read as operations (a case's step
     /// history, a motion's votes) and every operation written on the replica itself.
     @Test func compactionKeepsWhatIsReadAsOperations() throws {

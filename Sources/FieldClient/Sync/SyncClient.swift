@@ -270,9 +270,8 @@ public struct SyncClient: Sendable {
         } catch let error as SyncError where error.code == .compacted && !report.rebootstrapped {
             // The server compacted what the pull needed: a snapshot again, then on from it.
             report.rebootstrapped = true
-            try await bootstrap(&report, progress: progress, force: true)
-            if report.schemaNote != nil {
-                throw SyncError(.compacted, "the server compacted operations this replica still needs, and only a snapshot can bring them, but this replica runs schema version \(store.schema.version) and the server another: upgrade the older program, then run `field sync` again (nothing here is lost meanwhile)")
+            guard try await bootstrap(&report, progress: progress, force: true) else {
+                throw SyncError(.compacted, "the server compacted operations this replica still needs, and only a snapshot can bring them, but none could be taken (\(report.schemaNote ?? "the server offers none")): if the server and this replica run different schema versions, upgrade the older program; then run `field sync` again (nothing here is lost meanwhile)")
             }
             try await pullFromCursor(&report, progress: progress)
         }
@@ -365,8 +364,10 @@ public struct SyncClient: Sendable {
     /// With `force` (the server compacted what the pull needs), a replica that holds operations
     /// takes a snapshot too: the snapshot's state replaces its own, and its operations the
     /// snapshot does not hold are merged again on top (see `ReplicaStore.importSnapshotFile`).
-    func bootstrap(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?, force: Bool = false) async throws {
-        guard settings.snapshots || force else { return }
+    /// Returns whether a snapshot was taken.
+    @discardableResult
+    func bootstrap(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?, force: Bool = false) async throws -> Bool {
+        guard settings.snapshots || force else { return false }
         // Asked at every sync: the log is looked at only while the cursor is at the start.
         let (saved, fresh) = try await store.writer.read { db -> (SyncStateRecord, Bool) in
             let saved = try SyncSettingsTable.load(db)
@@ -375,15 +376,15 @@ public struct SyncClient: Sendable {
         }
         var cursor = saved.snapshotCursor
         if cursor == nil {
-            guard fresh || force else { return }
+            guard fresh || force else { return false }
         }
         if settings.snapshotFiles, cursor == nil || cursor!.hasPrefix(Self.fileCursorPrefix) {
-            if try await bootstrapFromFile(resuming: cursor, &report, progress: progress) { return }
+            if try await bootstrapFromFile(resuming: cursor, &report, progress: progress) { return true }
             cursor = nil
         }
         var prefetched: Task<SnapshotPage, any Error>?
         do {
-            try await takeSnapshot(from: cursor, &prefetched, &report, progress: progress)
+            return try await takeSnapshot(from: cursor, &prefetched, &report, progress: progress)
         } catch {
             // Let a request in flight end rather than cancel it (URLSession on Linux does not
             // take a cancelled task in flight well); its page is dropped.
@@ -523,9 +524,12 @@ public struct SyncClient: Sendable {
         return true
     }
 
+    /// Returns whether the snapshot was taken (false: the server offers none, or of another
+    /// schema version). A snapshot the server compacted under begins again, once.
     private func takeSnapshot(from start: String?, _ prefetched: inout Task<SnapshotPage, any Error>?,
-                              _ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
+                              _ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws -> Bool {
         var cursor = start
+        var restarted = false
         while true {
             let page: SnapshotPage
             do {
@@ -536,28 +540,30 @@ public struct SyncClient: Sendable {
                     page = try await fetchSnapshotPage(after: cursor)
                 }
             } catch let error as SyncError where error.code == .malformed && error.message.contains("(404 not_found)") {
-                return // a server without snapshots: the pull replays the log
+                return false // a server without snapshots: the pull replays the log
             } catch let error as SyncError where error.code == .conflict {
-                // The server's log no longer reaches the snapshot's start: begin again.
+                // The server's log no longer reaches the snapshot's start, or it compacted since
+                // the snapshot began: begin again.
                 try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
-                throw error
+                guard !restarted, cursor != nil else { throw error }
+                restarted = true
+                cursor = nil
+                continue
             }
             guard page.schemaVersion == store.schema.version else {
                 // Rows of another schema version would not fit this file's tables: replay instead.
                 try await store.writer.write { db in try SyncSettingsTable.saveSnapshotCursor(nil, db) }
                 report.schemaNote = "the server runs schema version \(page.schemaVersion), this replica \(store.schema.version): the first sync replays the log instead of taking a snapshot"
-                return
+                return false
             }
             if page.more {
                 let client = self, next = page.cursor
                 prefetched = Task { try await client.fetchSnapshotPage(after: next) }
             }
             let entities = try page.entities.get()
-            let firstPage = cursor == nil
             let imported = try await store.writer.write { db -> ReplicaStore.SnapshotImport in
-                // The first page's ranges describe the whole snapshot's state, which replaces this one's.
-                let imported = try store.importSnapshots(entities.snapshots, compactedRanges: entities.compactedRanges,
-                                                         replacingRanges: firstPage, db)
+                // Added to this replica's own: entities the snapshot does not cover keep theirs.
+                let imported = try store.importSnapshots(entities.snapshots, compactedRanges: entities.compactedRanges, db)
                 if let scope = page.scope { try SyncSettingsTable.saveScope(scope, db) }
                 try SyncSettingsTable.saveSnapshotCursor(page.more ? page.cursor : nil, finishedAt: page.more ? nil : page.position, db)
                 return imported
@@ -567,7 +573,7 @@ public struct SyncClient: Sendable {
             report.snapshotOperations += entities.snapshots.reduce(0) { $0 + $1.operations.count }
             report.batches += 1
             progress?(SyncProgress(phase: .snapshot, pushed: report.pushed, pulled: report.snapshotOperations, batches: report.batches))
-            if !page.more { return }
+            if !page.more { return true }
         }
     }
 

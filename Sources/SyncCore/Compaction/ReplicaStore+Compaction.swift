@@ -195,7 +195,9 @@ extension ReplicaStore {
     /// Keeps the fingerprints of the operations about to be dropped (`temp.compaction_dropped`).
     private func keepFingerprints(_ db: Database) throws {
         let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO compacted_fingerprints(replica, counter, fingerprint) VALUES (?, ?, ?)")
-        for row in try Row.fetchAll(db, sql: "SELECT o.* FROM oplog o JOIN temp.compaction_dropped d ON d.op_id = o.op_id") {
+        // A cursor: a million dropped operations are never all in memory at once.
+        let rows = try Row.fetchCursor(db, sql: "SELECT o.* FROM oplog o JOIN temp.compaction_dropped d ON d.op_id = o.op_id")
+        while let row = try rows.next() {
             let op = try Self.loggedOperation(row).operation
             try insert.execute(arguments: [op.id.replica.rawValue, op.id.counter, String(op.fingerprint.prefix(Self.compactedFingerprintLength))])
         }

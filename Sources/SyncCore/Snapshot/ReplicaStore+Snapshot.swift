@@ -131,6 +131,21 @@ extension ReplicaStore {
             for row in snapshot.superseded {
                 try insertSuperseded.execute(arguments: [row.opID, key.entity.rawValue, key.id, row.field, row.key, row.byHLC])
             }
+            // Operations the snapshot carries that this store had compacted: their effect is in
+            // the state taken, so they leave the log again, and what they overwrote among the
+            // operations that stay here stays overwritten (as `compact` records it).
+            if try hasCompacted(db) {
+                for op in snapshot.operations where op.id.replica != replicaID {
+                    guard try isCompacted(op.id, db) else { continue }
+                    for named in op.context {
+                        guard let target = try Row.fetchOne(db, sql: "SELECT hlc FROM oplog WHERE op_id = ? AND entity = ? AND entity_id = ? AND field = ? AND key = ?",
+                                                            arguments: [named.description, key.entity.rawValue, key.id, op.field, op.key]),
+                              (target[0] as String) < op.hlc.description else { continue }
+                        try insertSuperseded.execute(arguments: [named.description, key.entity.rawValue, key.id, op.field, op.key, op.hlc.description])
+                    }
+                    try db.execute(sql: "DELETE FROM oplog WHERE op_id = ? AND origin_local = 0", arguments: [op.id.description])
+                }
+            }
             for (name, rows) in snapshot.tables {
                 guard let columns = tables[name], !rows.isEmpty else { continue }
                 let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")

@@ -18,9 +18,15 @@ extension SQLiteSyncStorage {
     func snapshot(as principal: Principal, after cursor: SnapshotCursor?, limit: Int, entities requested: [EntityKey]?,
                   _ db: Database) throws -> SnapshotPage {
         let head = try maxSeq(db)
-        let start = cursor ?? SnapshotCursor(position: head)
+        let compacted = try store.compactionStatus(db).compactedOperations
+        let start = cursor ?? SnapshotCursor(position: head, generation: compacted > 0 ? compacted : nil)
         guard start.position <= head else {
             throw SyncError(.conflict, "this snapshot started at log position \(start.position), beyond the end of this server's log (\(head)): the server's data was replaced; start again")
+        }
+        // Pages are read from the current state: after a compaction, later pages would carry the
+        // effect of operations the first page's ranges do not name.
+        guard (start.generation ?? 0) == compacted else {
+            throw SyncError(.conflict, "the server compacted its log since this snapshot began; start it again")
         }
         if let requested {
             // Named entities (repair): those the principal may see, whole, in one page.
@@ -39,7 +45,10 @@ extension SQLiteSyncStorage {
         var after = start.after
         while operations < limit {
             let keys = try visibleEntities(of: principal, after: after, count: 256, db)
-            if keys.isEmpty { return SnapshotPage(entities: entities, cursor: SnapshotCursor(position: start.position, after: after), more: false) }
+            if keys.isEmpty {
+                return SnapshotPage(entities: entities, cursor: SnapshotCursor(position: start.position, after: after, generation: start.generation),
+                                    more: false)
+            }
             for key in keys {
                 let taken = try store.snapshots(of: [key], db)
                 entities += taken
@@ -49,7 +58,8 @@ extension SQLiteSyncStorage {
             }
         }
         let more = try !visibleEntities(of: principal, after: after, count: 1, db).isEmpty
-        return SnapshotPage(entities: entities, cursor: SnapshotCursor(position: start.position, after: after), more: more)
+        return SnapshotPage(entities: entities, cursor: SnapshotCursor(position: start.position, after: after, generation: start.generation),
+                            more: more)
     }
 
     /// The next `count` entities `principal` may see after `after`, in entity order.

@@ -17,23 +17,41 @@ public struct SnapshotPage: Sendable {
 /// Where a replica stands in a snapshot: the log position the snapshot started at (the pull
 /// continues from it once the snapshot is taken), and the last entity delivered.
 ///
-/// Text form: `123` at the start, `123.<base64url of kind U+001F id>` after an entity. Clients
-/// treat it as opaque.
+/// Text form: `123` at the start, `123.<base64url of kind U+001F id>` after an entity, each
+/// followed by `~<n>` once the store has compacted (`n`: operations compacted when the snapshot
+/// began; a compaction meanwhile makes the cursor stale). Clients treat it as opaque.
 public struct SnapshotCursor: Sendable, Hashable, CustomStringConvertible {
     public var position: Int64
     public var after: EntityKey?
+    /// The store's compacted-operation count when the snapshot began (nil: none).
+    public var generation: Int64?
 
-    public init(position: Int64, after: EntityKey? = nil) {
+    public init(position: Int64, after: EntityKey? = nil, generation: Int64? = nil) {
         self.position = position
         self.after = after
+        self.generation = generation
     }
 
     public var description: String {
-        guard let after else { return String(position) }
-        return "\(position).\(after.cursorToken)"
+        let suffix = generation.map { "~\($0)" } ?? ""
+        guard let after else { return String(position) + suffix }
+        return "\(position).\(after.cursorToken)" + suffix
     }
 
     public init?(_ text: String) {
+        var text = Substring(text)
+        var generation: Int64?
+        if let tilde = text.lastIndex(of: "~") {
+            guard let value = Int64(text[text.index(after: tilde)...]), value > 0 else { return nil }
+            generation = value
+            text = text[..<tilde]
+        }
+        guard var cursor = SnapshotCursor(plain: text) else { return nil }
+        cursor.generation = generation
+        self = cursor
+    }
+
+    private init?(plain text: Substring) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let position = Int64(parts[0]), position >= 0 else { return nil }
         guard parts.count == 2 else {

@@ -262,3 +262,28 @@ extension SnapshotTests {
         while page.more { page = try await harness.storage.snapshot(as: hq, after: page.cursor, limit: 50) }
     }
 }
+
+/// Issue 13: a push of an operation the server compacted is acknowledged when its content is the
+/// one stored, and refused as an id conflict when it is not (its fingerprint's start is kept).
+@Suite struct PushAfterCompactionTests {
+    @Test func aCompactedIdIsAcknowledgedOnlyWithItsOwnContent() async throws {
+        let harness = try ServerHarness(directory: ServerHarness.temporaryDirectory("push-compaction"))
+        let writer = try ReplicaStore.inMemory(ReplicaID("w1")!, wallClock: ManualWallClock(milliseconds: 1_767_225_600_000), schema: .civic)
+        let created = try writer.record([.set(.case, "c1", "title", .string("first")), .set(.case, "c1", "submitter", .string("m1")),
+                                         .set(.case, "c1", "branch", .string("seoul"))], author: "m1")
+        let later = try writer.record([.set(.case, "c1", "title", .string("second"))], author: "m1")
+        let hq = Principal(memberID: "m1", role: .hq)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let first = try await harness.storage.push(PushBatch(replica: writer.replicaID, items: (created + later).map { .operation($0) }),
+                                                   as: hq, receivedAt: now)
+        #expect(first.rejected.isEmpty, "\(first.rejected)")
+        #expect(try harness.storage.compact(olderThanMilliseconds: 0, now: now, vacuum: false, clock: SystemWallClock()).compaction.dropped > 0)
+        let again = try await harness.storage.push(PushBatch(replica: writer.replicaID, items: created.map { .operation($0) }),
+                                                   as: hq, receivedAt: now)
+        #expect(again.rejected.isEmpty && again.applied == 0, "\(again.rejected)")
+        var reused = created[0]
+        reused.value = .string("another content under the same id")
+        let clash = try await harness.storage.push(PushBatch(replica: writer.replicaID, items: [.operation(reused)]), as: hq, receivedAt: now)
+        #expect(clash.rejected.map(\.denial.code) == [.idConflict], "\(clash.rejected)")
+    }
+}

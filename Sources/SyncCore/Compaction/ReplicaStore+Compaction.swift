@@ -62,12 +62,10 @@ extension ReplicaStore {
             """).existsDirect { bind in bind.text(id.replica.rawValue); bind.int(id.counter); bind.int(id.counter) }
     }
 
-    /// The ids among `ids` that were compacted.
-    public func compactedIDs(_ ids: [OperationID], _ db: Database) throws -> Set<OperationID> {
-        guard try hasCompacted(db) else { return [] }
-        var result = Set<OperationID>()
-        for id in ids where try isCompacted(id, db) { result.insert(id) }
-        return result
+    /// Log positions up to this one may have been compacted (0: never).
+    public func compactionHorizon(_ db: Database) throws -> Int64 {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM replica_meta WHERE key = 'compaction_horizon'"))
+            .flatMap { Int64($0) } ?? 0
     }
 
     public func compactionStatus(_ db: Database) throws -> CompactionStatus {
@@ -121,12 +119,7 @@ extension ReplicaStore {
 
         let digestBefore = try stateDigest(db).root
         let tablesBefore = try materializedDigest(db)
-        try db.execute(sql: "DROP TABLE IF EXISTS temp.compaction_dropped")
-        try db.execute(sql: """
-            CREATE TEMP TABLE compaction_dropped AS
-            SELECT op_id, entity, entity_id, field, key, kind, hlc, context FROM oplog WHERE \(dropped);
-            CREATE UNIQUE INDEX temp.compaction_dropped_id ON compaction_dropped(op_id);
-            """)
+        try stageDropped(where: dropped, db)
         var ids: [OperationID] = []
         try db.cachedStatement(sql: "SELECT op_id FROM temp.compaction_dropped").queryDirect({ _ in }, row: { row in
             if let id = OperationID(row.text(0)) { ids.append(id) }
@@ -145,17 +138,8 @@ extension ReplicaStore {
                               AND f.field = newest.field AND f.key = newest.key AND f.op_id = newest.op_id)
             ON CONFLICT(entity, entity_id, field, key, kind, replica) DO UPDATE SET hlc = max(hlc, excluded.hlc);
             INSERT OR IGNORE INTO compacted_entities(entity, entity_id) SELECT DISTINCT entity, entity_id FROM temp.compaction_dropped;
-            -- What a dropped operation overwrote among the operations that stay (held, a
-            -- replica's own, read as operations) stays overwritten when they are merged again.
-            INSERT INTO superseded(op_id, entity, entity_id, field, key, by_hlc)
-            SELECT c.value, d.entity, d.entity_id, d.field, d.key, max(d.hlc)
-            FROM temp.compaction_dropped d, json_each(d.context) c
-            WHERE EXISTS (SELECT 1 FROM oplog o WHERE o.op_id = c.value AND o.entity = d.entity AND o.entity_id = d.entity_id
-                          AND o.field = d.field AND o.key = d.key AND o.hlc < d.hlc)
-              AND c.value NOT IN (SELECT op_id FROM temp.compaction_dropped)
-            GROUP BY 1, 2, 3, 4, 5
-            ON CONFLICT(op_id, entity, entity_id, field, key) DO UPDATE SET by_hlc = max(by_hlc, excluded.by_hlc);
             """)
+        try supersedeKeptByDropped(db)
         try db.execute(sql: "DELETE FROM oplog WHERE op_id IN (SELECT op_id FROM temp.compaction_dropped)")
         report.dropped = db.changesCount
         report.kept = try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog WHERE \(compacted)") ?? 0
@@ -184,6 +168,33 @@ extension ReplicaStore {
     public func hasCompactedHistory(_ key: EntityKey, _ db: Database) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM compacted_entities WHERE entity = ? AND entity_id = ?)"),
                           arguments: [key.entity.rawValue, key.id]) ?? false
+    }
+
+    /// Copies the logged operations matching `condition` (SQL over `oplog`) into
+    /// `temp.compaction_dropped`: the operations about to leave the log.
+    func stageDropped(where condition: String, arguments: StatementArguments = [], _ db: Database) throws {
+        try db.execute(sql: "DROP TABLE IF EXISTS temp.compaction_dropped")
+        try db.execute(sql: """
+            CREATE TEMP TABLE compaction_dropped AS
+            SELECT op_id, entity, entity_id, field, key, kind, hlc, context FROM oplog WHERE \(condition)
+            """, arguments: arguments)
+        try db.execute(sql: "CREATE UNIQUE INDEX temp.compaction_dropped_id ON compaction_dropped(op_id)")
+    }
+
+    /// What the operations in `temp.compaction_dropped` overwrote among the operations that
+    /// stay in the log (held, a replica's own, read as operations) stays overwritten when those
+    /// are merged again: each is recorded as named before it arrived (`superseded`).
+    func supersedeKeptByDropped(_ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO superseded(op_id, entity, entity_id, field, key, by_hlc)
+            SELECT c.value, d.entity, d.entity_id, d.field, d.key, max(d.hlc)
+            FROM temp.compaction_dropped d, json_each(d.context) c
+            WHERE EXISTS (SELECT 1 FROM oplog o WHERE o.op_id = c.value AND o.entity = d.entity AND o.entity_id = d.entity_id
+                          AND o.field = d.field AND o.key = d.key AND o.hlc < d.hlc)
+              AND c.value NOT IN (SELECT op_id FROM temp.compaction_dropped)
+            GROUP BY 1, 2, 3, 4, 5
+            ON CONFLICT(op_id, entity, entity_id, field, key) DO UPDATE SET by_hlc = max(by_hlc, excluded.by_hlc)
+            """)
     }
 
     /// The kept fingerprint of a compacted operation (its first 16 hex digits), if kept.

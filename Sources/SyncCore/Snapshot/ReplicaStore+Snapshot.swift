@@ -89,6 +89,9 @@ extension ReplicaStore {
         var result = SnapshotImport()
         try adoptCompactedRanges(compactedRanges, replacing: replacingRanges, db)
         guard !snapshots.isEmpty else { return result }
+        let compacted = try hasCompacted(db)
+        // Operations the snapshots carry that this store had compacted (see below).
+        var compactedAgain: [String] = []
         var clock = try loadClock(db)
         var counter = try loadCounter(db)
         var changes = StateChanges()
@@ -131,19 +134,9 @@ extension ReplicaStore {
             for row in snapshot.superseded {
                 try insertSuperseded.execute(arguments: [row.opID, key.entity.rawValue, key.id, row.field, row.key, row.byHLC])
             }
-            // Operations the snapshot carries that this store had compacted: their effect is in
-            // the state taken, so they leave the log again, and what they overwrote among the
-            // operations that stay here stays overwritten (as `compact` records it).
-            if try hasCompacted(db) {
+            if compacted {
                 for op in snapshot.operations where op.id.replica != replicaID {
-                    guard try isCompacted(op.id, db) else { continue }
-                    for named in op.context {
-                        guard let target = try Row.fetchOne(db, sql: "SELECT hlc FROM oplog WHERE op_id = ? AND entity = ? AND entity_id = ? AND field = ? AND key = ?",
-                                                            arguments: [named.description, key.entity.rawValue, key.id, op.field, op.key]),
-                              (target[0] as String) < op.hlc.description else { continue }
-                        try insertSuperseded.execute(arguments: [named.description, key.entity.rawValue, key.id, op.field, op.key, op.hlc.description])
-                    }
-                    try db.execute(sql: "DELETE FROM oplog WHERE op_id = ? AND origin_local = 0", arguments: [op.id.description])
+                    if try isCompacted(op.id, db) { compactedAgain.append(op.id.description) }
                 }
             }
             for (name, rows) in snapshot.tables {
@@ -170,7 +163,6 @@ extension ReplicaStore {
             // this replica's own stay (for a server restored from an older backup), out of the
             // merge like any compacted operation.
             let carried = Set(snapshot.operations.map(\.id.description))
-            let compacted = try hasCompacted(db)
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM oplog WHERE entity = ? AND entity_id = ? AND held = 0"),
                                         arguments: arguments) where !carried.contains(row["op_id"] as String) {
                 let logged = try Self.loggedOperation(row)
@@ -180,6 +172,15 @@ extension ReplicaStore {
                 }
                 remerge.append(PreparedOperation(logged.operation))
             }
+        }
+        // Operations the snapshots carry that this store had compacted: their effect is in the
+        // state taken, so they leave the log again, and what they overwrote among the operations
+        // that stay here stays overwritten, as `compact` records it (before anything is merged).
+        if !compactedAgain.isEmpty {
+            try stageDropped(where: "op_id IN (SELECT value FROM json_each(?))",
+                             arguments: [JSONValue.array(compactedAgain.map(JSONValue.string)).canonicalJSON], db)
+            try supersedeKeptByDropped(db)
+            try db.execute(sql: "DELETE FROM oplog WHERE op_id IN (SELECT op_id FROM temp.compaction_dropped); DROP TABLE temp.compaction_dropped")
         }
         try moveDigest(by: changes, db)
         if !remerge.isEmpty {

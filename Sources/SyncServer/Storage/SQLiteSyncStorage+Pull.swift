@@ -30,7 +30,7 @@ extension SQLiteSyncStorage {
         guard cursor.position <= end else {
             throw SyncError(.conflict, "cursor \(cursor) is beyond the end of the server's log (\(end)); this replica synced with another server or the server's data was reset")
         }
-        let horizon = try store.compactionStatus(db).horizon
+        let horizon = try store.compactionHorizon(db)
         if cursor.position < horizon {
             throw SyncError(.compacted, "cursor \(cursor) is older than the server's compaction horizon (\(horizon)): the operations after it were compacted; take a snapshot (`field sync` does it, keeping this replica's own operations)")
         }

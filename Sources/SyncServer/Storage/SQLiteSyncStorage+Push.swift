@@ -89,10 +89,11 @@ extension SQLiteSyncStorage {
         // server whose own clock was set back must not lock them out until it catches up.
         let latest = try String.fetchOne(db.cachedStatement(sql: "SELECT max(hlc) FROM oplog")).flatMap(HLCTimestamp.init)
         let clockNow = max(receivedAt, latest?.wallMilliseconds ?? receivedAt)
+        let compacted = try store.hasCompacted(db)
         for item in batch.items {
             guard case .operation(let op) = item, first[op.id] == nil else { continue }
             first[op.id] = op
-            if let denial = try prefilter(op, batch: batch, principal: principal, now: clockNow, hlcOwners: &hlcOwners,
+            if let denial = try prefilter(op, batch: batch, principal: principal, now: clockNow, compacted: compacted, hlcOwners: &hlcOwners,
                                           fingerprints: &fingerprints, stored: &stored, remember: &remember, db) {
                 refused[op.id] = denial
             } else if !stored.contains(op.id) {
@@ -157,7 +158,7 @@ extension SQLiteSyncStorage {
     /// What refuses an operation before the access rules are asked, or marks it as already
     /// stored. A replica's operation id reveals nothing about other replicas: another replica's
     /// id is refused as foreign before anything is looked up.
-    private func prefilter(_ op: SyncOperation, batch: PushBatch, principal: Principal, now: Int64,
+    private func prefilter(_ op: SyncOperation, batch: PushBatch, principal: Principal, now: Int64, compacted: Bool,
                            hlcOwners: inout [HLCTimestamp: OperationID], fingerprints: inout [OperationID: String],
                            stored: inout Set<OperationID>, remember: inout Set<OperationID>, _ db: Database) throws -> Denial? {
         guard op.id.replica == batch.replica else {
@@ -171,8 +172,11 @@ extension SQLiteSyncStorage {
             stored.insert(op.id)
             return nil
         }
-        // Compacted: stored once, merged; its content can no longer be compared.
-        if try store.hasCompacted(db), try store.isCompacted(op.id, db) {
+        // Compacted: stored once, merged; compared by the start of its fingerprint when kept.
+        if compacted, try store.isCompacted(op.id, db) {
+            if let kept = try store.compactedFingerprint(op.id, db), !Self.fingerprint(op, &fingerprints).hasPrefix(kept) {
+                return Denial(.idConflict, "operation id \(op.id) was already stored (and since compacted) with different content")
+            }
             stored.insert(op.id)
             return nil
         }

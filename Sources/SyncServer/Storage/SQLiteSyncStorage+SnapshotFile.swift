@@ -120,7 +120,7 @@ extension SQLiteSyncStorage {
 
     /// Log positions up to this one may have been compacted.
     func compactionHorizon() throws -> Int64 {
-        try Self.wrap { try writer.read { db in try store.compactionStatus(db).horizon } }
+        try Self.wrap { try writer.read { db in try store.compactionHorizon(db) } }
     }
 
     /// The newest finished file of `scope` at `head`, or made within `snapshotReuseSeconds`.

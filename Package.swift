@@ -31,6 +31,12 @@ let package = Package(
         // The PostgreSQL store (PostgresJournal): PostgresClient, its pool and prepared statements.
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // gzip of HTTP bodies (compressed answers and pushes), on the system's zlib.
+        .package(url: "https://github.com/adam-fowler/compress-nio", exact: "1.5.0"),
+        // A waiting pull answers at once when the server shuts down (graceful shutdown).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The client's HTTPS to a server signed by a private CA (URLSession on Linux cannot trust one).
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         // Tests only: reads Schemas/openapi.yaml with a real YAML parser.
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         // Benchmark only: latency percentiles (civicsync-bench, W5 and W8).
@@ -44,6 +50,8 @@ let package = Package(
                 // The C API, for the merge's hot statements (Statement+Direct.swift).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .target(
@@ -53,7 +61,11 @@ let package = Package(
         .target(
             name: "FieldClient",
             dependencies: ["SyncCore", "CivilAffairs", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
         .target(
             name: "SyncServer",
@@ -63,6 +75,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import SyncCore
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 
@@ -33,6 +34,8 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
                                     wallClock: wallClock)
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: RequestLogMiddleware(ids: ids, metrics: metrics, knownPaths: Set(syncServerRoutes.map(\.path))))
+    router.add(middleware: ResponseCompressionMiddleware(metrics: metrics))
+    router.add(middleware: SecureCookieMiddleware(tls: configuration.tls != nil))
     router.add(middleware: MethodNotAllowedMiddleware(routes: syncServerRoutes))
     router.get("/v1/health", use: routes.health)
     router.get("/v1/version", use: routes.version)
@@ -77,9 +80,20 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let router = buildRouter(configuration: configuration, storage: storage, wallClock: wallClock, ids: ids, metrics: metrics,
                              dashboardSessions: dashboardSessions, rateLimiter: rateLimiter)
+    let http1 = http1Configuration(configuration, metrics: metrics, logger: logger)
+    let server: HTTPServerBuilder
+    if let tls = configuration.tls {
+        // HTTPS: TLS around the same HTTP/1 channel; the files are read as the server starts
+        // (`syncserver serve` reads them first, to report a bad one in words).
+        server = HTTPServerBuilder { responder in
+            try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: try tls.tlsConfiguration())
+        }
+    } else {
+        server = .http1(configuration: http1)
+    }
     return Application(
         router: router,
-        server: .http1(configuration: http1Configuration(configuration, metrics: metrics, logger: logger)),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                              serverName: configuration.serverName),
         onServerRunning: { channel in

@@ -47,6 +47,13 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Most connections open at once; a connection over it is closed as soon as it is accepted,
     /// so the process keeps file descriptors for its database and for `/v1/health`. 0 means no cap.
     public var maxConnections: Int
+    /// HTTPS with this certificate and key; nil serves plain HTTP (on loopback, or behind a
+    /// reverse proxy that ends TLS: docs/DEPLOY.md).
+    public var tls: ServerTLS?
+
+    /// The longest a pull waits for news (`GET /v1/pull?wait=`); longer waits are cut to it, so
+    /// proxies and the connection's timeouts never end a waiting pull first.
+    public static let longestPullWaitSeconds = 55
 
     /// The cap `syncserver serve` uses when none is given: 4,096, or fewer when the process may
     /// open fewer files (256 descriptors stay for SQLite, logs and the listening socket).

@@ -78,6 +78,10 @@ final class Suite {
             let demo = try demoServer()
             Log.progress("W6 the same first sync replaying the log (the baseline)")
             let replay = try await FirstSync.run(demo, workspace: workspace, snapshots: false, name: "hq-replay")
+            // Issue 14: the same replay with nothing compressed, for the bytes on the wire.
+            Log.progress("W6 the same replay without compression")
+            let plainReplay = try await FirstSync.run(demo, workspace: workspace, snapshots: false, compression: false, name: "hq-replay-plain")
+            try? FileManager.default.removeItem(atPath: plainReplay.path)
             var large: (FirstSync, DemoServer)?
             if options.largeScale > options.scale {
                 // One server at a time beside the benchmark: the base one is idle meanwhile.
@@ -100,7 +104,7 @@ final class Suite {
             Log.progress("W6 the same first sync from a compacted server")
             let compacted = try await FirstSync.run(compactedServer, workspace: workspace, name: "hq-compacted")
             try? FileManager.default.removeItem(atPath: compacted.path)
-            return W6FirstSync.result(sync, replay: replay, large: large, compacted: compacted, demo: demo)
+            return W6FirstSync.result(sync, replay: replay, plainReplay: plainReplay, large: large, compacted: compacted, demo: demo)
         case .w7:
             let sync = try await hqFirstSync()
             return try W7BytesOnDisk(workspace: workspace).run(sync: sync, demo: try demoServer())

@@ -23,16 +23,25 @@ struct Sync: AsyncParsableCommand {
         server lost stays lost while a replica holds it. A replica file restored from an old copy
         of itself numbers its next changes after the ones the server holds.
 
+        With --watch the replica stays synchronised until interrupted (Ctrl-C): changes recorded
+        here (by any `field` command, in another terminal) are sent within a second, and changes
+        stored at the server by anyone are received as soon as they are stored (the pull waits at
+        the server). When the server cannot be reached it tries again after 1, 2, 4 … 60 seconds.
+        On a terminal one status line is kept up to date; otherwise (and with --json, as JSON) one
+        line is printed per event.
+
         Examples:
           field sync
           field sync --json
           field sync --retries 0 --timeout 5
+          field sync --watch
         """)
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "Override the saved number of retries for this run.") var retries: Int?
     @Option(help: "Override the saved per-request timeout (seconds) for this run.") var timeout: Int?
+    @Flag(help: "Keep the replica synchronised until interrupted (live sync).") var watch = false
 
     func run() async throws {
         let field = try replica.open()
@@ -40,13 +49,15 @@ struct Sync: AsyncParsableCommand {
             if let retries { settings.retries = max(0, retries) }
             if let timeout { settings.timeoutSeconds = max(1, timeout) }
         }
-        let showProgress = !output.json && isatty(STDERR_FILENO) == 1
-        let printer: @Sendable (SyncProgress) -> Void = { progress in
-            let line = "\r\(progress.phase.rawValue): pushed \(progress.pushed), pulled \(progress.pulled), \(progress.batches) batch(es)"
-            FileHandle.standardError.write(Data(line.utf8))
+        if watch {
+            try await SyncWatch(client: client, json: output.json, server: (try? field.syncState().settings?.serverURL) ?? "the server").run()
+            return
         }
-        let report = try await client.sync(progress: showProgress ? printer : nil)
-        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        let showProgress = !output.json && isatty(STDERR_FILENO) == 1
+        let bar = ProgressBar()
+        let show: @Sendable (SyncProgress) -> Void = { progress in bar.show(progress) }
+        let report = try await client.sync(progress: showProgress ? show : nil)
+        if showProgress { bar.finish() }
         if output.json {
             try CLI.printJSON(report)
         } else {

@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env CIVICSYNC_LOG_LEVEL; default info).")
     var logLevel: String?
     @Option(help: "Log format: json or text (env CIVICSYNC_LOG_FORMAT; default json).") var logFormat: String?
+    @Option(help: "PEM certificate (chain) to serve HTTPS with; needs --tls-key (env CIVICSYNC_TLS_CERT).")
+    var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert (env CIVICSYNC_TLS_KEY).") var tlsKey: String?
     @Option(help: "Most PostgreSQL connections this instance opens (env CIVICSYNC_DATABASE_POOL; default 8).")
     var databasePool: Int?
     @Option(help: "Compact, while serving, operations dated more than this long ago, e.g. 365d (env CIVICSYNC_COMPACT_OLDER_THAN; default: never; embedded store only).")
@@ -91,6 +94,17 @@ struct ServeCommand: AsyncParsableCommand {
         guard clockAheadSeconds > 0, quota.operationsPerDay >= 0, quota.bytesPerDay >= 0 else {
             throw ValidationError("the clock tolerance must be positive, and the quotas 0 (off) or positive")
         }
+        let certificate = tlsCert ?? environment["CIVICSYNC_TLS_CERT"], key = tlsKey ?? environment["CIVICSYNC_TLS_KEY"]
+        switch (certificate, key) {
+        case let (certificate?, key?):
+            let tls = ServerTLS(certificatePath: certificate, keyPath: key)
+            do { _ = try tls.tlsConfiguration() } catch { throw CommandOutput.fail(error, json: false) }
+            configuration.tls = tls
+        case (nil, nil):
+            break
+        default:
+            throw ValidationError("HTTPS needs both --tls-cert and --tls-key")
+        }
         let levelText = logLevel ?? environment["CIVICSYNC_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else { throw ValidationError("unknown log level '\(levelText)'") }
         let format = logFormat ?? environment["CIVICSYNC_LOG_FORMAT"] ?? "json"
@@ -134,12 +148,19 @@ struct ServeCommand: AsyncParsableCommand {
         // On PostgreSQL the instances behind one balancer share the per-token rate limit.
         let limiter = RateLimiter(configuration, clock: SystemWallClock())
         let heartbeat = (storage as? PostgresSyncStorage).flatMap { postgres in limiter.map { postgres.shareRateLimit($0) } }
+        // Waiting pulls hear of pushes stored by the other instances.
+        let relay = (storage as? PostgresSyncStorage)?.relayJournalNotifications()
         let host = configuration.host
+        let scheme = configuration.tls == nil ? "http" : "https"
+        if configuration.tls == nil, !Self.isLoopback(host) {
+            logger.warning("serving plain HTTP on a non-loopback interface: tokens cross the network readable; serve HTTPS (--tls-cert, --tls-key) or put a TLS proxy in front (docs/DEPLOY.md)",
+                           metadata: ["host": .string(host)])
+        }
         let location = data.location
         let app = buildApplication(configuration: configuration, storage: storage, logger: logger,
                                    metrics: ServerMetrics(instance: instance), rateLimiter: limiter) { port in
-            CommandOutput.print("listening on http://\(host):\(port)")
-            logger.info("listening", metadata: ["host": .string(host), "port": .stringConvertible(port),
+            CommandOutput.print("listening on \(scheme)://\(host):\(port)")
+            logger.info("listening", metadata: ["host": .string(host), "port": .stringConvertible(port), "scheme": .string(scheme),
                                                 "store": .string(storage.storeKind), "data": .string(location)])
         }
         let compactions = (storage as? SQLiteSyncStorage).flatMap { sqlite in schedule.map { $0.start(on: sqlite, logger: logger) } }
@@ -147,14 +168,21 @@ struct ServeCommand: AsyncParsableCommand {
             try await app.runService()
         } catch {
             compactions?.cancel()
+            relay?.cancel()
             heartbeat?.cancel()
             await heartbeat?.value
             throw error
         }
         compactions?.cancel()
+        relay?.cancel()
         // Leaves the instance table before the pool closes.
         heartbeat?.cancel()
         await heartbeat?.value
+    }
+
+    /// Whether `host` is a loopback interface (only this machine can reach it).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// The soft limit on open files for this process (nil when unlimited or unknown), from

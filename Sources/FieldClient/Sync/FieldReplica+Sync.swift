@@ -17,7 +17,30 @@ extension FieldReplica {
               (1...600).contains(settings.timeoutSeconds) else {
             throw SyncError(.invalidValue, "batch size and pull limit must be 1-5000, retries 0-20, backoff 0-60000 ms, timeout 1-600 s")
         }
+        try Self.checkTransportSecurity(settings)
+        if let pem = settings.caCertificatePEM { _ = try HTTPClientTransport.trustRoots(pem: pem) }
         try store.writer.write { db in try SyncSettingsTable.save(settings, db) }
+    }
+
+    /// Refuses to send a token where anyone on the way could read it: plain HTTP to a server
+    /// other than this machine, unless the person passed `--insecure`. A private CA's
+    /// certificate only makes sense for an HTTPS server.
+    static func checkTransportSecurity(_ settings: SyncSettings) throws {
+        guard let url = URL(string: settings.serverURL), let scheme = url.scheme?.lowercased(), let host = url.host else {
+            throw SyncError(.invalidValue, "'\(settings.serverURL)' is not a server URL; give one like https://hq.example.org")
+        }
+        if scheme == "http", !isLoopback(host), !settings.insecure {
+            throw SyncError(.invalidValue, "refusing to send the token over plain HTTP to \(host): anyone on the network could read it; use the server's https:// address (with --ca-cert FILE for a private CA), or pass --insecure if this network is trusted")
+        }
+        if scheme == "http", settings.caCertificatePEM != nil {
+            throw SyncError(.invalidValue, "--ca-cert is for an https:// server; \(settings.serverURL) is plain HTTP")
+        }
+    }
+
+    /// Whether `host` is this machine (a token sent there crosses no network).
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
     }
 
     /// The saved sync state (settings may be nil when never configured).
@@ -38,7 +61,14 @@ extension FieldReplica {
             guard let url = URL(string: settings.serverURL) else {
                 throw SyncError(.invalidValue, "the saved server URL '\(settings.serverURL)' is invalid; run `field remote set` again")
             }
-            resolved = URLSessionTransport(baseURL: url, timeout: TimeInterval(settings.timeoutSeconds))
+            // Also for settings saved by an earlier `field`, which did not check.
+            try Self.checkTransportSecurity(settings)
+            if let pem = settings.caCertificatePEM {
+                // URLSession cannot trust a private CA on Linux: AsyncHTTPClient with that CA.
+                resolved = try HTTPClientTransport(baseURL: url, timeout: TimeInterval(settings.timeoutSeconds), caCertificatePEM: pem)
+            } else {
+                resolved = URLSessionTransport(baseURL: url, timeout: TimeInterval(settings.timeoutSeconds))
+            }
         }
         return SyncClient(store: store, transport: resolved, settings: settings, wallClock: wallClock, lockPath: path)
     }

@@ -31,6 +31,10 @@ public struct SyncClient: Sendable {
     let pause: @Sendable (Int) async -> Void
     /// The best clock sample of this sync (smallest round trip).
     private let samples = ClockSamples()
+    /// Whether the server said it reads gzip request bodies (`Accept-Encoding` on its answers).
+    private let serverReadsGzip = ServerCodings()
+    /// Request bodies shorter than this go uncompressed.
+    static let compressFromBytes = 1_024
 
     public init(store: ReplicaStore, transport: any SyncTransport, settings: SyncSettings, wallClock: any WallClock,
                 lockPath: String? = nil,
@@ -53,6 +57,11 @@ public struct SyncClient: Sendable {
     public func sync(progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws -> SyncReport {
         let lock = try SyncLock.acquire(for: lockPath)
         defer { lock?.release() }
+        return try await syncHoldingLock(progress: progress)
+    }
+
+    /// `sync` for a caller that holds the replica's sync lock (`watch`).
+    func syncHoldingLock(progress: (@Sendable (SyncProgress) -> Void)?) async throws -> SyncReport {
         var report = SyncReport()
         try await greet(&report)
         do {
@@ -165,6 +174,8 @@ public struct SyncClient: Sendable {
         var redated = false
         /// The server's time and tolerance from the last push that refused operations for time.
         var clockRefusal: (serverTime: Int64, maxAhead: Int64, offset: Int64)?
+        let toPush = progress == nil ? 0 : Int64(try await store.writer.read { db in try store.countWaiting(db) })
+        let pushedBefore = report.pushed
         while true {
             let (limit, hard) = (batchSize, hardLimit)
             let (waiting, resending) = try await store.writer.read { db in
@@ -253,7 +264,8 @@ public struct SyncClient: Sendable {
             report.rejected += toReject.map(\.1)
             report.deferred += toDefer.count
             report.batches += 1
-            progress?(SyncProgress(phase: .push, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
+            progress?(SyncProgress(phase: .push, pushed: report.pushed, pulled: report.pulled, batches: report.batches,
+                                   done: Int64(report.pushed - pushedBefore), total: max(toPush, Int64(report.pushed - pushedBefore))))
         }
     }
 
@@ -263,10 +275,12 @@ public struct SyncClient: Sendable {
     /// names the scope the token sees; when it is not the scope the cursor was reached with
     /// (a new token, a member moved to another branch), the pull starts again from the
     /// beginning so that everything the new scope may see arrives.
-    public func pull(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
+    /// `waitSeconds`: when nothing is new, the server holds the first request up to that long,
+    /// answering as soon as something this replica may see is stored (live sync).
+    public func pull(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?, waitSeconds: Int = 0) async throws {
         try await bootstrap(&report, progress: progress)
         do {
-            try await pullFromCursor(&report, progress: progress)
+            try await pullFromCursor(&report, progress: progress, waitSeconds: waitSeconds)
         } catch let error as SyncError where error.code == .compacted && !report.rebootstrapped {
             // The server compacted what the pull needed: a snapshot again, then on from it.
             report.rebootstrapped = true
@@ -277,13 +291,13 @@ public struct SyncClient: Sendable {
         }
     }
 
-    private func pullFromCursor(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
+    private func pullFromCursor(_ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?, waitSeconds: Int = 0) async throws {
         let saved = try await store.writer.read { db in try SyncSettingsTable.load(db) }
         // The next page is fetched, decoded and prepared while this one is written (two cores);
         // it is only used once this one is stored with its cursor, so the order is unchanged.
         var prefetched: Task<PulledPage, any Error>?
         do {
-            try await pullPages(saved, &prefetched, &report, progress: progress)
+            try await pullPages(saved, &prefetched, &report, progress: progress, waitSeconds: waitSeconds)
         } catch {
             // Let a request in flight end rather than cancel it (URLSession on Linux does not
             // take a cancelled task in flight well); its page is dropped.
@@ -295,18 +309,21 @@ public struct SyncClient: Sendable {
     }
 
     private func pullPages(_ saved: SyncStateRecord, _ prefetched: inout Task<PulledPage, any Error>?,
-                           _ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?) async throws {
+                           _ report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?, waitSeconds: Int) async throws {
         // The cursor is the server's opaque text (a plain position from earlier clients).
         var cursor = saved.cursorText ?? String(saved.cursor)
         var knownScope = saved.pullScope
+        var waitSeconds = waitSeconds
+        let pulledBefore = report.pulled
         while true {
+            defer { waitSeconds = 0 }
             let page: PulledPage
             if let pending = prefetched {
                 prefetched = nil
                 // A task of its own does not inherit the sync's cancellation: pass it on.
                 page = try await withTaskCancellationHandler { try await pending.value } onCancel: { pending.cancel() }
             } else {
-                page = try await fetchPage(after: cursor)
+                page = try await fetchPage(after: cursor, waitSeconds: waitSeconds)
             }
             let position = SyncSettingsTable.position(of: cursor) ?? 0
             if let scope = page.scope, scope != knownScope {
@@ -347,7 +364,8 @@ public struct SyncClient: Sendable {
             report.applied += result.applied.count
             report.held += result.held.count
             report.batches += 1
-            progress?(SyncProgress(phase: .pull, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
+            progress?(SyncProgress(phase: .pull, pushed: report.pushed, pulled: report.pulled, batches: report.batches,
+                                   done: Int64(report.pulled - pulledBefore), total: Int64(report.pulled - pulledBefore) + page.remaining))
             if !page.more { return }
         }
     }
@@ -496,7 +514,8 @@ public struct SyncClient: Sendable {
             hasher.update(data: response.body)
             offset += Int64(response.body.count)
             report.batches += 1
-            progress?(SyncProgress(phase: .snapshot, pushed: report.pushed, pulled: 0, batches: report.batches))
+            progress?(SyncProgress(phase: .snapshot, pushed: report.pushed, pulled: 0, batches: report.batches,
+                                   done: offset, total: total, unit: .bytes))
             if offset >= total || response.body.isEmpty { break }
         }
         let received = hasher.finalize().hexText
@@ -621,12 +640,15 @@ public struct SyncClient: Sendable {
         var position: Int64
         var more: Bool
         var scope: String?
+        /// What the server says remains after this page (0 from servers that do not say).
+        var remaining: Int64 = 0
     }
 
     /// Asks for the page after `cursor` and reads it (no database needed).
-    func fetchPage(after cursor: String) async throws -> PulledPage {
+    func fetchPage(after cursor: String, waitSeconds: Int = 0) async throws -> PulledPage {
         let query = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? cursor
-        let answer = try await call("GET", "/v1/pull?cursor=\(query)&limit=\(max(1, settings.pullLimit))", body: nil)
+        let wait = waitSeconds > 0 ? "&wait=\(waitSeconds)" : ""
+        let answer = try await call("GET", "/v1/pull?cursor=\(query)&limit=\(max(1, settings.pullLimit))\(wait)", body: nil)
         guard let object = answer.json.objectValue,
               let items = object["operations"]?.arrayValue,
               let next = object["cursor"]?.stringValue ?? object["cursor"]?.intValue.map(String.init),
@@ -643,7 +665,8 @@ public struct SyncClient: Sendable {
             }
             return try store.prepare(operations, holdingNewer: true)
         }
-        return PulledPage(batch: batch, cursor: next, position: nextPosition, more: more, scope: object["scope"]?.stringValue)
+        return PulledPage(batch: batch, cursor: next, position: nextPosition, more: more, scope: object["scope"]?.stringValue,
+                          remaining: object["remaining"]?.intValue ?? 0)
     }
 
     // MARK: Digest
@@ -702,7 +725,15 @@ public struct SyncClient: Sendable {
         var headers = ["Authorization": "Bearer \(settings.token)", "CivicSync-Protocol": String(Self.protocolVersion),
                        "CivicSync-Schema": String(store.schema.version), "Accept": "application/json"]
         headers.merge(extra) { _, new in new }
-        if body != nil { headers["Content-Type"] = "application/json" }
+        if !settings.compression { headers["Accept-Encoding"] = "identity" }
+        var body = body
+        if let plain = body {
+            headers["Content-Type"] = "application/json"
+            if settings.compression, plain.count >= Self.compressFromBytes, await serverReadsGzip.gzip {
+                body = try GzipStream.compress(plain)
+                headers["Content-Encoding"] = "gzip"
+            }
+        }
         let request = TransportRequest(method: method, path: path, headers: headers, body: body)
         var attempt = 0
         var politeWaits = 0
@@ -713,6 +744,9 @@ public struct SyncClient: Sendable {
                 let receivedAt = wallClock.nowMilliseconds()
                 if let text = response.headers["civicsync-time"], let serverTime = Int64(text) {
                     await samples.add(serverTime: serverTime, sentAt: sentAt, receivedAt: receivedAt)
+                }
+                if let codings = response.headers["accept-encoding"], codings.lowercased().contains("gzip") {
+                    await serverReadsGzip.learnGzip()
                 }
                 if response.status == 429, politeWaits < 3,
                    let wait = response.headers["retry-after"].flatMap(Int.init), wait <= Self.longestPoliteWaitSeconds {
@@ -759,6 +793,13 @@ public struct SyncClient: Sendable {
             throw SyncError(.server, "the server failed (\(response.status)): \(serverMessage ?? "no details")")
         }
     }
+}
+
+/// What the server said it reads in request bodies, learnt from its answers (RFC 7694): a
+/// server that never said so gets uncompressed pushes.
+actor ServerCodings {
+    private(set) var gzip = false
+    func learnGzip() { gzip = true }
 }
 
 /// The clock samples of one sync: the server's time against the device's around each request.

@@ -69,8 +69,25 @@ public struct SyncReport: Sendable, Codable, Equatable {
 /// Progress of a long sync, reported after each batch.
 public struct SyncProgress: Sendable, Equatable {
     public enum Phase: String, Sendable { case push, snapshot, pull, verify }
+    /// What `done` and `total` count.
+    public enum Unit: String, Sendable { case operations, bytes }
     public var phase: Phase
     public var pushed: Int
     public var pulled: Int
     public var batches: Int
+    /// Of this phase: what is done, and the whole when known (the operations waiting to be
+    /// pushed, those the server says remain to pull, a snapshot file's size).
+    public var done: Int64 = 0
+    public var total: Int64? = nil
+    public var unit: Unit = .operations
+
+    public init(phase: Phase, pushed: Int, pulled: Int, batches: Int, done: Int64 = 0, total: Int64? = nil, unit: Unit = .operations) {
+        self.phase = phase
+        self.pushed = pushed
+        self.pulled = pulled
+        self.batches = batches
+        self.done = done
+        self.total = total
+        self.unit = unit
+    }
 }

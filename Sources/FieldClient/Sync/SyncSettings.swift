@@ -26,6 +26,15 @@ public struct SyncSettings: Sendable, Codable, Equatable {
     public var backoffMilliseconds: Int = 250
     /// Per-request timeout.
     public var timeoutSeconds: Int = 30
+    /// The certificate (PEM) of the private CA that signed the server's HTTPS certificate
+    /// (`field remote set --ca-cert`); nil trusts the system's CAs.
+    public var caCertificatePEM: String?
+    /// Whether the person allowed sending the token over plain HTTP to a server other than this
+    /// machine (`--insecure`); without it such a server is refused.
+    public var insecure = false
+    /// Whether answers may come gzip-compressed and pushes go compressed to servers that read
+    /// them; not saved (a setting for comparisons: the benchmark measures both).
+    public var compression = true
 
     public init(serverURL: String, token: String) {
         self.serverURL = serverURL
@@ -85,6 +94,8 @@ public enum SyncSettingsTable {
             s.retries = row["retries"]
             s.backoffMilliseconds = row["backoff_ms"]
             s.timeoutSeconds = row["timeout_seconds"]
+            s.caCertificatePEM = row["ca_cert"]
+            s.insecure = row["insecure"] ?? false
             settings = s
         }
         return SyncStateRecord(settings: settings, cursor: row["pull_cursor"], cursorText: row["pull_position"], pullScope: row["pull_scope"],
@@ -95,7 +106,7 @@ public enum SyncSettingsTable {
     /// Creates the table, or adds what a newer client keeps in it.
     static func prepare(_ db: Database) throws {
         // Every sync saves through here: a table already in shape costs two schema-cache lookups.
-        if try db.tableExists("field_sync"), try db.columns(in: "field_sync").contains(where: { $0.name == "snapshot_cursor" }) { return }
+        if try db.tableExists("field_sync"), try db.columns(in: "field_sync").contains(where: { $0.name == "insecure" }) { return }
         try db.execute(sql: create)
         let columns = try db.columns(in: "field_sync").map(\.name)
         if !columns.contains("pull_scope") {
@@ -110,6 +121,12 @@ public enum SyncSettingsTable {
         if !columns.contains("snapshot_cursor") {
             try db.execute(sql: "ALTER TABLE field_sync ADD COLUMN snapshot_cursor TEXT")
         }
+        if !columns.contains("ca_cert") {
+            try db.execute(sql: "ALTER TABLE field_sync ADD COLUMN ca_cert TEXT")
+        }
+        if !columns.contains("insecure") {
+            try db.execute(sql: "ALTER TABLE field_sync ADD COLUMN insecure INTEGER NOT NULL DEFAULT 0")
+        }
         // Own operations sent again after the server's epoch changed: a refusal of one of them is
         // not final (the server once stored it; what it depends on may come back with another
         // replica's next sync), so it waits instead of being rejected.
@@ -123,9 +140,9 @@ public enum SyncSettingsTable {
         let previous = try Row.fetchOne(db.cachedStatement(sql: "SELECT server_url, token FROM field_sync WHERE singleton = 1"))
         try db.cachedStatement(sql: """
             UPDATE field_sync SET server_url = ?, token = ?, batch_size = ?, pull_limit = ?, retries = ?, backoff_ms = ?,
-            timeout_seconds = ? WHERE singleton = 1
+            timeout_seconds = ?, ca_cert = ?, insecure = ? WHERE singleton = 1
             """).execute(arguments: [settings.serverURL, settings.token, settings.batchSize, settings.pullLimit, settings.retries,
-                             settings.backoffMilliseconds, settings.timeoutSeconds])
+                             settings.backoffMilliseconds, settings.timeoutSeconds, settings.caCertificatePEM, settings.insecure])
         if previous?["server_url"] != settings.serverURL {
             // The epoch stays: another server (or the same one at a new address) announces its
             // own, and a different one makes this replica send its operations again.

@@ -47,7 +47,11 @@ public final class URLSessionTransport: SyncTransport, @unchecked Sendable {
         } catch let error as SyncError {
             throw error
         } catch {
-            throw SyncError(.unreachable, "cannot reach the sync server at \(baseURL.absoluteString): \(error.localizedDescription)", cause: error)
+            var message = "cannot reach the sync server at \(baseURL.absoluteString): \(error.localizedDescription)"
+            if message.contains("certificate") {
+                message += " (if HQ's certificate comes from a CA of its own, give that CA with `field remote set --ca-cert FILE`)"
+            }
+            throw SyncError(.unreachable, message, cause: error)
         }
     }
 }

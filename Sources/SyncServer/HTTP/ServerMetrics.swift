@@ -49,6 +49,28 @@ public struct ServerMetrics: Sendable {
         rateLimited = counter("civicsync_rate_limited_total")
         connectionsRefused = counter("civicsync_connections_refused_total")
         headerTimeouts = counter("civicsync_header_timeouts_total")
+        responseBodyBytes = counter("civicsync_response_body_bytes_total")
+        responseWireBytes = counter("civicsync_response_wire_bytes_total")
+        requestWireBytes = counter("civicsync_request_wire_bytes_total")
+        requestBodyBytes = counter("civicsync_request_body_bytes_total")
+    }
+
+    /// Body bytes of answers as the routes produced them, and as sent after compression: their
+    /// ratio is what compression saves on the wire.
+    let responseBodyBytes: CoreMetrics.Counter
+    let responseWireBytes: CoreMetrics.Counter
+    /// Push body bytes as received, and once decompressed.
+    let requestWireBytes: CoreMetrics.Counter
+    let requestBodyBytes: CoreMetrics.Counter
+
+    func countResponseBytes(produced: Int, sent: Int) {
+        responseBodyBytes.increment(by: produced)
+        responseWireBytes.increment(by: sent)
+    }
+
+    func countRequestBytes(received: Int, decoded: Int) {
+        requestWireBytes.increment(by: received)
+        requestBodyBytes.increment(by: decoded)
     }
 
     /// Counts one finished HTTP request by method, route and status.

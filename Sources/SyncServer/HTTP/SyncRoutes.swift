@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Logging
+import ServiceLifecycle
 
 /// The route handlers. Parsing is strict (unknown members, wrong types and wrong content types
 /// are 4xx with a JSON error), and every decision about data is left to the storage and the
@@ -57,7 +58,8 @@ struct SyncRoutes: Sendable {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxBodyBytes {
             throw APIError.payloadTooLarge(configuration.maxBodyBytes)
         }
-        let buffer: ByteBuffer
+        let gzipped = try Self.bodyIsGzip(request)
+        var buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
@@ -66,6 +68,21 @@ struct SyncRoutes: Sendable {
             // The connection ended before the body it announced: the client's fault, not ours.
             throw APIError.badRequest("incomplete_body", "the push body ended before it was complete; send it again")
         }
+        let received = buffer.readableBytes
+        if gzipped {
+            // The limit holds for the decompressed body: a compression bomb stops at it.
+            do {
+                buffer = try GzipStream.decompress(buffer, limit: configuration.maxBodyBytes)
+            } catch .tooLarge {
+                throw APIError(.contentTooLarge, "payload_too_large",
+                               "the request body decompresses to more than the server's limit of \(configuration.maxBodyBytes) bytes; push smaller batches")
+            } catch .truncated {
+                throw APIError.badRequest("incomplete_body", "the gzip push body ended before its stream did; send it again")
+            } catch {
+                throw APIError.badRequest("malformed_body", "the push body says Content-Encoding: gzip but is not gzip")
+            }
+        }
+        metrics.countRequestBytes(received: received, decoded: buffer.readableBytes)
         var batch = Self.deferNewerSchema(try parsePush(buffer.readableBytesView), clientSchema: context.clientSchemaVersion,
                                           serverSchema: storage.schema.version)
         batch.resend = request.headers[Self.resendHeaderName] == "1"
@@ -98,6 +115,24 @@ struct SyncRoutes: Sendable {
         ]).canonicalJSON, headers: timeHeader())
     }
 
+    /// Whether a request body comes gzip-compressed; another coding is a 415 naming the ones
+    /// this server reads.
+    static func bodyIsGzip(_ request: Request) throws -> Bool {
+        let codings = request.headers[values: .contentEncoding]
+            .flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            .filter { $0 != "identity" && !$0.isEmpty }
+        if codings.isEmpty { return false }
+        guard codings.count == 1, ["gzip", "x-gzip"].contains(codings[0]) else {
+            var headers = HTTPFields()
+            headers[.acceptEncoding] = "gzip"
+            throw APIError(.unsupportedMediaType, "unsupported_encoding",
+                           "request bodies may come as they are or with 'Content-Encoding: gzip', not '\(codings.joined(separator: ", ").prefix(60))'",
+                           headers: headers)
+        }
+        return true
+    }
+
     /// The server's clock, on every sync answer: clients learn their offset from it.
     static let timeHeaderName = HTTPField.Name("CivicSync-Time")!
     /// The store's epoch, on every sync answer: a replica that meets another one than it synced
@@ -110,6 +145,8 @@ struct SyncRoutes: Sendable {
         var headers = HTTPFields()
         headers[Self.timeHeaderName] = String(wallClock.nowMilliseconds())
         headers[Self.epochHeaderName] = storage.epoch
+        // RFC 7694: the codings this server reads in request bodies, so clients compress pushes.
+        headers[.acceptEncoding] = "gzip"
         return headers
     }
 
@@ -185,13 +222,31 @@ struct SyncRoutes: Sendable {
         let limit = min(try Self.integer(query["limit"].map(String.init), name: "limit",
                                          default: Int64(configuration.defaultPullLimit), minimum: 1),
                         Int64(configuration.maxPullLimit))
-        let page: PullPage
-        do {
-            page = try await storage.pull(as: principal, after: cursor, limit: Int(limit), bounded: bounded)
-        } catch let error as SyncError where error.code == .conflict {
-            throw APIError(.conflict, "cursor_ahead", error.message)
-        } catch let error as SyncError where error.code == .compacted {
-            throw APIError(.gone, "cursor_compacted", error.message)
+        let waitSeconds = min(try Self.integer(query["wait"].map(String.init), name: "wait", default: 0, minimum: 0),
+                              Int64(ServerConfiguration.longestPullWaitSeconds))
+        func read() async throws -> PullPage {
+            do {
+                return try await storage.pull(as: principal, after: cursor, limit: Int(limit), bounded: bounded)
+            } catch let error as SyncError where error.code == .conflict {
+                throw APIError(.conflict, "cursor_ahead", error.message)
+            } catch let error as SyncError where error.code == .compacted {
+                throw APIError(.gone, "cursor_compacted", error.message)
+            }
+        }
+        // Live sync: with `wait`, an empty answer waits until something this caller may see is
+        // stored (the feed's count is read before looking, so nothing stored meanwhile is
+        // missed), or answers empty at the deadline.
+        var seen = storage.changes.generation
+        var page = try await read()
+        if waitSeconds > 0, page.operations.isEmpty, !page.more {
+            let deadline = ContinuousClock.now + .seconds(waitSeconds)
+            while page.operations.isEmpty, !page.more, ContinuousClock.now < deadline {
+                let changes = storage.changes, since = seen, left = deadline - ContinuousClock.now
+                // A server shutting down answers its waiting pulls at once instead of waiting for them.
+                guard await cancelWhenGracefulShutdown({ await changes.wait(after: since, timeout: left) }) else { break }
+                seen = storage.changes.generation
+                page = try await read()
+            }
         }
         metrics.pulls.increment()
         metrics.operationsPulled.increment(by: page.operations.count)
@@ -202,7 +257,7 @@ struct SyncRoutes: Sendable {
         }
         text += "],\"cursor\":"
         if bounded { JSONValue.string(page.cursor.description).write(to: &text) } else { text += String(page.cursor.position) }
-        text += ",\"more\":\(page.more),\"scope\":"
+        text += ",\"more\":\(page.more),\"remaining\":\(page.remaining),\"scope\":"
         JSONValue.string(principal.scopeDescription).write(to: &text)
         text += "}"
         return JSONBody.response(.ok, text, headers: timeHeader())

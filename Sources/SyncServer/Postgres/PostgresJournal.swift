@@ -289,6 +289,19 @@ public final class PostgresJournal: Sendable {
         }
     }
 
+    /// The channel every append notifies, with the entry's position.
+    static let appendChannel = "civicsync_journal"
+
+    /// Calls `onAppend` once listening (an append may have passed unheard before), then at every
+    /// append of any instance, until the connection fails or the task is cancelled.
+    func listenForAppends(_ onAppend: @escaping @Sendable () -> Void) async throws {
+        try await client.withConnection { connection in
+            let notifications = try await connection.listen(Self.appendChannel)
+            onAppend()
+            for try await _ in notifications { onAppend() }
+        }
+    }
+
     /// Appends `entry` and commits, blocking the calling thread: the caller is a working copy's
     /// write transaction, which commits only once the entry is durable in PostgreSQL (and rolls
     /// back if it is not). Never call it from an event loop.
@@ -299,6 +312,9 @@ public final class PostgresJournal: Sendable {
                 INSERT INTO civicsync_journal(position, chain, body, operation_count, instance, recorded_ms)
                 VALUES (\(entry.position), \(entry.chain), \(entry.body), \(entry.operationCount), \(instance), \(milliseconds))
                 """, logger: logger), closing: connection)
+            // Delivered at commit to every instance listening (`listenForAppends`).
+            try Self.wait(for: connection.query("SELECT pg_notify(\(Self.appendChannel), \(String(entry.position)))", logger: logger),
+                          closing: connection)
             try Self.wait(for: connection.query("COMMIT", logger: logger), closing: connection)
         } catch {
             throw Self.storageError("append to the journal", error, url: url)

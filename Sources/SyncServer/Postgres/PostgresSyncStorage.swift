@@ -100,6 +100,26 @@ public final class PostgresSyncStorage: SyncStorage {
         }
     }
 
+    /// Wakes this instance's waiting pulls (`GET /v1/pull?wait=`) whenever any instance appends
+    /// to the journal (its `NOTIFY`), until the task is cancelled. Holds one connection of the
+    /// pool while it runs; after a lost connection it listens again a second later (and wakes
+    /// the waiting pulls then, since an append may have gone unheard meanwhile).
+    public func relayJournalNotifications() -> Task<Void, Never> {
+        let journal = self.journal, feed = changes, logger = journal.logger
+        return Task {
+            while !Task.isCancelled {
+                do {
+                    try await journal.listenForAppends { feed.signal() }
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("not hearing other instances' pushes for now (their pulls still see them)",
+                                   metadata: ["error": .string(String(describing: error))])
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
     /// Opens the working copy in `folder` if it follows this database and its last entry is
     /// still the database's; otherwise starts a new one (the old one is removed).
     private static func openWorkingCopy(_ folder: String, storeID: String, journal: PostgresJournal, wallClock: any WallClock,
@@ -143,6 +163,7 @@ public final class PostgresSyncStorage: SyncStorage {
 
     public var schema: SyncSchema { local.schema }
     public var storeKind: String { "postgresql" }
+    public var changes: ChangeFeed { local.changes }
     public var dashboardSessionStore: (any DashboardSessionStore)? { journal }
 
     /// Records what other instances appended since this one last looked.
@@ -154,11 +175,14 @@ public final class PostgresSyncStorage: SyncStorage {
     // MARK: - SyncStorage
 
     public func push(_ batch: PushBatch, as principal: Principal, receivedAt: Int64) async throws -> PushOutcome {
-        try await SQLiteSyncStorage.wrapAsync {
+        let outcome = try await SQLiteSyncStorage.wrapAsync {
             try await pushGroup.submit(batch, as: principal, receivedAt: receivedAt) { batch, principal, receivedAt, db in
                 try self.local.push(batch, as: principal, receivedAt: receivedAt, db)
             }
         }
+        // Other instances hear of it through the journal's NOTIFY (`relayJournalNotifications`).
+        if outcome.applied > 0 { changes.signal() }
+        return outcome
     }
 
     /// Writes one group of pushes: under the journal lock, the working copy catches up, judges

@@ -10,11 +10,15 @@ public struct PullPage: Sendable, Equatable {
     public var cursor: PullCursor
     /// Whether more operations wait after `cursor`.
     public var more: Bool
+    /// Log positions after `cursor` up to the end of the log: for a caller who sees everything,
+    /// the operations still to pull; for others an upper bound (a progress bar's total).
+    public var remaining: Int64 = 0
 
-    public init(operations: [SyncOperation], cursor: PullCursor, more: Bool) {
+    public init(operations: [SyncOperation], cursor: PullCursor, more: Bool, remaining: Int64 = 0) {
         self.operations = operations
         self.cursor = cursor
         self.more = more
+        self.remaining = remaining
     }
 }
 

@@ -39,12 +39,14 @@ extension SQLiteSyncStorage {
                                         arguments: [cursor.position, limit + 1])
             let page = try rows.prefix(limit).map(ReplicaStore.loggedOperation(fromRow:))
             let more = rows.count > limit
-            return PullPage(operations: page.map(\.operation), cursor: PullCursor(position: more ? page.last?.seq ?? cursor.position : end),
-                            more: more)
+            let next = more ? page.last?.seq ?? cursor.position : end
+            return PullPage(operations: page.map(\.operation), cursor: PullCursor(position: next), more: more, remaining: end - next)
         }
         var page = PageBuilder(limit: limit, bounded: bounded, scopes: scopes, end: end)
         try page.fill(from: cursor, db)
-        return page.result
+        var result = page.result
+        result.remaining = max(0, end - result.cursor.position)
+        return result
     }
 
     public func digest(as principal: Principal, listEntities: Bool) async throws -> DigestReport {

@@ -7,11 +7,13 @@ import GRDB
 /// at the same time share (`PushGroup`).
 extension SQLiteSyncStorage {
     public func push(_ batch: PushBatch, as principal: Principal, receivedAt: Int64) async throws -> PushOutcome {
-        try await Self.wrapAsync {
+        let outcome = try await Self.wrapAsync {
             try await pushGroup.submit(batch, as: principal, receivedAt: receivedAt) { batch, principal, receivedAt, db in
                 try self.push(batch, as: principal, receivedAt: receivedAt, db)
             }
         }
+        if outcome.applied > 0 { changes.signal() }
+        return outcome
     }
 
     /// Judges a push and records what it changes, in the caller's transaction.

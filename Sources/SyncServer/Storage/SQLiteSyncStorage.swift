@@ -18,6 +18,7 @@ public final class SQLiteSyncStorage: SyncStorage {
     let pushGroup: PushGroup
     /// The identity of this store's log, read at opening (see `SQLiteSyncStorage+Identity`).
     public let epoch: String
+    public let changes = ChangeFeed()
 
     /// Replicas one member (other than HQ) may push from: each replica is one more writer whose
     /// writes can stand concurrently on a field.

@@ -54,6 +54,10 @@ public protocol SyncStorage: TokenStore {
     /// another member than `principal`.
     func replicaStatus(_ replica: ReplicaID, as principal: Principal, fingerprintsOf counters: [Int64]) async throws -> ReplicaStatus
 
+    /// Signalled whenever operations are stored (on PostgreSQL: by any instance), for pulls
+    /// that wait for news (`GET /v1/pull?wait=`).
+    var changes: ChangeFeed { get }
+
     /// Which store this is: "sqlite" or "postgresql" (for `/v1/health` and messages).
     var storeKind: String { get }
 

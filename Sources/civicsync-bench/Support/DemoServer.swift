@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRDB
 import SyncCore
 import CivilAffairs
@@ -80,16 +83,26 @@ struct FirstSync: Sendable {
     var serverCPU: Double?
     var ownCPU: Double?
     var latencies: [String: LatencySummary]
+    /// Bytes of the server's answers during the sync as produced, and as sent (compressed when
+    /// the client accepts gzip): the server's own counters (`/metrics`).
+    var answerBytes: Double?
+    var wireBytes: Double?
 
     /// `snapshots`: the first sync takes a snapshot (what `field sync` does), or replays the log.
-    static func run(_ demo: DemoServer, workspace: Workspace, snapshots: Bool = true, name: String = "hq") async throws -> FirstSync {
+    /// `compression`: answers and pushes gzip-compressed (what `field sync` does), or not.
+    static func run(_ demo: DemoServer, workspace: Workspace, snapshots: Bool = true, compression: Bool = true,
+                    name: String = "hq") async throws -> FirstSync {
         let path = workspace.path(name, ext: "replica")
         let replica = try FieldReplica.create(path: path, setup: .init(memberID: demo.hqMember, name: "Bench HQ", role: .hq),
                                               wallClock: SystemWallClock(), ids: SystemIDSource())
         try replica.setRemote(SyncSettings(serverURL: demo.server.baseURL.absoluteString, token: demo.hqToken))
         let book = LatencyBook()
         let transport = TimedTransport.make(baseURL: demo.server.baseURL, book: book, statuses: StatusCounter())
-        let client = try replica.syncClient(transport: transport) { $0.snapshots = snapshots }
+        let client = try replica.syncClient(transport: transport) {
+            $0.snapshots = snapshots
+            $0.compression = compression
+        }
+        let bytesBefore = await ServerBytes.read(demo.server.baseURL)
         let pullEnded = PhaseClock()
         let serverCPU0 = demo.server.cpuSeconds, ownCPU0 = CPUTime.ownSeconds()
         let start = Timing.now()
@@ -99,10 +112,27 @@ struct FirstSync: Sendable {
         let seconds = Timing.since(start)
         var latencies: [String: LatencySummary] = [:]
         for label in ["push", "snapshot", "pull", "digest"] { latencies[label] = await book.summary(label) }
+        let bytesAfter = await ServerBytes.read(demo.server.baseURL)
         return FirstSync(replica: replica, path: path, report: report, seconds: seconds,
                          pullSeconds: pullEnded.seconds(since: start) ?? seconds,
                          serverCPU: demo.server.cpuSeconds.flatMap { now in serverCPU0.map { now - $0 } },
-                         ownCPU: CPUTime.ownSeconds().flatMap { now in ownCPU0.map { now - $0 } }, latencies: latencies)
+                         ownCPU: CPUTime.ownSeconds().flatMap { now in ownCPU0.map { now - $0 } }, latencies: latencies,
+                         answerBytes: bytesAfter.flatMap { after in bytesBefore.map { after.body - $0.body } },
+                         wireBytes: bytesAfter.flatMap { after in bytesBefore.map { after.wire - $0.wire } })
+    }
+}
+
+/// The server's counters of answer bytes (`civicsync_response_body_bytes_total`, as produced,
+/// and `civicsync_response_wire_bytes_total`, as sent).
+enum ServerBytes {
+    static func read(_ baseURL: URL) async -> (body: Double, wire: Double)? {
+        guard let (data, _) = try? await URLSession.shared.data(from: baseURL.appendingPathComponent("metrics")) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        func counter(_ name: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+        }
+        guard let body = counter("civicsync_response_body_bytes_total"), let wire = counter("civicsync_response_wire_bytes_total") else { return nil }
+        return (body, wire)
     }
 }
 

@@ -13,8 +13,8 @@ struct W6FirstSync {
     /// The large server's bootstrap, in seconds (issue 13: scale 10 under 15 s).
     static let largeTarget = 15.0
 
-    static func result(_ sync: FirstSync, replay: FirstSync?, large: (sync: FirstSync, demo: DemoServer)?, compacted: FirstSync? = nil,
-                       demo: DemoServer) -> WorkloadResult {
+    static func result(_ sync: FirstSync, replay: FirstSync?, plainReplay: FirstSync? = nil, large: (sync: FirstSync, demo: DemoServer)?,
+                       compacted: FirstSync? = nil, demo: DemoServer) -> WorkloadResult {
         var result = WorkloadResult(id: .w6, title: "a fresh HQ replica's first sync of the scale \(W3Merge.scaleText(demo.scale)) data set")
         let report = sync.report
         let carried = report.snapshotOperations + report.pulled
@@ -42,6 +42,21 @@ struct W6FirstSync {
                 + "\(Format.seconds(sync.seconds - sync.pullSeconds)))\(against); converged: \(report.converged.map { $0 ? "yes" : "NO" } ?? "not compared")",
             ratio: ratio, perSecond: rate, target: ">= \(Format.count(Self.target)) ops/s",
             met: rate >= Self.target && report.converged == true, extra: extra))
+        if let replay, let plainReplay, let compressed = replay.wireBytes, let plain = plainReplay.wireBytes, compressed > 0 {
+            // Issue 14: the bytes a first sync moves over the network, gzip against none.
+            let operations = Double(max(1, replay.report.pulled))
+            let snapshotWire = sync.wireBytes.map { String(format: "; the snapshot sync: %@ on the wire for %@ produced", Format.bytes(Int($0)), Format.bytes(Int(sync.answerBytes ?? 0))) } ?? ""
+            result.measures.append(Measure(
+                name: "bytes on the wire, replaying the log (issue 14)",
+                figure: String(format: "gzip: %.0f bytes per operation (%@ in all, %@), without compression: %.0f bytes per operation (%@, %@): %.1fx fewer bytes",
+                               compressed / operations, Format.bytes(Int(compressed)), Format.seconds(replay.seconds),
+                               plain / operations, Format.bytes(Int(plain)), Format.seconds(plainReplay.seconds), plain / compressed) + snapshotWire,
+                ratio: plain / compressed, perSecond: operations / replay.seconds,
+                extra: [("compressed_bytes", .number(compressed)), ("plain_bytes", .number(plain)),
+                        ("compressed_seconds", .number(replay.seconds)), ("plain_seconds", .number(plainReplay.seconds)),
+                        ("snapshot_wire_bytes", sync.wireBytes.map(JSONOut.number) ?? .null),
+                        ("snapshot_answer_bytes", sync.answerBytes.map(JSONOut.number) ?? .null)]))
+        }
         if let compacted {
             // The history the replica ends up with is the whole data set's: its rate is counted
             // on those operations, the ones the snapshot carried beside it.

@@ -9,8 +9,10 @@ final class ServerProcess: @unchecked Sendable {
     private var process: Process?
     private var output = ""
     var port: Int = 0
+    /// "https" once started with a certificate (`--tls-cert`).
+    var scheme = "http"
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
     init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
@@ -68,11 +70,14 @@ final class ServerProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let text = lock.withLock { output }
-            if let range = text.range(of: "listening on http://127.0.0.1:") {
-                let digits = text[range.upperBound...].prefix { $0.isNumber }
-                if let port = Int(digits), !digits.isEmpty, text[range.upperBound...].dropFirst(digits.count).first?.isNewline ?? false {
-                    self.port = port
-                    return
+            for scheme in ["http", "https"] {
+                if let range = text.range(of: "listening on \(scheme)://127.0.0.1:") {
+                    let digits = text[range.upperBound...].prefix { $0.isNumber }
+                    if let port = Int(digits), !digits.isEmpty, text[range.upperBound...].dropFirst(digits.count).first?.isNewline ?? false {
+                        self.port = port
+                        self.scheme = scheme
+                        return
+                    }
                 }
             }
             if !process.isRunning { throw E2EError("syncserver exited early: \(text)") }

@@ -1,4 +1,4 @@
--- CivicSync replica of schema 'civicsync', version 1 (engine tables version 5).
+-- CivicSync replica of schema 'civicsync', version 2 (engine tables version 5).
 -- Generated from the schema's declarations: do not edit; run `field schema` to print it.
 
 -- Bookkeeping: identity, counters, the hybrid logical clock, the schema version.
@@ -129,6 +129,12 @@ CREATE TABLE comments (
     hlc TEXT NOT NULL,
     body TEXT NOT NULL
 );
+CREATE TABLE case_steps (
+    case_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    reached_on TEXT,
+    PRIMARY KEY (case_id, step)
+) WITHOUT ROWID;
 CREATE TABLE meetings (
     id TEXT PRIMARY KEY,
     kind TEXT,
@@ -146,6 +152,7 @@ CREATE TABLE attendance (
     meeting_id TEXT NOT NULL,
     member_id TEXT NOT NULL,
     confirmed INTEGER NOT NULL,
+    attended_on TEXT,
     PRIMARY KEY (meeting_id, member_id)
 ) WITHOUT ROWID;
 CREATE TABLE debate_subjects (
@@ -172,7 +179,8 @@ CREATE TABLE motions (
     council_id TEXT,
     action TEXT,
     quorum INTEGER,
-    closed_hlc TEXT
+    closed_hlc TEXT,
+    closed_on TEXT
 );
 CREATE TABLE votes (
     motion_id TEXT NOT NULL,
@@ -181,6 +189,7 @@ CREATE TABLE votes (
     hlc TEXT,
     counted_choice TEXT,
     late INTEGER NOT NULL DEFAULT 0,
+    voted_on TEXT,
     PRIMARY KEY (motion_id, voter_id)
 ) WITHOUT ROWID;
 CREATE TABLE consultations (

@@ -218,7 +218,7 @@ extension FieldReplica {
             let id = try resolveCase(idOrRef, db)
             let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id])!
             let summary = Self.caseSummary(row)
-            let milestones = try Row.fetchAll(db.cachedStatement(sql: "SELECT milestone, reached_on, author FROM case_milestones WHERE case_id = ? ORDER BY reached_hlc"),
+            let milestones = try Row.fetchAll(db.cachedStatement(sql: "SELECT milestone, reached_on, author FROM case_milestones WHERE case_id = ? ORDER BY reached_on, reached_hlc"),
                                               arguments: [id]).map { CaseDetail.Milestone(milestone: $0[0], reachedOn: $0[1], author: $0[2]) }
             let comments = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, author, hlc, body FROM comments WHERE case_id = ? ORDER BY hlc"),
                                             arguments: [id]).map { CaseDetail.Comment(id: $0[0], author: $0[1], hlc: $0[2], body: $0[3]) }
@@ -290,14 +290,19 @@ extension FieldReplica {
         public var status: String
         /// False when the case already was where the command would put it.
         public var changed: Bool
+        /// The date of record of the fact the command recorded (`--on`, default today); nil
+        /// when nothing was recorded.
+        public var on: String?
     }
 
-    /// Routes a case to its first step by cause (the routing table). A case already at that
-    /// step or higher stays where it is (`changed` is false).
+    /// Routes a case to its first step by cause (the routing table), on the date of record
+    /// `on` (default today). A case already at that step or higher stays where it is
+    /// (`changed` is false).
     @discardableResult
-    public func route(_ idOrRef: String) throws -> LadderResult {
+    public func route(_ idOrRef: String, on: String? = nil) throws -> LadderResult {
         try write { db in
             try requireStaff(db, "route cases")
+            let date = try dateOfRecord(on, db)
             let id = try resolveCase(idOrRef, db)
             let summary = try caseSummary(id, db)
             guard let cause = summary.cause else {
@@ -305,23 +310,35 @@ extension FieldReplica {
             }
             let target = try routing.step(forCause: cause)
             if let step = summary.step, Int64(step) >= target { return try ladderResult(id, changed: false, db) }
-            try record([.raise(.case, id, "step", to: target)], db)
-            return try ladderResult(id, changed: true, db)
+            try record([.raise(.case, id, "step", to: target), Self.stepDate(id, target, date)], db)
+            return try ladderResult(id, changed: true, on: date, db)
         }
     }
 
-    /// Moves a case up one step. At the last step the case cannot go higher: refer it instead.
+    /// Moves a case up one step, on the date of record `on` (default today). At the last step
+    /// the case cannot go higher: refer it instead.
     @discardableResult
-    public func escalate(_ idOrRef: String) throws -> LadderResult {
+    public func escalate(_ idOrRef: String, on: String? = nil) throws -> LadderResult {
         try write { db in
             try requireStaff(db, "escalate cases")
+            let date = try dateOfRecord(on, db)
             let id = try resolveCase(idOrRef, db)
-            try escalate(id, idOrRef, db)
-            return try ladderResult(id, changed: true, db)
+            try escalate(id, idOrRef, on: date, db)
+            return try ladderResult(id, changed: true, on: date, db)
         }
     }
 
-    func escalate(_ id: String, _ label: String, _ db: Database) throws {
+    /// The date of record of the step a case reaches.
+    static func stepDate(_ id: String, _ step: Int64, _ date: String) -> FieldWrite {
+        .set(.case, id, "stepDates", .string(date), key: String(step))
+    }
+
+    /// The date of record of a milestone a case reaches.
+    static func milestoneDate(_ id: String, _ milestone: String, _ date: String) -> FieldWrite {
+        .set(.case, id, "milestoneDates", .string(date), key: milestone)
+    }
+
+    func escalate(_ id: String, _ label: String, on date: String, _ db: Database) throws {
         let summary = try caseSummary(id, db)
         guard let step = summary.step else {
             throw SyncError(.conflict, "case \(label) has not been routed yet; run `field case route \(label)` first")
@@ -329,31 +346,36 @@ extension FieldReplica {
         guard Int64(step) < routing.lastStep else {
             throw SyncError(.conflict, "case \(label) is already at step \(step) (\(routing.name(ofStep: Int64(step)))), the top of the ladder; refer it onward with `field case refer \(label)`")
         }
-        try record([.raise(.case, id, "step", to: Int64(step) + 1)], db)
+        try record([.raise(.case, id, "step", to: Int64(step) + 1), Self.stepDate(id, Int64(step) + 1, date)], db)
     }
 
-    /// Refers a case onward (by default to the inter-ministry joint committee).
+    /// Refers a case onward (by default to the inter-ministry joint committee), on the date of
+    /// record `on` (default today).
     @discardableResult
-    public func refer(_ idOrRef: String, to body: String? = nil) throws -> LadderResult {
+    public func refer(_ idOrRef: String, to body: String? = nil, on: String? = nil) throws -> LadderResult {
         if let body { try Check.text(body, what: "referral body") }
         return try write { db in
             try requireStaff(db, "refer cases")
+            let date = try dateOfRecord(on, db)
             let id = try resolveCase(idOrRef, db)
-            try referWrites(id, to: body, db)
-            return try ladderResult(id, changed: true, db)
+            try referWrites(id, to: body, on: date, db)
+            return try ladderResult(id, changed: true, on: date, db)
         }
     }
 
-    func referWrites(_ id: String, to body: String?, _ db: Database) throws {
-        try record([.set(.case, id, "referredTo", .string(body ?? routing.referral)), .reach(.case, id, "referred")], db)
+    func referWrites(_ id: String, to body: String?, on date: String, _ db: Database) throws {
+        try record([.set(.case, id, "referredTo", .string(body ?? routing.referral)), .reach(.case, id, "referred"),
+                    Self.milestoneDate(id, "referred", date)], db)
     }
 
     /// Milestones recorded with `milestone(_:_:)`; decisions and referrals have their own calls.
     public static let plainMilestones = ["agency-responsible", "examined", "submitted-to-council", "implemented", "result-notified"]
 
-    /// Records that a case reached a milestone (a fact that cannot be undone).
+    /// Records that a case reached a milestone (a fact that cannot be undone) on the date of
+    /// record `on` (default today). For a milestone already reached, `on` corrects its date of
+    /// record (the milestone keeps the operation that first reached it).
     @discardableResult
-    public func milestone(_ idOrRef: String, _ milestone: String) throws -> LadderResult {
+    public func milestone(_ idOrRef: String, _ milestone: String, on: String? = nil) throws -> LadderResult {
         if milestone == "accepted" || milestone == "rejected" {
             throw SyncError(.invalidValue, "'\(milestone)' is a decision; record it with `field case decide CASE \(milestone == "accepted" ? "accept" : "reject") --reason TEXT`")
         }
@@ -364,36 +386,47 @@ extension FieldReplica {
         return try write { db in
             let id = try resolveCase(idOrRef, db)
             if milestone != "result-notified" { try requireStaff(db, "record milestones") }
+            let date = try dateOfRecord(on, db)
             let reached = try milestones(id, db)
             if milestone == "implemented" && !reached.contains("accepted") {
                 throw SyncError(.conflict, "case \(idOrRef) has not been accepted; only accepted reform tasks can be implemented")
             }
-            let changed = !reached.contains(milestone)
-            if changed { try record([.reach(.case, id, milestone)], db) }
-            return try ladderResult(id, changed: changed, db)
+            if !reached.contains(milestone) {
+                try record([.reach(.case, id, milestone), Self.milestoneDate(id, milestone, date)], db)
+                return try ladderResult(id, changed: true, on: date, db)
+            }
+            // Reached already: only a different date given with --on changes anything.
+            let current = try String.fetchOne(db.cachedStatement(sql: "SELECT reached_on FROM case_milestones WHERE case_id = ? AND milestone = ?"),
+                                               arguments: [id, milestone])
+            guard on != nil, current != date else { return try ladderResult(id, changed: false, db) }
+            try record([Self.milestoneDate(id, milestone, date)], db)
+            return try ladderResult(id, changed: true, on: date, db)
         }
     }
 
-    /// Records the decision on a case (accept or reject) with its reason.
+    /// Records the decision on a case (accept or reject) with its reason, on the date of record
+    /// `on` (default today).
     @discardableResult
-    public func decide(_ idOrRef: String, accept: Bool, reason: String) throws -> LadderResult {
+    public func decide(_ idOrRef: String, accept: Bool, reason: String, on: String? = nil) throws -> LadderResult {
         try Check.text(reason, what: "reason", max: 5_000)
         return try write { db in
             try requireStaff(db, "decide cases")
+            let date = try dateOfRecord(on, db)
             let id = try resolveCase(idOrRef, db)
-            try decideWrites(id, idOrRef, accept: accept, reason: reason, db)
-            return try ladderResult(id, changed: true, db)
+            try decideWrites(id, idOrRef, accept: accept, reason: reason, on: date, db)
+            return try ladderResult(id, changed: true, on: date, db)
         }
     }
 
-    func decideWrites(_ id: String, _ label: String, accept: Bool, reason: String, _ db: Database) throws {
+    func decideWrites(_ id: String, _ label: String, accept: Bool, reason: String, on date: String, _ db: Database) throws {
         let reached = try milestones(id, db)
         let milestone = accept ? "accepted" : "rejected"
         let opposite = accept ? "rejected" : "accepted"
         if reached.contains(opposite) {
             throw SyncError(.conflict, "case \(label) was already \(opposite); a decision cannot be undone (open a new case or a dispute arbitration)")
         }
-        try record([.reach(.case, id, milestone), .set(.case, id, "decisionReason", .string(reason))], db)
+        try record([.reach(.case, id, milestone), .set(.case, id, "decisionReason", .string(reason)),
+                    Self.milestoneDate(id, milestone, date)], db)
     }
 
     // MARK: - Helpers
@@ -420,10 +453,11 @@ extension FieldReplica {
         return Self.caseSummary(row)
     }
 
-    func ladderResult(_ id: String, changed: Bool, _ db: Database) throws -> LadderResult {
+    func ladderResult(_ id: String, changed: Bool, on date: String? = nil, _ db: Database) throws -> LadderResult {
         let summary = try caseSummary(id, db)
         return LadderResult(caseID: id, ref: summary.ref, step: summary.step,
-                            stepName: summary.step.map { routing.name(ofStep: Int64($0)) }, status: summary.status, changed: changed)
+                            stepName: summary.step.map { routing.name(ofStep: Int64($0)) }, status: summary.status, changed: changed,
+                            on: date)
     }
 
     static func caseSummary(_ row: Row) -> CaseSummary {

@@ -16,11 +16,17 @@ public struct MotionView: Codable, Sendable, Equatable {
         public var choice: String?
         /// The vote that counts: the last one cast before the motion closed (null if none).
         public var countedChoice: String?
+        /// The date of record of the current vote (`--on`; a vote cast before dates of record
+        /// were kept: the day of its timestamp).
+        public var votedOn: String?
     }
     public var id: String
     public var caseID: String?
     public var caseRef: String?
     public var meeting: String?
+    /// The date of record of the closing (`--on`; a closing recorded before dates of record
+    /// were kept: the day of its timestamp); nil while open.
+    public var closedOn: String?
     public var tally: MotionTally
     public var votes: [Vote]
 }
@@ -103,10 +109,11 @@ extension FieldReplica {
     // MARK: - Motions
 
     /// Puts a motion on a case before a council. The quorum defaults to a majority of the
-    /// electorate. The case reaches `submitted-to-council`.
+    /// electorate. The case reaches `submitted-to-council`, on the date of record `on`
+    /// (default today).
     @discardableResult
     public func createMotion(id: String? = nil, case idOrRef: String, council councilID: String, action: String,
-                             quorum: Int? = nil, meeting: String? = nil) throws -> MotionView {
+                             quorum: Int? = nil, meeting: String? = nil, on: String? = nil) throws -> MotionView {
         try Check.choice(action, in: Domain.motionActions, what: "motion action")
         if let quorum, !(1...10_000).contains(quorum) {
             throw SyncError(.invalidValue, "quorum \(quorum) is out of range; use 1 to 10000 votes")
@@ -115,6 +122,7 @@ extension FieldReplica {
         try Check.identifier(motionID, what: "motion id")
         return try write { db in
             try requireStaff(db, "put motions")
+            let date = try dateOfRecord(on, db)
             let caseID = try resolveCase(idOrRef, db)
             let electorate = try council(councilID, db).members
             if let meeting { try requireMeeting(meeting, db) }
@@ -131,18 +139,22 @@ extension FieldReplica {
             if let meeting { writes.append(.set(.motion, motionID, "meeting", .string(meeting))) }
             if try !milestones(caseID, db).contains("submitted-to-council") {
                 writes.append(.reach(.case, caseID, "submitted-to-council"))
+                writes.append(Self.milestoneDate(caseID, "submitted-to-council", date))
             }
             try record(writes, db)
             return try motion(motionID, db)
         }
     }
 
-    /// Casts or changes a vote. Only members of the council's electorate may vote; a monitor's
-    /// replica votes only for its owner. Votes on a motion this replica knows to be closed are refused.
+    /// Casts or changes a vote, cast on the date of record `on` (default today). Only members
+    /// of the council's electorate may vote; a monitor's replica votes only for its owner. Votes
+    /// on a motion this replica knows to be closed are refused. Which votes count is decided by
+    /// the timestamps of the votes and of the closing, never by these dates.
     @discardableResult
-    public func vote(_ motionID: String, _ choice: String, voter: String? = nil) throws -> MotionView {
+    public func vote(_ motionID: String, _ choice: String, voter: String? = nil, on: String? = nil) throws -> MotionView {
         try Check.choice(choice, in: Domain.voteChoices, what: "vote")
         return try write { db in
+            let date = try dateOfRecord(on, db)
             let me = try me(db)
             let voter = voter ?? me.memberID
             if voter != me.memberID && !me.role.isStaff {
@@ -156,28 +168,31 @@ extension FieldReplica {
             guard try isCouncilMember(councilID, voter, db) else {
                 throw SyncError(.forbidden, "member \(voter) is not in the electorate of council \(councilID); only its members vote (add them with `field council add-member \(councilID) \(voter)`)")
             }
-            try record([.set(.motion, motionID, "votes", .string(choice), key: voter)], db)
+            try record([.set(.motion, motionID, "votes", .string(choice), key: voter),
+                        .set(.motion, motionID, "voteDates", .string(date), key: voter)], db)
             return try self.motion(motionID, db)
         }
     }
 
     /// Closes a motion: votes cast after this (on any replica, by timestamp) do not count.
-    /// With `enact`, a motion that passed on this replica's tally takes effect on its case.
+    /// The closing is dated `on` (default today). With `enact`, a motion that passed on this
+    /// replica's tally takes effect on its case, on the same date of record.
     @discardableResult
-    public func closeMotion(_ motionID: String, enact: Bool = false) throws -> MotionView {
+    public func closeMotion(_ motionID: String, enact: Bool = false, on: String? = nil) throws -> MotionView {
         try write { db in
             try requireStaff(db, "close motions")
+            let date = try dateOfRecord(on, db)
             let before = try motion(motionID, db)
             if before.tally.closed { throw SyncError(.conflict, "motion \(motionID) is already closed") }
-            try record([.reach(.motion, motionID, "closed")], db)
+            try record([.reach(.motion, motionID, "closed"), .set(.motion, motionID, "closedOn", .string(date))], db)
             let after = try motion(motionID, db)
             if enact, after.tally.outcome == "passed", let caseID = after.caseID {
                 let reason = "motion \(motionID) passed (yes \(after.tally.yes), no \(after.tally.no), abstain \(after.tally.abstain))"
                 switch after.tally.action {
-                case "accept": try decideWrites(caseID, caseID, accept: true, reason: reason, db)
-                case "reject": try decideWrites(caseID, caseID, accept: false, reason: reason, db)
-                case "escalate": try escalate(caseID, caseID, db)
-                case "refer": try referWrites(caseID, to: nil, db)
+                case "accept": try decideWrites(caseID, caseID, accept: true, reason: reason, on: date, db)
+                case "reject": try decideWrites(caseID, caseID, accept: false, reason: reason, on: date, db)
+                case "escalate": try escalate(caseID, caseID, on: date, db)
+                case "refer": try referWrites(caseID, to: nil, on: date, db)
                 default: break
                 }
             }
@@ -198,22 +213,23 @@ extension FieldReplica {
         try read { db in
             let caseID = try idOrRef.map { try resolveCase($0, db) }
             let rows = try Row.fetchAll(db, sql: """
-                SELECT m.id, m.meeting_id, c.ref FROM motions m LEFT JOIN cases c ON c.id = m.case_id
+                SELECT m.id, m.meeting_id, c.ref, \(Self.closedOnSQL("m")) FROM motions m LEFT JOIN cases c ON c.id = m.case_id
                 WHERE (?1 IS NULL OR m.case_id = ?1) AND (?2 = 0 OR m.closed_hlc IS NULL) ORDER BY m.id
                 """, arguments: [caseID, openOnly ? 1 : 0])
             let ids = rows.map { $0[0] as String }
             let tallies = try MotionTally.compute(motions: ids, db)
             var votes: [String: [MotionView.Vote]] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT motion_id, voter_id, choice, counted_choice FROM votes
+                SELECT motion_id, voter_id, choice, counted_choice, \(Self.votedOnSQL) FROM votes
                 WHERE motion_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ","))) ORDER BY voter_id
                 """, arguments: StatementArguments(ids)) {
-                votes[row[0], default: []].append(MotionView.Vote(voter: row[1], choice: row[2], countedChoice: row[3]))
+                votes[row[0], default: []].append(MotionView.Vote(voter: row[1], choice: row[2], countedChoice: row[3], votedOn: row[4]))
             }
             return rows.compactMap { row in
                 let id: String = row[0]
                 guard let tally = tallies[id] else { return nil }
-                return MotionView(id: id, caseID: tally.caseID, caseRef: row[2], meeting: row[1], tally: tally, votes: votes[id] ?? [])
+                return MotionView(id: id, caseID: tally.caseID, caseRef: row[2], meeting: row[1], closedOn: row[3], tally: tally,
+                                  votes: votes[id] ?? [])
             }
         }
     }
@@ -222,10 +238,27 @@ extension FieldReplica {
         guard let tally = try MotionTally.compute(motion: id, db) else {
             throw SyncError(.notFound, "unknown motion '\(id.prefix(64))'; list motions with `field motion list`")
         }
-        let row = try Row.fetchOne(db, sql: "SELECT meeting_id FROM motions WHERE id = ?", arguments: [id])
-        let votes = try Row.fetchAll(db, sql: "SELECT voter_id, choice, counted_choice FROM votes WHERE motion_id = ? ORDER BY voter_id",
-                                     arguments: [id]).map { MotionView.Vote(voter: $0[0], choice: $0[1], countedChoice: $0[2]) }
+        let row = try Row.fetchOne(db, sql: "SELECT meeting_id, \(Self.closedOnSQL("motions")) AS closed_on FROM motions WHERE id = ?",
+                                   arguments: [id])
+        let votes = try Row.fetchAll(db, sql: """
+            SELECT voter_id, choice, counted_choice, \(Self.votedOnSQL) FROM votes WHERE motion_id = ? ORDER BY voter_id
+            """, arguments: [id]).map { MotionView.Vote(voter: $0[0], choice: $0[1], countedChoice: $0[2], votedOn: $0[3]) }
         let ref = try tally.caseID.flatMap { try String.fetchOne(db, sql: "SELECT ref FROM cases WHERE id = ?", arguments: [$0]) }
-        return MotionView(id: id, caseID: tally.caseID, caseRef: ref, meeting: row?["meeting_id"], tally: tally, votes: votes)
+        return MotionView(id: id, caseID: tally.caseID, caseRef: ref, meeting: row?["meeting_id"], closedOn: row?["closed_on"],
+                          tally: tally, votes: votes)
+    }
+
+    /// A motion's closing date: its date of record, else (a closing from before schema 2) the
+    /// UTC day of the closing's timestamp; NULL while open. `table` is the motions table's alias.
+    static func closedOnSQL(_ table: String) -> String {
+        "CASE WHEN \(table).closed_hlc IS NULL THEN NULL ELSE COALESCE(\(table).closed_on, \(Self.daySQL("\(table).closed_hlc"))) END"
+    }
+
+    /// A vote's date: its date of record, else the UTC day of the vote's timestamp.
+    static let votedOnSQL = "COALESCE(voted_on, \(daySQL("hlc")))"
+
+    /// The UTC day of a timestamp column (its first 15 characters are milliseconds since the epoch).
+    static func daySQL(_ column: String) -> String {
+        "date(CAST(substr(\(column), 1, 15) AS INTEGER) / 1000, 'unixepoch')"
     }
 }

@@ -6,6 +6,9 @@ public struct MeetingView: Codable, Sendable, Equatable {
     public struct Attendee: Codable, Sendable, Equatable {
         public var member: String
         public var confirmed: Bool
+        /// The day the member attended: the date of record given with `--on`, else the
+        /// meeting's date.
+        public var attendedOn: String?
     }
     public struct DebateSubject: Codable, Sendable, Equatable {
         public var id: String
@@ -77,9 +80,11 @@ extension FieldReplica {
                 agenda[row[0], default: []].append(row[1])
             }
             for row in try Row.fetchAll(db, sql: """
-                SELECT meeting_id, member_id, confirmed FROM attendance WHERE meeting_id IN (\(selection)) ORDER BY member_id
+                SELECT a.meeting_id, a.member_id, a.confirmed, COALESCE(a.attended_on, m.date) FROM attendance a
+                JOIN meetings m ON m.id = a.meeting_id WHERE a.meeting_id IN (\(selection)) ORDER BY a.member_id
                 """, arguments: arguments) {
-                attendance[row[0], default: []].append(MeetingView.Attendee(member: row[1], confirmed: (row[2] as Int64) == 1))
+                attendance[row[0], default: []].append(MeetingView.Attendee(member: row[1], confirmed: (row[2] as Int64) == 1,
+                                                                              attendedOn: row[3]))
             }
             for row in try Row.fetchAll(db, sql: """
                 SELECT meeting_id, subject_id, member_id, subject FROM debate_subjects WHERE meeting_id IN (\(selection)) ORDER BY subject_id
@@ -122,15 +127,25 @@ extension FieldReplica {
     }
 
     /// Records that members attended. Two devices recording the same attendance count it once.
+    /// They attended on the meeting's date, or on `on` when given (a date of record: a
+    /// workshop over several days, a meeting held on another day than planned).
     @discardableResult
-    public func attend(_ meetingID: String, members: [String]) throws -> MeetingView {
+    public func attend(_ meetingID: String, members: [String], on: String? = nil) throws -> MeetingView {
         guard !members.isEmpty else { throw SyncError(.invalidValue, "name at least one member who attended") }
         return try write { db in
+            let date = try on.map { try dateOfRecord($0, db) }
             try requireMeeting(meetingID, db)
             for member in members { try requireMember(member, db) }
-            try record(members.map { FieldWrite.add(.meeting, meetingID, "attendance", element: $0) }, db)
+            var writes = members.map { FieldWrite.add(.meeting, meetingID, "attendance", element: $0) }
+            if let date { writes += members.map { Self.attendanceDate(meetingID, $0, date) } }
+            try record(writes, db)
             return try meeting(meetingID, db)
         }
+    }
+
+    /// The date of record of a member's attendance.
+    static func attendanceDate(_ meetingID: String, _ member: String, _ date: String) -> FieldWrite {
+        .set(.meeting, meetingID, "attendanceDates", .string(date), key: member)
     }
 
     /// Removes a mistaken attendance entry (and its confirmation).
@@ -156,12 +171,14 @@ extension FieldReplica {
         }
     }
 
-    /// Confirms attendance (staff only): confirmed attendance earns participation points.
+    /// Confirms attendance (staff only): confirmed attendance earns participation points. With
+    /// `on`, the members attended on that day (their date of record) rather than the meeting's.
     @discardableResult
-    public func confirm(_ meetingID: String, members: [String]) throws -> MeetingView {
+    public func confirm(_ meetingID: String, members: [String], on: String? = nil) throws -> MeetingView {
         guard !members.isEmpty else { throw SyncError(.invalidValue, "name at least one member to confirm") }
         return try write { db in
             try requireStaff(db, "confirm attendance")
+            let date = try on.map { try dateOfRecord($0, db) }
             try requireMeeting(meetingID, db)
             for member in members {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM attendance WHERE meeting_id = ? AND member_id = ?",
@@ -169,7 +186,9 @@ extension FieldReplica {
                     throw SyncError(.conflict, "member \(member) is not recorded as attending meeting \(meetingID); record it first with `field meeting attend \(meetingID) \(member)`")
                 }
             }
-            try record(members.map { FieldWrite.add(.meeting, meetingID, "confirmed", element: $0) }, db)
+            var writes = members.map { FieldWrite.add(.meeting, meetingID, "confirmed", element: $0) }
+            if let date { writes += members.map { Self.attendanceDate(meetingID, $0, date) } }
+            try record(writes, db)
             return try meeting(meetingID, db)
         }
     }
@@ -196,8 +215,11 @@ extension FieldReplica {
             throw unknownMeeting(id)
         }
         let agenda = try String.fetchAll(db, sql: "SELECT case_id FROM agenda_items WHERE meeting_id = ? ORDER BY case_id", arguments: [id])
-        let attendance = try Row.fetchAll(db, sql: "SELECT member_id, confirmed FROM attendance WHERE meeting_id = ? ORDER BY member_id",
-                                          arguments: [id]).map { MeetingView.Attendee(member: $0[0], confirmed: ($0[1] as Int64) == 1) }
+        let attendance = try Row.fetchAll(db, sql: """
+            SELECT member_id, confirmed, attended_on FROM attendance WHERE meeting_id = ? ORDER BY member_id
+            """, arguments: [id]).map {
+            MeetingView.Attendee(member: $0[0], confirmed: ($0[1] as Int64) == 1, attendedOn: ($0[2] as String?) ?? row["date"])
+        }
         let subjects = try Row.fetchAll(db, sql: "SELECT subject_id, member_id, subject FROM debate_subjects WHERE meeting_id = ? ORDER BY subject_id",
                                         arguments: [id]).map { MeetingView.DebateSubject(id: $0[0], member: $0[1], subject: $0[2]) }
         return MeetingView(id: id, kind: row["kind"], title: row["title"], date: row["date"], branch: row["branch"],

@@ -105,14 +105,13 @@ extension FieldReplica {
         }
     }
 
-    /// Records the reply to a consultation.
+    /// Records the reply to a consultation, answered on the date of record `on` (default today).
     @discardableResult
     public func answerConsultation(_ id: String, on date: String? = nil) throws -> ConsultationView {
-        if let date { try Check.date(date, what: "--on date") }
-        return try write { db in
+        try write { db in
             try requireStaff(db, "answer consultations")
+            let answered = try dateOfRecord(date, db)
             let current = try consultation(id, db)
-            let answered = try date ?? today(db)
             if let received = current.receivedOn, answered < received {
                 throw SyncError(.invalidValue, "answered on \(answered) is before received on \(received)")
             }

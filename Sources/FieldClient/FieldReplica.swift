@@ -290,6 +290,15 @@ public final class FieldReplica: Sendable {
 
     func newID(_ prefix: String) -> String { prefix + "-" + ids.randomToken(length: 10) }
 
+    /// The date of record of a fact recorded now: `on` when given (checked by
+    /// `Check.dateOfRecord` against today by the corrected clock), else today.
+    func dateOfRecord(_ on: String?, _ db: Database) throws -> String {
+        let today = try today(db)
+        guard let on else { return today }
+        try Check.dateOfRecord(on, today: today)
+        return on
+    }
+
     func requireStaff(_ db: Database, _ action: String) throws {
         let me = try me(db)
         guard me.role.isStaff else {
@@ -317,6 +326,29 @@ enum Check {
     static func choice(_ s: String, in options: [String], what: String) throws {
         guard options.contains(s) else {
             throw SyncError(.invalidValue, "unknown \(what) '\(s.prefix(60))'; use one of: \(options.joined(separator: ", "))")
+        }
+    }
+
+    /// The earliest date of record a fact may have.
+    static let earliestDateOfRecord = "2000-01-01"
+
+    /// A date of record (`--on`): a real `YYYY-MM-DD` date, not before 2000-01-01 and not after
+    /// `today` (a fact is typed on or after the day it happened).
+    static func dateOfRecord(_ s: String, today: String, option: String = "--on") throws {
+        let shown = s.prefix(40)
+        guard ValueType.isDate(s) else {
+            let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+            if s.count == 10, parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
+               let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), year >= 1900 {
+                throw SyncError(.invalidValue, "\(option) \(shown) is not a real date: \(String(parts[0]))-\(String(parts[1])) has \(CivilDate.daysInMonth(year: year, month: month)) days")
+            }
+            throw SyncError(.invalidValue, "\(option) '\(shown)' is not a date; give the day the fact happened as YYYY-MM-DD (e.g. \(today))")
+        }
+        guard s >= earliestDateOfRecord else {
+            throw SyncError(.invalidValue, "\(option) \(shown) is before \(earliestDateOfRecord); give the day the fact happened as YYYY-MM-DD")
+        }
+        guard s <= today else {
+            throw SyncError(.invalidValue, "\(option) \(shown) is in the future (today is \(today)); record a fact on or after the day it happened")
         }
     }
 

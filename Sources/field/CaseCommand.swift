@@ -24,7 +24,7 @@ func printLadder(_ result: FieldReplica.LadderResult, verb: String) {
     let label = result.ref ?? result.caseID
     let step = result.step.map { "step \($0) (\(result.stepName ?? ""))" } ?? "no step"
     if result.changed {
-        print("\(label) \(verb): \(step), status \(result.status)")
+        print("\(label) \(verb): \(step), status \(result.status)\(result.on.map { ", on \($0)" } ?? "")")
     } else {
         print("\(label) unchanged: already \(step), status \(result.status)")
     }

@@ -14,7 +14,7 @@ struct ConsultAnswer: ParsableCommand {
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "Consultation id.") var id: String
-    @Option(help: "Date answered, YYYY-MM-DD (default: today).") var on: String?
+    @Option(help: "Date answered, YYYY-MM-DD (default: today); not in the future.") var on: String?
 
     func run() throws {
         let view = try replica.open().answerConsultation(id, on: on)

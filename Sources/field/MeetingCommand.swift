@@ -24,7 +24,11 @@ func printMeeting(_ m: MeetingView) {
     print("kind:   \(m.kind.orDash)    date: \(m.date.orDash)    branch: \(m.branch.orDash)")
     print("agenda: \(m.agenda.isEmpty ? "-" : m.agenda.joined(separator: ", "))")
     print("attendance:")
-    for a in m.attendance { print("  \(a.member)\(a.confirmed ? " (confirmed)" : "")") }
+    for a in m.attendance {
+        // The day is shown only when it is not the meeting's (a date of record given with --on).
+        let day = a.attendedOn.flatMap { $0 == m.date ? nil : " on \($0)" } ?? ""
+        print("  \(a.member)\(a.confirmed ? " (confirmed)" : "")\(day)")
+    }
     if m.attendance.isEmpty { print("  (none)") }
     print("debate subjects:")
     for s in m.debateSubjects { print("  \(s.member): \(s.subject)") }

@@ -22,11 +22,12 @@ func printMotion(_ m: MotionView) {
     let t = m.tally
     print("\(m.id)  \(t.action.orDash) \(m.caseRef ?? m.caseID ?? "-") before council \(t.council.orDash)\(m.meeting.map { " at \($0)" } ?? "")")
     printTally(t)
+    if let closedOn = m.closedOn { print("closed:  \(closedOn)") }
     if !m.votes.isEmpty {
         print("votes:")
         for v in m.votes {
             let counted = v.countedChoice == v.choice ? "" : " (counted: \(v.countedChoice ?? "none"))"
-            print("  \(v.voter): \(v.choice.orDash)\(counted)")
+            print("  \(v.voter): \(v.choice.orDash)\(counted)\(v.votedOn.map { "  (\($0))" } ?? "")")
         }
     }
 }

@@ -63,7 +63,7 @@ struct VersionSkewTests {
         let (device, caseID) = try await older.app().test(.live) { client -> (FieldDevice, String) in
             // The server says which protocols and which schema it speaks.
             let version = try await client.get("/v1/version", headers: [:])
-            #expect(version.body.contains("\"protocols\":{\"max\":2,\"min\":1}") && version.body.contains("\"version\":1"))
+            #expect(version.body.contains("\"protocols\":{\"max\":2,\"min\":1}") && version.body.contains("\"version\":\(SyncSchema.civic.version)"))
             let newer = try FieldDevice(older, port: try #require(client.port), member: "hq1", role: .hq, prefix: "HQ",
                                         token: token, seed: 3, schema: Self.newer)
             let made = try newer.replica.createCase(NewCase(title: "Urgent", body: "B", area: "goods", cause: "process"))

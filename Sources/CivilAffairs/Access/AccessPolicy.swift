@@ -36,7 +36,7 @@ public struct AccessPolicy: Sendable {
         "examined", "submitted-to-council", "accepted", "rejected", "implemented", "referred", "result-notified",
     ]
     /// Fields of a national meeting that any branch's staff may record.
-    public static let nationalMeetingStaffFields: Set<String> = ["attendance", "debateSubjects"]
+    public static let nationalMeetingStaffFields: Set<String> = ["attendance", "attendanceDates", "debateSubjects"]
     /// Fields of their own member record anyone may write (`kind` only with their token's kind).
     public static let ownMemberFields: Set<String> = ["name", "affiliation", "division", "areas", "branch"]
     /// The meeting kind a monitor may organise on their own.
@@ -287,7 +287,8 @@ public struct AccessPolicy: Sendable {
             }
             return Denial(.forbidden, "an organiser sets a workshop's kind, title, date and branch and records their own attendance and subjects; '\(op.field)' is for staff")
         case .motion:
-            guard op.field == "votes" else {
+            // A vote and the day it was cast go together.
+            guard op.field == "votes" || op.field == "voteDates" else {
                 return Denial(.forbidden, "only staff may change a motion's \(op.field)")
             }
             guard op.key == me else {
@@ -328,7 +329,7 @@ public struct AccessPolicy: Sendable {
     /// Attending and raising subjects as oneself; nil when the field is not about participation.
     private func participation(_ op: SyncOperation, me: String) -> Participation? {
         switch op.field {
-        case "attendance":
+        case "attendance", "attendanceDates":
             if op.key == me { return .allowed }
             return .denied(Denial(.forbidden, "you may record only your own attendance (key '\(me)'), not '\(op.key)'"))
         case "debateSubjects":

@@ -117,7 +117,7 @@ public enum SubmitterInbox {
         var milestonesByCase: [String: [Row]] = [:]
         for row in try Row.fetchAll(db, sql: """
             SELECT m.case_id, m.milestone, m.reached_on FROM case_milestones m JOIN cases c ON c.id = m.case_id
-            WHERE c.submitter = ? ORDER BY m.case_id, m.reached_hlc
+            WHERE c.submitter = ? ORDER BY m.case_id, m.reached_on, m.reached_hlc
             """, arguments: [submitter]) {
             milestonesByCase[row[0], default: []].append(row)
         }

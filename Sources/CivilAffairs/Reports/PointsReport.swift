@@ -4,7 +4,8 @@ import GRDB
 /// One line of a member's mileage-points ledger: which fact earned how many points.
 public struct PointsEntry: Codable, Sendable, Hashable {
     public var member: String
-    /// The day the fact happened: the milestone's `reached_on` or the meeting's date.
+    /// The day the fact happened: the milestone's `reached_on` (its date of record), the
+    /// attendance's date of record, or the meeting's date.
     public var date: String
     public var criterion: String
     public var points: Int
@@ -96,7 +97,8 @@ public enum PointsReport {
                 for row in rows { addMeetingEntry(row, detail: row[5]) }
             case .meetingAttendance:
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT m.id, m.title, m.date, m.kind, a.member_id FROM attendance a JOIN meetings m ON m.id = a.meeting_id
+                    SELECT m.id, m.title, COALESCE(a.attended_on, m.date), m.kind, a.member_id FROM attendance a
+                    JOIN meetings m ON m.id = a.meeting_id
                     WHERE a.confirmed = 1 OR ? = 0
                     """, arguments: [(rule.confirmedOnly ?? false) ? 1 : 0])
                 for row in rows { addMeetingEntry(row, detail: row[3]) }

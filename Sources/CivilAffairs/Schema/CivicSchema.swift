@@ -26,7 +26,8 @@ extension SyncSchema {
 /// come from here; adding a field to cases is one line below (and `version` + 1).
 public enum CivicSchema {
     /// Grows by one with every kind or field added; replicas of an older version keep syncing.
-    public static let version = 1
+    /// 2: dates of record (`milestoneDates`, `stepDates`, `attendanceDates`, `closedOn`, `voteDates`).
+    public static let version = 2
 
     public static let schema: SyncSchema = {
         let text = ValueType.text(maxLength: 500)
@@ -61,6 +62,12 @@ public enum CivicSchema {
                 .field("budgetPriority", .register(.integer(0...1_000_000)), .column("budget_priority", .integer)),
                 .field("milestones", .milestones(Set(Domain.caseMilestones)), .milestoneTable(table: "case_milestones", owner: "case_id")),
                 .field("comments", .log(.text(maxLength: 20_000)), .logTable(table: "comments", owner: "case_id", value: "body")),
+                // Version 2: the day each fact happened, when it is typed later (`--on`). The
+                // facts' own operations are unchanged (their timestamps still order the merge);
+                // reports read these dates. A milestone without one is dated by its timestamp.
+                .field("milestoneDates", .keyedRegister(.date), .datesOf(field: "milestones", column: "reached_on")),
+                .field("stepDates", .keyedRegister(.date),
+                       .keyedValueTable(table: "case_steps", owner: "case_id", key: "step", value: "reached_on")),
             ], indexes: [
                 IndexDeclaration("cases_ref", on: "cases", ["ref"]),
                 IndexDeclaration("cases_submitter", on: "cases", ["submitter"]),
@@ -80,6 +87,8 @@ public enum CivicSchema {
                 .field("debateSubjects", .addWinsSet(.record(["member": reference, "subject": text])),
                        .recordTable(table: "debate_subjects", owner: "meeting_id", key: "subject_id",
                                     members: [("member", "member_id"), ("subject", "subject")])),
+                // Version 2: the day a member attended, when not the meeting's date.
+                .field("attendanceDates", .keyedRegister(.date), .datesOf(field: "attendance", column: "attended_on")),
             ]),
             EntityDeclaration(.council, table: "councils", [
                 .field("name", .register(text), .column("name", .text)),
@@ -96,6 +105,10 @@ public enum CivicSchema {
                 .field("milestones", .milestones(["closed"], seals: ["closed": "votes"]), .milestoneColumns(["closed": "closed_hlc"])),
                 .field("votes", .keyedRegister(.choice(Domain.voteChoices)),
                        .keyedTable(table: "votes", owner: "motion_id", key: "voter_id", value: "choice", counted: "counted_choice", late: "late")),
+                // Version 2: the days the motion was closed and each vote was cast. Which votes
+                // count is still decided by the timestamps of the votes and of the closing.
+                .field("closedOn", .register(.date), .column("closed_on", .text)),
+                .field("voteDates", .keyedRegister(.date), .datesOf(field: "votes", column: "voted_on")),
             ]),
             EntityDeclaration(.consultation, table: "consultations", [
                 .field("channel", .register(.choice(Domain.consultationChannels)), .column("channel", .text)),

@@ -28,13 +28,37 @@ public enum FieldStorage: Sendable {
     /// `(owner, key, value, hlc, counted, late)`: the current value, the value that counts once
     /// a milestone seals the field, and whether the key has a value the sealing did not see.
     case keyedTable(table: String, owner: String, key: String, value: String, counted: String, late: String)
+    /// Keyed registers (one per key) whose winning values fill a child table `(owner, key, value)`,
+    /// one row per key that has a value (the dates of record of a case's steps, keyed by step).
+    case keyedValueTable(table: String, owner: String, key: String, value: String)
+    /// Dates of record of another field's facts: a keyed register of `.date` values, keyed like
+    /// `field` (a milestone, a set element, a voter), whose winner for a key is written in
+    /// `column` of the child table `field` fills, on the row of the same key. For a milestone
+    /// table `column` is its `reached_on`, which without a date of record falls back to the UTC
+    /// day of the reaching timestamp; any other table gets `column` added, NULL without one. The
+    /// date is a register like any other: the write with the highest timestamp wins, concurrent
+    /// ones are shown as a conflict, and the fact's own operation (its timestamp) is untouched.
+    case datesOf(field: String, column: String)
+
+    /// The child table of keyed rows this storage fills, with its owner and key columns: where
+    /// another field's dates of record (`datesOf`) can be written.
+    var keyedRows: (table: String, owner: String, key: String)? {
+        switch self {
+        case .milestoneTable(let table, let owner): (table, owner, "milestone")
+        case .setTable(let table, let owner, let element): (table, owner, element)
+        case .recordTable(let table, let owner, let key, _): (table, owner, key)
+        case .keyedTable(let table, let owner, let key, _, _, _): (table, owner, key)
+        case .keyedValueTable(let table, let owner, let key, _): (table, owner, key)
+        case .column, .milestoneColumns, .setFlag, .logTable, .datesOf: nil
+        }
+    }
 
     /// The child table this storage fills, if any.
     var childTable: String? {
         switch self {
-        case .column, .milestoneColumns, .setFlag: nil
+        case .column, .milestoneColumns, .setFlag, .datesOf: nil
         case .milestoneTable(let table, _), .setTable(let table, _, _), .recordTable(let table, _, _, _),
-             .logTable(let table, _, _), .keyedTable(let table, _, _, _, _, _): table
+             .logTable(let table, _, _), .keyedTable(let table, _, _, _, _, _), .keyedValueTable(let table, _, _, _): table
         }
     }
 }
@@ -48,6 +72,11 @@ public struct FieldDeclaration: Sendable {
     /// Every operation on the field is kept by compaction: its history is read as operations
     /// (a case's `step` times), not only as the state they left.
     public var keepsHistory: Bool
+
+    /// The field whose facts this one dates (`FieldStorage.datesOf`), if it does.
+    public var datedField: String? {
+        if case .datesOf(let field, _) = storage { field } else { nil }
+    }
 
     public init(_ name: String, _ rule: FieldRule, _ storage: FieldStorage, keepsHistory: Bool = false) {
         self.name = name

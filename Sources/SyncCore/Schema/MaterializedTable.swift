@@ -63,6 +63,17 @@ struct MaterializedTable: Sendable {
                                                 text(counted, notNull: false),
                                                 Column(name: late, type: .integer, notNull: true, defaultValue: "0")],
                           key: [owner, key])
+                case .keyedValueTable(let table, let owner, let key, let value):
+                    child(table, owner: owner, [text(owner), text(key), text(value, notNull: false)], key: [owner, key])
+                case .datesOf(let target, let column):
+                    // A column of the target's table (a milestone table's `reached_on` is there already).
+                    guard let rows = entity.field(target)?.storage.keyedRows,
+                          let index = children.firstIndex(where: { $0.name == rows.table }) else {
+                        preconditionFailure("\(entity.kind).\(field.name) dates \(target), which fills no child table declared before it")
+                    }
+                    if !children[index].columns.contains(where: { $0.name == column }) {
+                        children[index].columns.append(text(column, notNull: false))
+                    }
                 }
             }
         }

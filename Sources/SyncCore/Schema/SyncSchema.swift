@@ -31,6 +31,19 @@ public struct SyncSchema: Sendable {
             for field in entity.fields {
                 precondition(kindFields[field.name] == nil, "\(entity.kind).\(field.name) is declared twice")
                 kindFields[field.name] = field.rule
+                switch field.storage {
+                case .datesOf(let target, let column):
+                    guard case .keyedRegister(.date) = field.rule, let rows = entity.field(target)?.storage.keyedRows else {
+                        preconditionFailure("\(entity.kind).\(field.name) must be a keyed register of dates of a field stored in keyed rows")
+                    }
+                    if case .milestoneTable = entity.field(target)!.storage {
+                        precondition(column == "reached_on", "the dates of a milestone table go in its reached_on, not \(column) (\(rows.table))")
+                    }
+                case .keyedValueTable:
+                    guard case .keyedRegister = field.rule else { preconditionFailure("\(entity.kind).\(field.name) must be a keyed register") }
+                default:
+                    break
+                }
             }
             fields[entity.kind] = kindFields
         }

@@ -50,6 +50,26 @@ extension ReplicaStore {
                 for field in entity.fields where changes.fields.contains(field.name) {
                     try refresh(field, of: entity, ref, elements: changes.elements, refreshedTables: &refreshedTables, db)
                 }
+                // Dates of record go on the rows of their facts: on the rows whose dates changed,
+                // and on the rows written again (a set's changed elements, or a whole table).
+                for field in entity.fields {
+                    guard case .datesOf(let target, let column) = field.storage,
+                          let targetField = entity.field(target), let rows = targetField.storage.keyedRows else { continue }
+                    var keys = Set(changes.registers.lazy.filter { $0.field == field.name }.map(\.key))
+                    var everyRow = false
+                    if case .setTable = targetField.storage {
+                        for other in entity.fields {
+                            switch other.storage {
+                            case .setTable(rows.table, _, _), .setFlag(rows.table, _): keys.formUnion(changes.elements[other.name] ?? [])
+                            default: break
+                            }
+                        }
+                    } else {
+                        everyRow = refreshedTables.contains(rows.table)
+                    }
+                    guard everyRow || !keys.isEmpty else { continue }
+                    try fillDates(field, into: rows, column: column, keys: everyRow ? nil : keys, of: entity, ref, db)
+                }
             }
         }
         for op in merge.appended {
@@ -103,6 +123,7 @@ extension ReplicaStore {
                        json_extract(value, '$'), author
                 FROM field_state WHERE entity = ? AND entity_id = ? AND field = ?
                 """).executeDirect { bind in bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field.name) }
+            refreshedTables.insert(table)
             try refreshDerived(from: field, of: entity, ref, db)
             try refreshSealed(by: field, of: entity, ref, refreshedTables: &refreshedTables, db)
         case .milestoneColumns(let columns):
@@ -122,6 +143,7 @@ extension ReplicaStore {
         case .setFlag(let table, _):
             try refreshSetTable(table, of: entity, ref, elements: elements, refreshedTables: &refreshedTables, db)
         case .recordTable(let table, let owner, let key, let members):
+            refreshedTables.insert(table)
             try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").execute(arguments: [ref.entityID])
             let columns = [owner, key] + members.map(\.column)
             let insert = try db.cachedStatement(sql: """
@@ -137,6 +159,51 @@ extension ReplicaStore {
             break // entries are inserted as they arrive (`touched.appended`)
         case .keyedTable:
             try refreshKeyed(field, of: entity, ref, refreshedTables: &refreshedTables, db)
+        case .keyedValueTable(let table, let owner, let key, let value):
+            refreshedTables.insert(table)
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(owner) = ?").executeDirect { $0.text(ref.entityID) }
+            let insert = try db.cachedStatement(sql: "INSERT INTO \(table)(\(owner), \(key), \(value)) VALUES (?, ?, ?)")
+            var winners: [(key: String, value: String)] = []
+            try db.cachedStatement(sql: """
+                SELECT key, value FROM field_state WHERE entity = ? AND entity_id = ? AND field = ? ORDER BY key, \(MergeOrder.sqlWinnerFirst)
+                """).queryDirect({ bind in bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field.name) }) { row in
+                let key = row.text(0)
+                if winners.last?.key != key { winners.append((key, row.text(1))) }
+            }
+            for winner in winners {
+                try insert.executeDirect { bind in
+                    bind.text(ref.entityID); bind.text(winner.key); bind.value(Self.databaseValue(json: winner.value))
+                }
+            }
+        case .datesOf:
+            break // written on the target's rows once they are (`fillDates`)
+        }
+    }
+
+    /// Writes a dates-of-record field's winning date for each key in `column` of the rows its
+    /// target field fills for this entity. Without a date, a milestone is dated by the UTC day of
+    /// the timestamp that reached it (the first 15 characters of a timestamp are its milliseconds);
+    /// any other row's date is NULL.
+    /// `keys` nil: every row of the entity.
+    private func fillDates(_ field: FieldDeclaration, into rows: (table: String, owner: String, key: String), column: String,
+                           keys: Set<String>?, of entity: EntityDeclaration, _ ref: EntityRef, _ db: Database) throws {
+        var fallback = "NULL"
+        if case .milestoneTable? = entity.field(field.datedField ?? "")?.storage {
+            fallback = "date(CAST(substr(reached_hlc, 1, 15) AS INTEGER) / 1000, 'unixepoch')"
+        }
+        let update = try db.cachedStatement(sql: """
+            UPDATE \(rows.table) SET \(column) = COALESCE((
+                SELECT json_extract(f.value, '$') FROM field_state f
+                WHERE f.entity = ?1 AND f.entity_id = ?2 AND f.field = ?3 AND f.key = \(rows.table).\(rows.key)
+                ORDER BY f.\(MergeOrder.sqlWinnerFirst.replacingOccurrences(of: ", ", with: ", f."))
+                LIMIT 1), \(fallback))
+            WHERE \(rows.owner) = ?2 AND (?4 IS NULL OR \(rows.key) = ?4)
+            """)
+        for key in keys.map({ $0.sorted().map(Optional.some) }) ?? [nil] {
+            try update.executeDirect { bind in
+                bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field.name)
+                if let key { bind.text(key) } else { bind.null() }
+            }
         }
     }
 

@@ -151,7 +151,7 @@ struct W7BytesOnDisk {
             for field in entity.fields {
                 switch field.storage {
                 case .milestoneTable(let table, _), .setTable(let table, _, _), .recordTable(let table, _, _, _),
-                     .logTable(let table, _, _), .keyedTable(let table, _, _, _, _, _):
+                     .logTable(let table, _, _), .keyedTable(let table, _, _, _, _, _), .keyedValueTable(let table, _, _, _):
                     names.append(table)
                 default:
                     break

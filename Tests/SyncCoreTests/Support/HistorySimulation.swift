@@ -50,7 +50,8 @@ struct HistorySimulation {
         let author = pick(Self.members)
         let caseID = pick(Self.cases)
         let write: FieldWrite
-        switch rng.next() % 12 {
+        let date = JSONValue.string("2026-01-0\(rng.next() % 9 + 1)")
+        switch rng.next() % 16 {
         case 0: write = .set(.case, caseID, "title", .string("t\(rng.next() % 5)"))
         case 1: write = .set(.case, caseID, "priority", .int(Int64(rng.next() % 10)))
         case 2: write = .set(.case, caseID, "area", .string(pick(Domain.areas)))
@@ -65,6 +66,11 @@ struct HistorySimulation {
         case 9: write = .append(.case, caseID, "comments", "note \(rng.next() % 100)")
         case 10: write = .add(.meeting, "w1", "debateSubjects", element: "s\(rng.next() % 3)",
                               value: .object(["member": .string(author), "subject": .string("subject \(rng.next() % 3)")]))
+        // Dates of record (schema 2), of facts reached or not: the date is a register of its own.
+        case 12: write = .set(.case, caseID, "milestoneDates", date, key: pick(Domain.caseMilestones))
+        case 13: write = .set(.case, caseID, "stepDates", date, key: String(rng.next() % 4 + 1))
+        case 14: write = .set(.meeting, pick(Self.meetings), "attendanceDates", date, key: pick(Self.members))
+        case 15: write = chance(50) ? .set(.motion, "mo1", "voteDates", date, key: author) : .set(.motion, "mo1", "closedOn", date)
         default: write = .set(.member, pick(Self.members), "name", .string("name \(rng.next() % 4)"))
         }
         do {

@@ -72,6 +72,17 @@ extension MergeView {
             let ids = entities.filter { $0.entity == declaration.kind }.map(\.id).sorted()
             let kind = declaration.kind
             let table = declaration.table
+            // Dates of record: the winning date of the field dating `target`'s facts, per key.
+            let datings = declaration.fields.compactMap { field -> (field: String, target: String, column: String)? in
+                if case .datesOf(let target, let column) = field.storage { (field.name, target, column) } else { nil }
+            }
+            func date(_ field: String, _ id: String, _ key: String) -> JSONValue? {
+                model.winner(ReferenceMerge.Scope(entity: kind, entityID: id, field: field, key: key))?.value
+            }
+            /// `column=value` for each date column on the rows `target` fills.
+            func dateMarks(_ target: String, _ id: String, _ key: String) -> [String] {
+                datings.filter { $0.target == target }.map { "\($0.column)=\(Self.literal(date($0.field, id, key)))" }
+            }
             for id in ids { add("rows", "\(table) \(id)") }
             for member in declaration.members {
                 if case .derived(let derived) = member {
@@ -107,7 +118,9 @@ extension MergeView {
                 case (.milestones, .milestoneTable(let child, _)):
                     for id in ids {
                         for (milestone, op) in model.milestones(kind, id, name) {
-                            add("milestones", "\(child) \(id) \(milestone) at=\(op.hlc) on=\(Self.utcDay(op.hlc.wallMilliseconds)) op=\(op.id) author=\(op.author)")
+                            // A date of record, else the day of the reaching timestamp.
+                            let dated = datings.first { $0.target == name }.flatMap { date($0.field, id, milestone)?.stringValue }
+                            add("milestones", "\(child) \(id) \(milestone) at=\(op.hlc) on=\(dated ?? Self.utcDay(op.hlc.wallMilliseconds)) op=\(op.id) author=\(op.author)")
                         }
                     }
                 case (.addWinsSet, .setTable(let child, _, _)):
@@ -120,7 +133,7 @@ extension MergeView {
                         let flagged = flags.map { (column: $0.1, elements: model.setElements(kind, id, $0.0)) }
                         let all = Set(members.keys).union(flagged.flatMap(\.elements.keys))
                         for element in all {
-                            let marks = flagged.map { "\($0.column)=\($0.elements[element] == nil ? 0 : 1)" }
+                            let marks = flagged.map { "\($0.column)=\($0.elements[element] == nil ? 0 : 1)" } + dateMarks(name, id, element)
                             add("sets", ([child, id, Self.literal(element)] + marks).joined(separator: " "))
                         }
                     }
@@ -128,7 +141,7 @@ extension MergeView {
                     for id in ids {
                         for (element, addition) in model.setElements(kind, id, name) {
                             let object = addition.value.objectValue ?? [:]
-                            let cells = members.map { "\($0.column)=\(Self.literal(object[$0.member]?.stringValue ?? ""))" }
+                            let cells = members.map { "\($0.column)=\(Self.literal(object[$0.member]?.stringValue ?? ""))" } + dateMarks(name, id, element)
                             add("sets", ([child, id, Self.literal(element)] + cells).joined(separator: " "))
                         }
                     }
@@ -141,7 +154,15 @@ extension MergeView {
                 case (.keyedRegister, .keyedTable(let child, _, _, _, _, _)):
                     for id in ids {
                         for (key, entry) in model.keyedEntries(kind, id, name) {
-                            add("keyed", "\(child) \(id) \(Self.literal(key)) value=\(Self.literal(entry.current.value)) at=\(entry.current.hlc) counted=\(Self.literal(entry.counted)) late=\(entry.late ? 1 : 0)")
+                            add("keyed", (["\(child) \(id) \(Self.literal(key)) value=\(Self.literal(entry.current.value)) at=\(entry.current.hlc) counted=\(Self.literal(entry.counted)) late=\(entry.late ? 1 : 0)"] + dateMarks(name, id, key)).joined(separator: " "))
+                        }
+                    }
+                case (.keyedRegister, .keyedValueTable(let child, _, _, _)):
+                    for id in ids {
+                        let keys = Set(model.scopes.filter { $0.entity == kind && $0.entityID == id && $0.field == name }.map(\.key))
+                        for key in keys {
+                            guard let winner = date(name, id, key) else { continue }
+                            add("keyed", "\(child) \(id) \(Self.literal(key)) value=\(Self.literal(winner))")
                         }
                     }
                 default:
@@ -182,6 +203,16 @@ extension MergeView {
         for declaration in schema.entities {
             let table = declaration.table
             let kind = declaration.kind
+            /// The date columns other fields write on the rows `target` fills.
+            func dateColumns(_ target: String) -> [String] {
+                declaration.fields.compactMap { field in
+                    if case .datesOf(target, let column) = field.storage { column } else { nil }
+                }
+            }
+            func dateCells(_ target: String, _ values: ArraySlice<String>) -> [String] {
+                zip(dateColumns(target), values).map { "\($0)=\($1)" }
+            }
+            func dateSelect(_ target: String) -> String { dateColumns(target).map { ", quote(\($0))" }.joined() }
             for row in try lines("SELECT id FROM \(table)") { add("rows", "\(table) \(row[0])") }
             for member in declaration.members {
                 if case .derived(let derived) = member {
@@ -220,13 +251,13 @@ extension MergeView {
                     let flags = declaration.fields.compactMap { other -> String? in
                         if case .setFlag(child, let column) = other.storage { column } else { nil }
                     }
-                    for row in try lines("SELECT \(owner), quote(\(element))\(flags.map { ", \($0)" }.joined()) FROM \(child)") {
-                        let marks = zip(flags, row.dropFirst(2)).map { "\($0)=\($1)" }
+                    for row in try lines("SELECT \(owner), quote(\(element))\(flags.map { ", \($0)" }.joined())\(dateSelect(field.name)) FROM \(child)") {
+                        let marks = zip(flags, row.dropFirst(2)).map { "\($0)=\($1)" } + dateCells(field.name, row.dropFirst(2 + flags.count))
                         add("sets", ([child, row[0], row[1]] + marks).joined(separator: " "))
                     }
                 case (.addWinsSet, .recordTable(let child, let owner, let key, let members)):
-                    for row in try lines("SELECT \(owner), quote(\(key)), \(quoted(members.map(\.column))) FROM \(child)") {
-                        let cells = zip(members, row.dropFirst(2)).map { "\($0.column)=\($1)" }
+                    for row in try lines("SELECT \(owner), quote(\(key)), \(quoted(members.map(\.column)))\(dateSelect(field.name)) FROM \(child)") {
+                        let cells = zip(members, row.dropFirst(2)).map { "\($0.column)=\($1)" } + dateCells(field.name, row.dropFirst(2 + members.count))
                         add("sets", ([child, row[0], row[1]] + cells).joined(separator: " "))
                     }
                 case (.log, .logTable(let child, let owner, let value)):
@@ -234,8 +265,13 @@ extension MergeView {
                         add("logs", "\(child) \(row[0]) \(row[1]) author=\(row[2]) at=\(row[3]) \(row[4])")
                     }
                 case (.keyedRegister, .keyedTable(let child, let owner, let key, let value, let counted, let late)):
-                    for row in try lines("SELECT \(owner), quote(\(key)), quote(\(value)), hlc, quote(\(counted)), \(late) FROM \(child)") {
-                        add("keyed", "\(child) \(row[0]) \(row[1]) value=\(row[2]) at=\(row[3]) counted=\(row[4]) late=\(row[5])")
+                    for row in try lines("SELECT \(owner), quote(\(key)), quote(\(value)), hlc, quote(\(counted)), \(late)\(dateSelect(field.name)) FROM \(child)") {
+                        add("keyed", (["\(child) \(row[0]) \(row[1]) value=\(row[2]) at=\(row[3]) counted=\(row[4]) late=\(row[5])"]
+                                      + dateCells(field.name, row.dropFirst(6))).joined(separator: " "))
+                    }
+                case (.keyedRegister, .keyedValueTable(let child, let owner, let key, let value)):
+                    for row in try lines("SELECT \(owner), quote(\(key)), quote(\(value)) FROM \(child)") {
+                        add("keyed", "\(child) \(row[0]) \(row[1]) value=\(row[2])")
                     }
                 default:
                     break

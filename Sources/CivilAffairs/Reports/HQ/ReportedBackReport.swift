@@ -11,7 +11,8 @@ public struct ReportedBackReport: HQReport, Hashable {
         public var notified: Int
         /// Percent notified, one decimal (nil with no closed case).
         public var percent: Double?
-        /// Mean days from the decision to the notification, over the notified ones, one decimal.
+        /// Mean days from the decision to the notification, over the notified ones, one decimal:
+        /// whole days between their dates of record (`case_milestones.reached_on`).
         public var averageDaysToNotify: Double?
     }
 
@@ -26,17 +27,19 @@ public struct ReportedBackReport: HQReport, Hashable {
 
     static func compute(_ reports: HQReports, _ db: Database) throws -> ReportedBackReport {
         let closed = try reports.cases(db).filter { closedStatuses.contains($0.status) }
-        var decidedAt: [String: String] = [:]
+        // The earliest decision by date of record (then timestamp), and the notification's date.
+        var decidedAt: [String: StepTimesReport.Moment] = [:]
         var notifiedAt: [String: String] = [:]
         for row in try GRDB.Row.fetchAll(db, sql: """
-            SELECT case_id, milestone, reached_hlc FROM case_milestones
+            SELECT case_id, milestone, reached_on, reached_hlc FROM case_milestones
             WHERE milestone IN ('accepted', 'rejected', 'referred', 'result-notified')
             """) {
-            let id: String = row[0], milestone: String = row[1], hlc: String = row[2]
+            let id: String = row[0], milestone: String = row[1]
+            let moment = StepTimesReport.Moment(date: row[2], hlc: row[3])
             if milestone == "result-notified" {
-                notifiedAt[id] = hlc
-            } else if decidedAt[id].map({ hlc < $0 }) ?? true {
-                decidedAt[id] = hlc
+                notifiedAt[id] = moment.date
+            } else if decidedAt[id].map({ moment < $0 }) ?? true {
+                decidedAt[id] = moment
             }
         }
         func row(_ status: String, _ cases: [HQReports.CaseFact]) -> Row {
@@ -45,8 +48,8 @@ public struct ReportedBackReport: HQReport, Hashable {
             for fact in cases {
                 guard let at = notifiedAt[fact.id] else { continue }
                 notified += 1
-                if let decided = decidedAt[fact.id], let a = HLCTimestamp(at), let d = HLCTimestamp(decided) {
-                    days.append(max(0, Double(a.wallMilliseconds - d.wallMilliseconds)) / ReportMath.millisecondsPerDay)
+                if let decided = decidedAt[fact.id], let count = ReportMath.days(from: decided.date, to: at) {
+                    days.append(Double(max(0, count)))
                 }
             }
             return Row(status: status, closed: cases.count, notified: notified, percent: ReportMath.percent(notified, of: cases.count),

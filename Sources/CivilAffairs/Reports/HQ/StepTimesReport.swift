@@ -1,15 +1,18 @@
 import SyncCore
 import GRDB
 
-/// How long cases spend at each step of the ladder, derived from the log.
+/// How long cases spend at each step of the ladder, in days between dates of record.
 ///
-/// The step is a maximum register, so its history is the case's `step` operations: the case's
-/// step at an instant is the largest value written at or before it (by HLC). A case is at step
-/// k from the moment the step first became k until it first became higher; if it is still at
-/// k, until its decision (`accepted`, `rejected` or `referred`, whichever came first) or, if
-/// undecided, until `now`. A step entered only after the decision is not counted (a late
-/// escalation from a stale replica is not time spent). Steps skipped (a law-system case routed
-/// straight to step 3) have no interval.
+/// The step is a maximum register, so its history is the case's `step` operations: the case
+/// entered step k with the first operation (by HLC) that raised it to k, on that step's date of
+/// record (`case_steps.reached_on`, given with `--on` or the day it was typed; for a step raised
+/// before dates of record were kept, the UTC day of the operation's timestamp). A case is at
+/// step k from that date until it entered a higher step or, if it is still at k, until its
+/// decision (`accepted`, `rejected` or `referred`, the earliest by date of record) or, if
+/// undecided, until the report's day (`asOf`). A step entered only after the decision is not
+/// counted (a late escalation from a stale replica is not time spent). Steps skipped (a
+/// law-system case routed straight to step 3) have no interval. Facts are ordered by date of
+/// record, then by timestamp; an interval ending before it starts (a back-dated entry) counts 0.
 public struct StepTimesReport: HQReport, Hashable {
     public struct Row: Codable, Sendable, Hashable {
         public var step: Int
@@ -35,46 +38,62 @@ public struct StepTimesReport: HQReport, Hashable {
     /// Milestones that close a case's time on the ladder.
     static let decisions = ["accepted", "rejected", "referred"]
 
+    /// A dated fact: its date of record, then its timestamp, orders it.
+    struct Moment: Comparable {
+        var date: String
+        var hlc: String
+        static func < (a: Moment, b: Moment) -> Bool { (a.date, a.hlc) < (b.date, b.hlc) }
+    }
+
     static func compute(_ reports: HQReports, _ db: Database) throws -> StepTimesReport {
         let cases = Set(try reports.cases(db).map(\.id))
         var raises: [String: [(hlc: String, step: Int)]] = [:]
-        for row in try GRDB.Row.fetchAll(db, sql: "SELECT entity_id, value, hlc FROM oplog WHERE entity = 'case' AND field = 'step' AND kind = 'max'") {
+        for row in try GRDB.Row.fetchAll(db, sql: "SELECT entity_id, value, hlc FROM oplog WHERE entity = 'case' AND field = 'step' AND kind = 'max' AND held = 0") {
             let id: String = row[0]
             guard cases.contains(id), let step = Int(row[1] as String) else { continue }
             raises[id, default: []].append((row[2], step))
         }
-        var decided: [String: String] = [:]
+        var stepDates: [String: [Int: String]] = [:]
+        for row in try GRDB.Row.fetchAll(db, sql: "SELECT case_id, step, reached_on FROM case_steps WHERE reached_on IS NOT NULL") {
+            let id: String = row[0]
+            guard cases.contains(id), let step = Int(row[1] as String) else { continue }
+            stepDates[id, default: [:]][step] = row[2]
+        }
+        var decided: [String: Moment] = [:]
         for row in try GRDB.Row.fetchAll(db, sql: """
-            SELECT case_id, MIN(reached_hlc) FROM case_milestones WHERE milestone IN ('accepted', 'rejected', 'referred') GROUP BY case_id
+            SELECT case_id, reached_on, reached_hlc FROM case_milestones WHERE milestone IN ('accepted', 'rejected', 'referred')
             """) {
-            decided[row[0] as String] = row[1] as String
+            let id: String = row[0]
+            let moment = Moment(date: row[1], hlc: row[2])
+            if decided[id].map({ moment < $0 }) ?? true { decided[id] = moment }
         }
         var durations: [Int: [Double]] = [:]
         var still: [Int: Int] = [:]
-        func ms(_ hlc: String) -> Int64 { HLCTimestamp(hlc)?.wallMilliseconds ?? 0 }
+        func day(_ hlc: String) -> String {
+            CivilDate(millisecondsSinceEpoch: HLCTimestamp(hlc)?.wallMilliseconds ?? 0).description
+        }
+        func days(_ from: String, _ to: String) -> Double { Double(max(0, ReportMath.days(from: from, to: to) ?? 0)) }
         for (id, ops) in raises {
             let end = decided[id]
             var current = 0
-            var since = ""
-            var intervals: [(step: Int, from: String, to: String?)] = []
+            var entries: [(step: Int, at: Moment)] = []
             for op in ops.sorted(by: { $0.hlc < $1.hlc }) where op.step > current {
-                if current > 0 { intervals.append((current, since, op.hlc)) }
                 current = op.step
-                since = op.hlc
+                entries.append((op.step, Moment(date: stepDates[id]?[op.step] ?? day(op.hlc), hlc: op.hlc)))
             }
-            if current > 0 { intervals.append((current, since, nil)) }
-            for interval in intervals {
-                if let end, end < interval.from { continue }
-                let stop: Int64
-                if let to = interval.to, end.map({ to <= $0 }) ?? true {
-                    stop = ms(to)
+            for (index, entry) in entries.enumerated() {
+                if let end, end < entry.at { continue }
+                let next = index + 1 < entries.count ? entries[index + 1].at : nil
+                let stop: String
+                if let next, end.map({ next <= $0 }) ?? true {
+                    stop = next.date
                 } else if let end {
-                    stop = ms(end)
+                    stop = end.date
                 } else {
-                    stop = reports.nowMilliseconds
-                    still[interval.step, default: 0] += 1
+                    stop = reports.asOf
+                    still[entry.step, default: 0] += 1
                 }
-                durations[interval.step, default: []].append(max(0, Double(stop - ms(interval.from))) / ReportMath.millisecondsPerDay)
+                durations[entry.step, default: []].append(days(entry.at.date, stop))
             }
         }
         let rows = reports.routing.steps.map { step -> Row in

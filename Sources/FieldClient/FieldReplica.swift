@@ -150,7 +150,7 @@ public final class FieldReplica: Sendable {
                 throw SyncError(.invalidValue, "unknown monitor kind '\(kind)'; use external-monitor or internal-monitor")
             }
             setup.monitorKind = kind
-        case .hq:
+        case .hq, .expert:
             setup.monitorKind = nil
         }
         let token = ids.randomToken(length: 10)

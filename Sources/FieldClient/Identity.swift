@@ -9,9 +9,11 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case branch
     /// A monitor (external or internal): submits suggestions, raises debate subjects, attends workshops.
     case monitor
+    /// An outside expert of a consultation council: votes and comments there, earns no points.
+    case expert
 
     /// Whether this role may run the ladder, councils and motions, and confirm attendance.
-    public var isStaff: Bool { self != .monitor }
+    public var isStaff: Bool { self == .hq || self == .branch }
 }
 
 /// Who owns a replica. Stored in the replica file itself (table `field_identity`, outside the
@@ -38,6 +40,7 @@ public struct Identity: Codable, Sendable, Equatable {
         case .branch: Principal(memberID: memberID, role: .branch, branch: branch)
         case .monitor: Principal(memberID: memberID, role: .monitor,
                                  monitorKind: monitorKind == "internal-monitor" ? .internal : .external)
+        case .expert: Principal(memberID: memberID, role: .expert)
         }
     }
 
@@ -47,6 +50,7 @@ public struct Identity: Codable, Sendable, Equatable {
         case .hq: "hq"
         case .branch: "staff"
         case .monitor: monitorKind ?? "external-monitor"
+        case .expert: "expert"
         }
     }
 }

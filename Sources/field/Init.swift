@@ -15,13 +15,14 @@ struct Init: ParsableCommand {
           field init --member kim --name "Kim Min-ji" --role branch --branch busan --prefix BSN
           field init --member lee --name "Lee Jun" --role monitor --monitor-kind external-monitor --prefix LEE
           field --replica hq.replica init --member hq1 --name "HQ desk" --role hq --prefix HQ
+          field init --member prof-han --name "Prof. Han" --role expert --prefix HAN
         """)
 
     @OptionGroup var replica: ReplicaOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "Your member id (letters, digits, '-', '_', '.').") var member: String
     @Option(help: "Your name.") var name: String
-    @Option(help: "hq, branch or monitor.") var role: String
+    @Option(help: "hq, branch, monitor or expert (an outside expert of a consultation council).") var role: String
     @Option(help: "Your branch (required for --role branch).") var branch: String?
     @Option(help: "external-monitor (default) or internal-monitor, for monitors.") var monitorKind: String?
     @Option(help: "Your division.") var division: String?
@@ -29,7 +30,7 @@ struct Init: ParsableCommand {
 
     func run() throws {
         guard let role = Role(rawValue: role) else {
-            throw SyncError(.invalidValue, "unknown role '\(role.prefix(20))'; use hq, branch or monitor")
+            throw SyncError(.invalidValue, "unknown role '\(role.prefix(20))'; use hq, branch, monitor or expert")
         }
         let setup = FieldReplica.Setup(memberID: member, name: name, role: role, branch: branch, monitorKind: monitorKind,
                                        division: division, refPrefix: prefix)

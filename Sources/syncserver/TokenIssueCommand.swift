@@ -10,7 +10,7 @@ struct TokenIssueCommand: AsyncParsableCommand {
 
     @OptionGroup var data: DataDirectoryOptions
     @Option(help: "Member id the token acts as.") var member: String
-    @Option(help: "Role: hq, branch or monitor.") var role: String
+    @Option(help: "Role: hq, branch, monitor or expert (an outside expert of a consultation council: votes and comments there, earns no points).") var role: String
     @Option(help: "The branch of a branch token.") var branch: String?
     @Option(help: "Monitor kind: external or internal (monitor tokens; default external).") var kind: String?
     @Option(help: "A note stored with the token.") var label: String?
@@ -19,7 +19,7 @@ struct TokenIssueCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             guard let role = Principal.Role(rawValue: role) else {
-                throw SyncError(.invalidValue, "unknown role '\(role)'; use hq, branch or monitor")
+                throw SyncError(.invalidValue, "unknown role '\(role)'; use hq, branch, monitor or expert")
             }
             var monitorKind: Principal.MonitorKind?
             if let kind {

@@ -173,7 +173,8 @@ struct VisibilityTests {
     @Test("the access policy's audience table, entity by entity")
     func audienceUnit() throws {
         let policy = AccessPolicy(), facts = FixedFacts()
-        #expect(try policy.audience(of: EntityKey(.case, "c"), facts: facts) == [.branch("b"), .member("m")])
+        // Council k decides motion v on case c: its members see the case as experts (issue 14).
+        #expect(try policy.audience(of: EntityKey(.case, "c"), facts: facts) == [.branch("b"), .member("m"), .expert("x")])
         #expect(try policy.audience(of: EntityKey(.meeting, "n"), facts: facts)
                 == [.allBranches, .member("a"), .member("d"), .member("m")])
         #expect(try policy.audience(of: EntityKey(.motion, "v"), facts: facts)
@@ -184,6 +185,9 @@ struct VisibilityTests {
         #expect(try policy.audience(of: EntityKey(.case, "unknown"), facts: facts).isEmpty)
         #expect(try policy.affected(by: [EntityKey(.case, "c")], facts: facts)
                 == [EntityKey(.case, "c"), EntityKey(.motion, "v"), EntityKey(.meeting, "n"), EntityKey(.council, "k")])
+        // A council's membership, or a motion put to it, changes who sees the case decided.
+        #expect(try policy.affected(by: [EntityKey(.council, "k")], facts: facts).contains(EntityKey(.case, "c")))
+        #expect(try policy.affected(by: [EntityKey(.motion, "v")], facts: facts).contains(EntityKey(.case, "c")))
     }
 }
 

@@ -143,7 +143,44 @@ public struct AccessPolicy: Sendable {
             return try selfServiceDenial(op, principal, facts: facts, batch: batch) == nil ? nil : staffDenial
         case .monitor:
             return try selfServiceDenial(op, principal, facts: facts, batch: batch)
+        case .expert:
+            return try expertDenial(op, principal, facts: facts, batch: batch)
         }
+    }
+
+    /// What an outside expert may do: vote on their council's motions, comment on the cases
+    /// their councils decide, keep their own member record. Nothing else: they submit no cases
+    /// and run no meetings.
+    private func expertDenial(_ op: SyncOperation, _ principal: Principal, facts: any AccessFacts,
+                              batch: BatchFacts) throws -> Denial? {
+        let me = principal.memberID
+        switch op.entity {
+        case .motion, .member:
+            return try selfServiceDenial(op, principal, facts: facts, batch: batch)
+        case .case:
+            guard try facts.caseFacts(op.entityID) != nil else {
+                return Denial(.forbidden, "an expert does not submit cases; ask the branch or headquarters to file it")
+            }
+            guard op.field == "comments" else {
+                return Denial(.forbidden, "an expert may comment on the cases of their councils; '\(op.field)' is for staff")
+            }
+            guard try councilsDeciding(caseID: op.entityID, facts: facts).contains(where: { $0.members.contains(me) }) else {
+                return Denial(.forbidden, "case \(op.entityID) is not before a council you sit on, so you cannot comment on it")
+            }
+            return nil
+        default:
+            return Denial(.forbidden, "an expert votes in their councils and comments on their cases; \(op.entity.rawValue)s are for staff")
+        }
+    }
+
+    /// The councils deciding motions on case `caseID`.
+    private func councilsDeciding(caseID: String, facts: any AccessFacts) throws -> [CouncilFacts] {
+        var councils: [CouncilFacts] = []
+        for motionID in try facts.motions(referencing: EntityKey(.case, caseID)) {
+            guard let councilID = try facts.motionFacts(motionID)?.councilID, let council = try facts.councilFacts(councilID) else { continue }
+            councils.append(council)
+        }
+        return councils
     }
 
     /// A write that names another entity must name one the writer sees, or one the same batch
@@ -361,7 +398,14 @@ public struct AccessPolicy: Sendable {
         case .member:
             scopes = [.allBranches, .member(entity.id)]
         case .case:
-            if let facts = try facts.caseFacts(entity.id) { scopes = caseAudience(facts) }
+            if let caseFacts = try facts.caseFacts(entity.id) {
+                scopes = caseAudience(caseFacts)
+                // The outside experts sitting on a council deciding it see it; a member who sits
+                // there with a monitor's token does not (`AudienceScope.expert`).
+                for council in try councilsDeciding(caseID: entity.id, facts: facts) {
+                    for member in council.members { scopes.insert(.expert(member)) }
+                }
+            }
         case .meeting:
             guard let meeting = try facts.meetingFacts(entity.id) else { break }
             scopes.insert(meetingBranchScope(meeting))
@@ -450,11 +494,21 @@ public struct AccessPolicy: Sendable {
             case .case:
                 for motion in try facts.motions(referencing: key) { whole.insert(EntityKey(.motion, motion)) }
                 for meeting in try facts.meetings(withAgendaCase: key.id) { whole.insert(EntityKey(.meeting, meeting)) }
-            case .meeting, .council:
+            case .meeting:
                 for motion in try facts.motions(referencing: key) { whole.insert(EntityKey(.motion, motion)) }
+            case .council:
+                // Its members see its motions and the cases they decide.
+                for motion in try facts.motions(referencing: key) {
+                    whole.insert(EntityKey(.motion, motion))
+                    if let caseID = try facts.motionFacts(motion)?.caseID { whole.insert(EntityKey(.case, caseID)) }
+                }
             default:
                 break
             }
+        }
+        // A motion put to a council shows its case to the council's members.
+        for key in changed where key.entity == .motion {
+            if let caseID = try facts.motionFacts(key.id)?.caseID { whole.insert(EntityKey(.case, caseID)) }
         }
         var result: [EntityKey: Set<AudienceScope>] = [:]
         for key in whole { result[key] = try audience(of: key, facts: facts) }
@@ -477,8 +531,15 @@ public struct AccessPolicy: Sendable {
             case .case:
                 for motion in try facts.motions(referencing: key) { result.insert(EntityKey(.motion, motion)) }
                 for meeting in try facts.meetings(withAgendaCase: key.id) { result.insert(EntityKey(.meeting, meeting)) }
-            case .meeting, .council:
+            case .meeting:
                 for motion in try facts.motions(referencing: key) { result.insert(EntityKey(.motion, motion)) }
+            case .council:
+                for motion in try facts.motions(referencing: key) {
+                    result.insert(EntityKey(.motion, motion))
+                    if let caseID = try facts.motionFacts(motion)?.caseID { result.insert(EntityKey(.case, caseID)) }
+                }
+            case .motion:
+                if let caseID = try facts.motionFacts(key.id)?.caseID { result.insert(EntityKey(.case, caseID)) }
             default:
                 break
             }

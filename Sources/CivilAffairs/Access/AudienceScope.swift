@@ -10,6 +10,9 @@ public enum AudienceScope: Sendable, Hashable, Comparable, CustomStringConvertib
     case branch(String)
     /// One member, whatever their role (their own cases, meetings they attend, their councils).
     case member(String)
+    /// One member when they act as an outside expert (an `expert` token): the cases the
+    /// councils they sit on decide. A monitor token of the same member does not carry it.
+    case expert(String)
 
     /// The text stored in the grants table.
     public var description: String {
@@ -18,6 +21,7 @@ public enum AudienceScope: Sendable, Hashable, Comparable, CustomStringConvertib
         case .everyone: "everyone"
         case .branch(let b): "branch:\(b)"
         case .member(let m): "member:\(m)"
+        case .expert(let m): "expert:\(m)"
         }
     }
 
@@ -26,6 +30,7 @@ public enum AudienceScope: Sendable, Hashable, Comparable, CustomStringConvertib
         else if text == "everyone" { self = .everyone }
         else if text.hasPrefix("branch:") { self = .branch(String(text.dropFirst(7))) }
         else if text.hasPrefix("member:") { self = .member(String(text.dropFirst(7))) }
+        else if text.hasPrefix("expert:") { self = .expert(String(text.dropFirst(7))) }
         else { return nil }
     }
 
@@ -40,6 +45,7 @@ public enum AudienceScope: Sendable, Hashable, Comparable, CustomStringConvertib
         case .allBranches: 1
         case .branch: 2
         case .member: 3
+        case .expert: 4
         }
     }
 }

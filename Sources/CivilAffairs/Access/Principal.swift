@@ -12,6 +12,10 @@ public struct Principal: Sendable, Hashable, Codable {
         case branch
         /// An external or internal monitor: their own cases, meetings and votes only.
         case monitor
+        /// An outside expert who sits on a consultation council: votes on the council's motions,
+        /// comments on and sees the cases it decides; earns no mileage points (member kind
+        /// `expert`, which the points policy does not reward).
+        case expert
     }
 
     public enum MonitorKind: String, Sendable, Hashable, Codable, CaseIterable {
@@ -42,6 +46,7 @@ public struct Principal: Sendable, Hashable, Codable {
         case .hq: "hq"
         case .branch: "staff"
         case .monitor: (monitorKind ?? .external).memberKind
+        case .expert: "expert"
         }
     }
 
@@ -51,6 +56,7 @@ public struct Principal: Sendable, Hashable, Codable {
         case .hq: nil
         case .branch: [.everyone, .allBranches, .branch(branch ?? ""), .member(memberID)]
         case .monitor: [.everyone, .member(memberID)]
+        case .expert: [.everyone, .member(memberID), .expert(memberID)]
         }
     }
 
@@ -66,6 +72,7 @@ public struct Principal: Sendable, Hashable, Codable {
         case .hq: "hq \(memberID)"
         case .branch: "branch \(branch ?? "?") \(memberID)"
         case .monitor: "\((monitorKind ?? .external).rawValue) monitor \(memberID)"
+        case .expert: "expert \(memberID)"
         }
     }
 }

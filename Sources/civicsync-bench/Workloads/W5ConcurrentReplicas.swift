@@ -225,7 +225,8 @@ struct W5ConcurrentReplicas {
     nonisolated static func localOperations(_ participant: Participant, round: Int, count: Int) throws {
         let replica = participant.replica
         switch participant.role {
-        case .monitor:
+        case .monitor, .expert:
+            // (The benchmark's participants are HQ, branches and monitors; experts comment alike.)
             for j in 0..<count {
                 let caseID = participant.ownCases[(round * count + j) % participant.ownCases.count]
                 switch j % 4 {

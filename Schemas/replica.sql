@@ -1,4 +1,4 @@
--- CivicSync replica of schema 'civicsync', version 2 (engine tables version 5).
+-- CivicSync replica of schema 'civicsync', version 3 (engine tables version 5).
 -- Generated from the schema's declarations: do not edit; run `field schema` to print it.
 
 -- Bookkeeping: identity, counters, the hybrid logical clock, the schema version.
@@ -135,6 +135,14 @@ CREATE TABLE case_steps (
     reached_on TEXT,
     PRIMARY KEY (case_id, step)
 ) WITHOUT ROWID;
+CREATE TABLE case_attachments (
+    case_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    bytes TEXT NOT NULL,
+    PRIMARY KEY (case_id, sha256)
+) WITHOUT ROWID;
 CREATE TABLE meetings (
     id TEXT PRIMARY KEY,
     kind TEXT,
@@ -161,6 +169,14 @@ CREATE TABLE debate_subjects (
     member_id TEXT NOT NULL,
     subject TEXT NOT NULL,
     PRIMARY KEY (meeting_id, subject_id)
+) WITHOUT ROWID;
+CREATE TABLE meeting_attachments (
+    meeting_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    bytes TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, sha256)
 ) WITHOUT ROWID;
 CREATE TABLE councils (
     id TEXT PRIMARY KEY,

@@ -52,6 +52,8 @@ public struct CaseDetail: Codable, Sendable, Equatable {
     public var comments: [Comment]
     public var history: [Change]
     public var conflicts: [Conflict]
+    /// Files attached to the case (issue 14).
+    public var attachments: [AttachmentView] = []
 }
 
 /// What a new case says.
@@ -233,7 +235,7 @@ extension FieldReplica {
                               stepName: summary.step.map { routing.name(ofStep: Int64($0)) },
                               decisionReason: row["decision_reason"], referredTo: row["referred_to"],
                               budgetPriority: row["budget_priority"], milestones: milestones, comments: comments,
-                              history: history, conflicts: conflicts)
+                              history: history, conflicts: conflicts, attachments: try attachments(of: "case", id, db))
         }
     }
 

@@ -10,8 +10,10 @@ import NIOCore
 public let syncServerRoutes: [(method: String, path: String)] = [
     ("GET", "/v1/health"), ("GET", "/v1/version"), ("GET", "/metrics"),
     ("POST", "/v1/push"), ("GET", "/v1/pull"), ("GET", "/v1/digest"), ("GET", "/v1/replicas/{replica}"), ("GET", "/v1/snapshot"), ("GET", "/v1/snapshot/file"),
+    ("GET", "/v1/attachments/{sha256}"), ("PUT", "/v1/attachments/{sha256}"), ("GET", "/v1/attachments/{sha256}/upload"),
     ("GET", "/v1/reports"), ("GET", "/v1/reports/{name}"), ("POST", "/v1/dashboard/ticket"),
     ("GET", "/dashboard"), ("GET", "/dashboard/login"), ("POST", "/dashboard/login"), ("POST", "/dashboard/logout"),
+    ("GET", "/dashboard/attachments/{sha256}"),
 ]
 
 /// Builds the router: open routes (health, version, metrics), the sync and report routes
@@ -28,10 +30,12 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
     let routes = SyncRoutes(configuration: configuration, storage: storage, metrics: metrics, wallClock: wallClock)
     let tokens = TokenAuthority(storage: storage, ids: ids, wallClock: wallClock)
     let reports = ReportRoutes(storage: storage, wallClock: wallClock)
+    let attachmentStore = configuration.attachmentsDirectory.map(AttachmentStore.init(directory:))
+    let attachments = AttachmentRoutes(configuration: configuration, storage: storage, files: attachmentStore, metrics: metrics)
     let dashboard = DashboardRoutes(storage: storage, tokens: tokens,
                                     sessions: dashboardSessions ?? DashboardSessions(ids: ids, wallClock: wallClock,
                                                                                      store: storage.dashboardSessionStore),
-                                    wallClock: wallClock)
+                                    wallClock: wallClock, files: attachmentStore)
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: RequestLogMiddleware(ids: ids, metrics: metrics, knownPaths: Set(syncServerRoutes.map(\.path))))
     router.add(middleware: ResponseCompressionMiddleware(metrics: metrics))
@@ -52,6 +56,9 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
     sync.get("replicas/:replica", use: routes.replicaStatus)
     sync.get("snapshot", use: routes.snapshot)
     sync.get("snapshot/file", use: routes.snapshotFile)
+    sync.get("attachments/:sha256", use: attachments.download)
+    sync.put("attachments/:sha256", use: attachments.upload)
+    sync.get("attachments/:sha256/upload", use: attachments.uploadStatus)
     sync.get("reports", use: reports.index)
     sync.get("reports/:name", use: reports.report)
     sync.post("dashboard/ticket", use: dashboard.issueTicket)
@@ -59,6 +66,7 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
     router.get("/dashboard/login", use: dashboard.ticketLogin)
     router.post("/dashboard/login", use: dashboard.login)
     router.post("/dashboard/logout", use: dashboard.logout)
+    router.get("/dashboard/attachments/:sha256", use: dashboard.attachment)
     return router
 }
 

@@ -47,6 +47,17 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Most connections open at once; a connection over it is closed as soon as it is accepted,
     /// so the process keeps file descriptors for its database and for `/v1/health`. 0 means no cap.
     public var maxConnections: Int
+    /// Where attachments' bytes are kept (`AttachmentStore`); nil keeps none (the attachment
+    /// routes answer 404). `syncserver serve` uses `<data-dir>/attachments`.
+    public var attachmentsDirectory: String?
+    /// The largest attachment accepted, in bytes.
+    public var attachmentMaxBytes: Int64 = 25 << 20
+    /// The media types attachments may have.
+    public var attachmentMediaTypes: Set<String> = ServerConfiguration.defaultAttachmentMediaTypes
+    /// Photographs, scans and documents: what a paper grievance or an attendance sheet becomes.
+    public static let defaultAttachmentMediaTypes: Set<String> = [
+        "image/jpeg", "image/png", "image/heic", "image/webp", "image/gif", "application/pdf", "text/plain",
+    ]
     /// HTTPS with this certificate and key; nil serves plain HTTP (on loopback, or behind a
     /// reverse proxy that ends TLS: docs/DEPLOY.md).
     public var tls: ServerTLS?

@@ -38,6 +38,10 @@ struct CaseShow: ParsableCommand {
         print("comments:")
         for c in detail.comments { print("  \(c.author): \(c.body)") }
         if detail.comments.isEmpty { print("  (none)") }
+        if !detail.attachments.isEmpty {
+            print("attachments:")
+            for a in detail.attachments { print("  " + describeAttachment(a)) }
+        }
         if !detail.conflicts.isEmpty {
             print("conflicts:")
             for c in detail.conflicts {

@@ -16,7 +16,7 @@ struct MeetingCommand: ParsableCommand {
           field meeting subject ws-0314 --member lee --subject "Bid bond refunds"
         """,
         subcommands: [MeetingCreate.self, MeetingList.self, MeetingShow.self, MeetingAgenda.self, MeetingAttend.self,
-                      MeetingUnattend.self, MeetingConfirm.self, MeetingSubject.self])
+                      MeetingUnattend.self, MeetingConfirm.self, MeetingSubject.self, MeetingAttach.self])
 }
 
 func printMeeting(_ m: MeetingView) {

@@ -89,6 +89,15 @@ struct Sync: AsyncParsableCommand {
             if report.waiting > 0 {
                 print("waiting:   \(report.waiting) local change(s) still to send (they go with the next `field sync`)")
             }
+            if report.attachmentsUploaded > 0 {
+                print("files:     uploaded \(report.attachmentsUploaded) attachment(s), \(report.attachmentBytesSent) bytes")
+            }
+            if report.attachmentsWaiting > 0 {
+                print("files:     \(report.attachmentsWaiting) attachment(s) wait for their operation to reach the server; they go with a later sync")
+            }
+            for refused in report.attachmentsRefused {
+                print("  attachment \(refused.id.prefix(12)) refused: \(refused.code): \(refused.reason)")
+            }
             print("conflicts: \(report.conflicts)")
             print("digest:    \(report.digest) (\(report.converged == true ? "matches the server" : "differs from the server: \(report.serverDigest ?? "unknown")"))")
         }

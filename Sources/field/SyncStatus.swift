@@ -38,6 +38,9 @@ struct SyncStatus: AsyncParsableCommand {
             print("  \(rejected.id) \(rejected.entity) \(rejected.entityID).\(rejected.field): \(rejected.reason)")
         }
         print("size:       \(Self.bytes(status.fileBytes)); \(status.operations) operations in the log, \(status.entities) entities")
+        if status.attachmentsWaiting > 0 || status.attachmentsRefused > 0 {
+            print("files:      \(status.attachmentsWaiting) attachment(s) to upload, \(status.attachmentsRefused) refused by the server (`field attachment list`)")
+        }
         if status.compaction.horizon > 0, let at = status.compaction.lastCompactedMilliseconds {
             print("compacted:  \(status.compaction.compactedOperations) operations, through log position \(status.compaction.horizon), last on \(CivilDate(millisecondsSinceEpoch: at))")
         } else {

@@ -38,6 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env CIVICSYNC_LOG_LEVEL; default info).")
     var logLevel: String?
     @Option(help: "Log format: json or text (env CIVICSYNC_LOG_FORMAT; default json).") var logFormat: String?
+    @Option(help: "Where attachments' bytes are kept (env CIVICSYNC_ATTACHMENTS_DIR; default <data-dir>/attachments; give instances on one PostgreSQL database a shared directory).")
+    var attachmentsDir: String?
+    @Option(help: "Largest attachment in bytes (env CIVICSYNC_ATTACHMENT_MAX_BYTES; default 26214400, 25 MiB).")
+    var attachmentMaxBytes: Int?
+    @Option(help: "Media types attachments may have, comma-separated (env CIVICSYNC_ATTACHMENT_TYPES; default image/jpeg,image/png,image/heic,image/webp,image/gif,application/pdf,text/plain).")
+    var attachmentTypes: String?
     @Option(help: "PEM certificate (chain) to serve HTTPS with; needs --tls-key (env CIVICSYNC_TLS_CERT).")
     var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert (env CIVICSYNC_TLS_KEY).") var tlsKey: String?
@@ -93,6 +99,17 @@ struct ServeCommand: AsyncParsableCommand {
                                bytesPerDay: try setting(quotaBytes, "CIVICSYNC_QUOTA_BYTES", UsageQuota.standard.bytesPerDay))
         guard clockAheadSeconds > 0, quota.operationsPerDay >= 0, quota.bytesPerDay >= 0 else {
             throw ValidationError("the clock tolerance must be positive, and the quotas 0 (off) or positive")
+        }
+        configuration.attachmentsDirectory = attachmentsDir ?? environment["CIVICSYNC_ATTACHMENTS_DIR"]
+            ?? (data.resolved as NSString).appendingPathComponent("attachments")
+        configuration.attachmentMaxBytes = Int64(try setting(attachmentMaxBytes, "CIVICSYNC_ATTACHMENT_MAX_BYTES", Int(configuration.attachmentMaxBytes)))
+        guard configuration.attachmentMaxBytes > 0 else { throw ValidationError("--attachment-max-bytes must be positive") }
+        if let types = attachmentTypes ?? environment["CIVICSYNC_ATTACHMENT_TYPES"] {
+            let parsed = Set(types.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
+            guard !parsed.isEmpty, parsed.allSatisfy({ $0.contains("/") }) else {
+                throw ValidationError("--attachment-types must list media types such as image/jpeg,application/pdf")
+            }
+            configuration.attachmentMediaTypes = parsed
         }
         let certificate = tlsCert ?? environment["CIVICSYNC_TLS_CERT"], key = tlsKey ?? environment["CIVICSYNC_TLS_KEY"]
         switch (certificate, key) {
@@ -181,9 +198,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Whether `host` is a loopback interface (only this machine can reach it).
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+    static func isLoopback(_ host: String) -> Bool { Loopback.contains(host) }
 
     /// The soft limit on open files for this process (nil when unlimited or unknown), from
     /// which the default connection cap is derived.

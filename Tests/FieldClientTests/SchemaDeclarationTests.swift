@@ -20,7 +20,7 @@ import Testing
         "motions": ["closed_on TEXT notnull=0 default=- pk=0"],
         "votes": ["voted_on TEXT notnull=0 default=- pk=0"],
     ]
-    static let addedTables = ["case_steps"]
+    static let addedTables = ["case_steps", "case_attachments", "meeting_attachments"]
 
     /// Every column of every materialised table: name, type, NOT NULL, default, key position.
     static func shape(_ db: Database) throws -> [String: [String]] {

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import SyncCore
-import SyncServer
+@testable import SyncServer
 import Testing
 
 /// Issue 14: gzip on the wire. Answers are compressed for clients that accept it; pushes may
@@ -191,6 +191,48 @@ struct GzipCodecTests {
             for chunk in try stream.deflate(&empty, finish: true) { out.append(contentsOf: chunk.readableBytesView) }
             #expect(try GzipStream.decompress(out, limit: size + 1) == data)
         }
+    }
+
+    @Test("a body cut anywhere is refused, even where the cut falls on a full output buffer")
+    func everyCutIsTruncated() throws {
+        let data = Data(String(repeating: "refunds are slow; ", count: 12_000).utf8)
+        let compressed = try GzipStream.compress(data)
+        for length in stride(from: 1, to: compressed.count, by: 1) {
+            #expect(throws: GzipStream.Failure.self, "cut at \(length) of \(compressed.count)") {
+                _ = try GzipStream.decompress(compressed.prefix(length), limit: 1 << 20)
+            }
+        }
+        #expect(try GzipStream.decompress(compressed, limit: 1 << 20) == data)
+    }
+
+    @Test("an empty write in the middle of a stream adds nothing and does not hang")
+    func emptyWrites() throws {
+        let stream = try GzipStream()
+        var first = ByteBuffer(string: "first part, ")
+        var out = Data()
+        for chunk in try stream.deflate(&first, finish: false) { out.append(contentsOf: chunk.readableBytesView) }
+        var empty = ByteBuffer()
+        #expect(try stream.deflate(&empty, finish: false).isEmpty)
+        var second = ByteBuffer(string: "second part")
+        for chunk in try stream.deflate(&second, finish: true) { out.append(contentsOf: chunk.readableBytesView) }
+        #expect(try GzipStream.decompress(out, limit: 1_000) == Data("first part, second part".utf8))
+    }
+
+    @Test("only this machine is loopback: a name that begins with 127 is not")
+    func loopbackHosts() {
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "::1", "[::1]"] { #expect(Loopback.contains(host), "\(host)") }
+        for host in ["127.0.0.1.nip.io", "127.example.org", "128.0.0.1", "10.0.0.1", "hq.example.org", "1270.0.0.1", "127.0.0", "127.0.0.256"] {
+            #expect(!Loopback.contains(host), "\(host)")
+        }
+    }
+
+    @Test("Accept-Encoding: a named gzip;q=0 wins over *")
+    func acceptEncodingRules() {
+        #expect(ResponseCompressionMiddleware.acceptsGzip(["gzip"]))
+        #expect(ResponseCompressionMiddleware.acceptsGzip(["br, *;q=0.1"]))
+        #expect(!ResponseCompressionMiddleware.acceptsGzip(["gzip;q=0, *"]))
+        #expect(!ResponseCompressionMiddleware.acceptsGzip(["identity"]))
+        #expect(!ResponseCompressionMiddleware.acceptsGzip([]))
     }
 
     @Test("too large, truncated, trailing bytes and garbage each get their own failure")

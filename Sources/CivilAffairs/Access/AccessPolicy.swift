@@ -42,9 +42,9 @@ public struct AccessPolicy: Sendable {
     /// The meeting kind a monitor may organise on their own.
     public static let monitorMeetingKind = "workshop"
     /// Fields a monitor sets while organising a workshop of their own.
-    public static let organizerCreationFields: Set<String> = ["kind", "title", "date", "branch", "organizer"]
+    public static let organizerCreationFields: Set<String> = ["kind", "title", "date", "branch", "organizer", "attachments"]
     /// Fields the organiser may still change afterwards.
-    public static let organizerEditableFields: Set<String> = ["title", "date"]
+    public static let organizerEditableFields: Set<String> = ["title", "date", "attachments"]
     /// Fields that name another entity: writing one requires seeing (or creating) that entity,
     /// so that a write can never be a way to be shown something.
     public static let references: [EntityKind: [String: EntityKind]] = [
@@ -126,6 +126,9 @@ public struct AccessPolicy: Sendable {
         guard op.author == principal.memberID else {
             return Denial(.authorMismatch, "operation \(op.id) is authored by '\(op.author)' but this token belongs to member '\(principal.memberID)'")
         }
+        if op.field == "attachments", !Self.isAttachmentHash(op.key) {
+            return Denial(.invalidValue, "an attachment's key must be the SHA-256 of its bytes (64 lowercase hexadecimal digits), not '\(op.key.prefix(80))'")
+        }
         if principal.role == .hq { return nil }
         let key = EntityKey(op.entity, op.entityID)
         if try facts.exists(key), try !facts.isVisible(key, to: principal) {
@@ -171,6 +174,11 @@ public struct AccessPolicy: Sendable {
         default:
             return Denial(.forbidden, "an expert votes in their councils and comments on their cases; \(op.entity.rawValue)s are for staff")
         }
+    }
+
+    /// Whether `key` reads as a SHA-256 in lowercase hexadecimal: what names an attachment.
+    public static func isAttachmentHash(_ key: String) -> Bool {
+        key.utf8.count == 64 && key.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
     /// The councils deciding motions on case `caseID`.
@@ -284,9 +292,10 @@ public struct AccessPolicy: Sendable {
                 guard state.submitter == me else {
                     return Denial(.forbidden, "case \(id) is not yours: only its submitter and the staff of its branch may change it")
                 }
-                if op.field == "comments" { return nil }
+                // Comments and files (a photographed paper grievance) at any time.
+                if op.field == "comments" || op.field == "attachments" { return nil }
                 guard Self.submitterTextFields.contains(op.field) else {
-                    return Denial(.forbidden, "a submitter may edit only the title, body, area and cause of their case and comment on it; '\(op.field)' is for staff")
+                    return Denial(.forbidden, "a submitter may edit only the title, body, area and cause of their case, comment on it and attach files; '\(op.field)' is for staff")
                 }
                 if let locked = Self.textLockingMilestones.intersection(state.milestones).sorted().first {
                     return Denial(.forbidden, "case \(id) has reached '\(locked)'; its submitter can no longer edit its \(op.field)")
@@ -299,7 +308,7 @@ public struct AccessPolicy: Sendable {
             guard submitter == me, op.field != "submitter" || op.value.stringValue == me else {
                 return Denial(.forbidden, "new case \(id) names '\(op.field == "submitter" ? op.value.stringValue ?? "?" : submitter)' as submitter; you may submit cases only as yourself")
             }
-            if op.field == "comments" || Self.submitterCreationFields.contains(op.field) { return nil }
+            if op.field == "comments" || op.field == "attachments" || Self.submitterCreationFields.contains(op.field) { return nil }
             return Denial(.forbidden, "a submitter cannot set '\(op.field)' on their new case \(id); that is for staff")
         case .meeting:
             if let meeting = try facts.meetingFacts(id) {

@@ -27,13 +27,20 @@ extension SyncSchema {
 public enum CivicSchema {
     /// Grows by one with every kind or field added; replicas of an older version keep syncing.
     /// 2: dates of record (`milestoneDates`, `stepDates`, `attendanceDates`, `closedOn`, `voteDates`).
-    public static let version = 2
+    /// 3: attachments of cases and meetings (`attachments`).
+    public static let version = 3
+    /// The field that names a case's or meeting's files (a set of records keyed by SHA-256).
+    public static let attachmentsField = "attachments"
 
     public static let schema: SyncSchema = {
         let text = ValueType.text(maxLength: 500)
         let longText = ValueType.text(maxLength: 20_000)
         let reference = ValueType.text(maxLength: 64)
         let optionalReference = ValueType.optionalText(maxLength: 64)
+        // A file attached: its name, media type and size; the element's key is its SHA-256 (hex),
+        // and the bytes travel apart from the operations (`/v1/attachments`).
+        let attachment = ValueType.record(["name": .text(maxLength: 255), "mediaType": .text(maxLength: 100),
+                                           "bytes": .integer(1...(Int64(1) << 40))])
         return SyncSchema(name: "civicsync", version: version, entities: [
             EntityDeclaration(.member, table: "members", [
                 .field("name", .register(text), .column("name", .text)),
@@ -68,6 +75,10 @@ public enum CivicSchema {
                 .field("milestoneDates", .keyedRegister(.date), .datesOf(field: "milestones", column: "reached_on")),
                 .field("stepDates", .keyedRegister(.date),
                        .keyedValueTable(table: "case_steps", owner: "case_id", key: "step", value: "reached_on")),
+                // Version 3: files attached (a photographed paper grievance, a letter).
+                .field("attachments", .addWinsSet(attachment),
+                       .recordTable(table: "case_attachments", owner: "case_id", key: "sha256",
+                                    members: [("name", "name"), ("mediaType", "media_type"), ("bytes", "bytes")])),
             ], indexes: [
                 IndexDeclaration("cases_ref", on: "cases", ["ref"]),
                 IndexDeclaration("cases_submitter", on: "cases", ["submitter"]),
@@ -89,6 +100,10 @@ public enum CivicSchema {
                                     members: [("member", "member_id"), ("subject", "subject")])),
                 // Version 2: the day a member attended, when not the meeting's date.
                 .field("attendanceDates", .keyedRegister(.date), .datesOf(field: "attendance", column: "attended_on")),
+                // Version 3: files attached (the signed attendance sheet, a workshop photo).
+                .field("attachments", .addWinsSet(attachment),
+                       .recordTable(table: "meeting_attachments", owner: "meeting_id", key: "sha256",
+                                    members: [("name", "name"), ("mediaType", "media_type"), ("bytes", "bytes")])),
             ]),
             EntityDeclaration(.council, table: "councils", [
                 .field("name", .register(text), .column("name", .text)),

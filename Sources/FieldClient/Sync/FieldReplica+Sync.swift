@@ -38,10 +38,7 @@ extension FieldReplica {
     }
 
     /// Whether `host` is this machine (a token sent there crosses no network).
-    static func isLoopback(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
-    }
+    static func isLoopback(_ host: String) -> Bool { Loopback.contains(host) }
 
     /// The saved sync state (settings may be nil when never configured).
     public func syncState() throws -> SyncStateRecord {
@@ -109,6 +106,9 @@ extension FieldReplica {
         public var entities: Int
         /// Where compaction of this replica's log stands (`field compact`).
         public var compaction: ReplicaStore.CompactionStatus
+        /// Files attached here whose bytes wait to be uploaded, and those the server refused.
+        public var attachmentsWaiting = 0
+        public var attachmentsRefused = 0
     }
 
     /// The replica's sync status; asks the server for its digest unless `checkServer` is false.
@@ -122,6 +122,7 @@ extension FieldReplica {
         let (operations, entities, compaction) = try await store.writer.read { db in
             (try store.operationCount(db), try store.stateDigest(db).entities, try store.compactionStatus(db))
         }
+        let files = try await store.writer.read { db in try AttachmentUploads.counts(db) }
         let onDisk = fileBytes()
         func described(_ logged: ReplicaStore.LoggedOperation) -> SyncStatusView.RejectedOperation {
             .init(id: logged.operation.id.description, entity: logged.operation.entity.rawValue, entityID: logged.operation.entityID,
@@ -133,7 +134,7 @@ extension FieldReplica {
             deferred: deferredOps.map(described), rejected: rejectedOps.map(described), clockOffsetMilliseconds: offset,
             localDigest: digest, serverDigest: nil, digestMatch: "unknown: not checked", pullCursor: state.cursor,
             serverEpoch: state.serverEpoch, fileBytes: onDisk, operations: operations, entities: entities,
-            compaction: compaction)
+            compaction: compaction, attachmentsWaiting: files.waiting, attachmentsRefused: files.refused)
         guard state.settings != nil else {
             view.digestMatch = "unknown: no server configured"
             return view

@@ -33,7 +33,15 @@ extension SyncClient {
         var backoff = 1
         while !Task.isCancelled {
             do {
-                onEvent(.synced(try await syncHoldingLock(progress: nil)))
+                let report = try await syncHoldingLock(progress: nil)
+                onEvent(.synced(report))
+                if let throttled = report.throttled {
+                    // Over a daily quota: pushing again soon is refused again; wait, then resync.
+                    let waiting = (try? await store.writer.read { db in try store.countWaiting(db) }) ?? 0
+                    onEvent(.offline(reason: throttled, retryInSeconds: Self.throttledPauseSeconds, waiting: waiting))
+                    try await Task.sleep(for: .seconds(Self.throttledPauseSeconds))
+                    continue
+                }
                 backoff = 1
                 let stop = WatchStop()
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -64,6 +72,12 @@ extension SyncClient {
         }
     }
 
+    /// Between pulls, against a server that answers at once instead of holding the pull.
+    static let pollSecondsWithoutWait = 5
+
+    /// How long a watch over its quota waits before trying again.
+    static let throttledPauseSeconds = 300
+
     /// Failures that time cures: the server unreachable or failing, or asking to wait.
     static func isPassing(_ error: SyncError) -> Bool {
         [.unreachable, .server, .throttled].contains(error.code)
@@ -74,10 +88,15 @@ extension SyncClient {
                                    onEvent: @escaping @Sendable (WatchEvent) -> Void) async throws {
         while await !stop.stopped {
             try Task.checkCancellation()
-            let waiting = try await store.writer.read { db in try store.countWaiting(db) }
+            // New changes only: those the server deferred go again with the next full sync,
+            // not every few hundred milliseconds.
+            let waiting = try await store.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog WHERE origin_local = 1 AND sync_state = 0") ?? 0
+            }
             if waiting > 0 {
                 var report = SyncReport()
                 try await push(&report, progress: nil)
+                try await uploadAttachments(&report, progress: nil)
                 report.waiting = try await store.writer.read { db in try store.countWaiting(db) }
                 try await saveClockOffset()
                 if report.pushed > 0 { onEvent(.pushed(report)) }
@@ -92,10 +111,15 @@ extension SyncClient {
         while await !stop.stopped {
             try Task.checkCancellation()
             var report = SyncReport()
+            let started = ContinuousClock.now
             try await pull(&report, progress: nil, waitSeconds: waitSeconds)
-            if report.pulled > 0 {
+            if report.applied > 0 {
                 report.conflicts = try await store.writer.read { db in try store.conflicts(db).count }
                 onEvent(.pulled(report))
+            } else if report.pulled == 0, ContinuousClock.now - started < .seconds(waitSeconds) / 2 {
+                // Nothing new, and answered long before the wait: a server that does not hold
+                // pulls (older than live sync). Poll it gently instead.
+                try await Task.sleep(for: .seconds(Self.pollSecondsWithoutWait))
             }
         }
     }

@@ -27,6 +27,8 @@ public struct SyncClient: Sendable {
     let wallClock: any WallClock
     /// The replica file's lock (`<replica>-sync.lock`): one sync at a time per replica; nil in memory.
     let lockPath: String?
+    /// Where the replica keeps attachments' bytes (nil: in memory, none).
+    var attachmentsDirectory: String? { lockPath.map { $0 + ".attachments" } }
     /// Waits between retries; injected so tests need not sleep.
     let pause: @Sendable (Int) async -> Void
     /// The best clock sample of this sync (smallest round trip).
@@ -62,10 +64,13 @@ public struct SyncClient: Sendable {
 
     /// `sync` for a caller that holds the replica's sync lock (`watch`).
     func syncHoldingLock(progress: (@Sendable (SyncProgress) -> Void)?) async throws -> SyncReport {
+        // A watch syncs again after each reconnection: its clock is measured anew each time.
+        await samples.reset()
         var report = SyncReport()
         try await greet(&report)
         do {
             try await push(&report, progress: progress)
+            try await uploadAttachments(&report, progress: progress)
         } catch let error as SyncError where error.code == .throttled {
             report.throttled = error.message
         }
@@ -720,21 +725,23 @@ public struct SyncClient: Sendable {
         return response
     }
 
-    private func exchange(_ method: String, _ path: String, body: Data?,
+    func exchange(_ method: String, _ path: String, body: Data?,
                           headers extra: [String: String]) async throws -> (TransportResponse, Int64, Int64) {
         var headers = ["Authorization": "Bearer \(settings.token)", "CivicSync-Protocol": String(Self.protocolVersion),
                        "CivicSync-Schema": String(store.schema.version), "Accept": "application/json"]
         headers.merge(extra) { _, new in new }
         if !settings.compression { headers["Accept-Encoding"] = "identity" }
+        let plainBody = body
         var body = body
         if let plain = body {
-            headers["Content-Type"] = "application/json"
-            if settings.compression, plain.count >= Self.compressFromBytes, await serverReadsGzip.gzip {
+            if headers["Content-Type"] == nil { headers["Content-Type"] = "application/json" }
+            // Pushes (JSON) compress well; attachments' bytes (photographs, PDFs) do not.
+            if path.hasPrefix("/v1/push"), settings.compression, plain.count >= Self.compressFromBytes, await serverReadsGzip.gzip {
                 body = try GzipStream.compress(plain)
                 headers["Content-Encoding"] = "gzip"
             }
         }
-        let request = TransportRequest(method: method, path: path, headers: headers, body: body)
+        var request = TransportRequest(method: method, path: path, headers: headers, body: body)
         var attempt = 0
         var politeWaits = 0
         while true {
@@ -755,6 +762,14 @@ public struct SyncClient: Sendable {
                     continue
                 }
                 if (500..<600).contains(response.status) { _ = try interpret(response, path: path) }
+                if request.headers["Content-Encoding"] == "gzip", response.status == 400 || response.status == 415 {
+                    // A server (or an instance behind the same balancer) that does not read
+                    // gzip: the same body again, as it is, and no more compression.
+                    await serverReadsGzip.forgetGzip()
+                    request.headers["Content-Encoding"] = nil
+                    request.body = plainBody
+                    continue
+                }
                 return (response, sentAt, receivedAt)
             } catch let error as SyncError where (error.code == .unreachable || error.code == .server) && attempt < settings.retries {
                 await pause(settings.backoffMilliseconds << min(attempt, 10))
@@ -799,7 +814,14 @@ public struct SyncClient: Sendable {
 /// server that never said so gets uncompressed pushes.
 actor ServerCodings {
     private(set) var gzip = false
-    func learnGzip() { gzip = true }
+    /// Set when a compressed push was refused: another instance behind the same address (an
+    /// older one, mid-upgrade) does not read gzip. Pushes then stay uncompressed.
+    private var refused = false
+    func learnGzip() { if !refused { gzip = true } }
+    func forgetGzip() {
+        gzip = false
+        refused = true
+    }
 }
 
 /// The clock samples of one sync: the server's time against the device's around each request.
@@ -810,6 +832,8 @@ actor ClockSamples {
 
     /// Years 2000 to 9000: a server time outside them is a broken server, not a clock to follow.
     static let plausible: ClosedRange<Int64> = 946_684_800_000...221_845_392_000_000
+
+    func reset() { best = nil }
 
     func add(serverTime: Int64, sentAt: Int64, receivedAt: Int64) {
         guard Self.plausible.contains(serverTime), receivedAt >= sentAt else { return }

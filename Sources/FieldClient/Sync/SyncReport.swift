@@ -43,6 +43,13 @@ public struct SyncReport: Sendable, Codable, Equatable {
     /// snapshot again, keeping its own operations not yet stored.
     public var rebootstrapped = false
     public var snapshotOperations = 0
+    /// Files attached on this replica whose bytes this sync uploaded, and how many bytes it sent.
+    public var attachmentsUploaded = 0
+    public var attachmentBytesSent: Int64 = 0
+    /// Files attached here the server does not know of yet (their operation waits): they go later.
+    public var attachmentsWaiting = 0
+    /// Files the server refused (too large, a media type it does not take), with why; not sent again.
+    public var attachmentsRefused: [Rejection] = []
     /// Operations received.
     public var pulled = 0
     /// Of those, new to this replica.

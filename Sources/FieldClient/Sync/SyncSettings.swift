@@ -176,6 +176,11 @@ public enum SyncSettingsTable {
         let remember = try db.cachedStatement(sql: "INSERT OR REPLACE INTO field_resend(op_id, since_ms) VALUES (?, ?)")
         for id in ids { try remember.execute(arguments: [id.description, milliseconds]) }
         try db.cachedStatement(sql: "UPDATE field_sync SET pull_cursor = 0, pull_position = NULL, snapshot_cursor = NULL WHERE singleton = 1").execute()
+        // The restored server may lack the bytes of files attached here: each is asked about
+        // again (and sent only if the server does not hold it).
+        if try db.tableExists("field_attachments") {
+            try db.execute(sql: "UPDATE field_attachments SET state = 'waiting' WHERE state = 'uploaded'")
+        }
         return ids.count
     }
 

@@ -152,7 +152,10 @@ extension ReplicaStore {
             for element in try setElements(ref, field: field.name, db) {
                 let object = (try? JSONParser.parse(Array(element.value.utf8)))?.objectValue ?? [:]
                 var arguments: [DatabaseValueConvertible] = [ref.entityID, element.key]
-                for member in members { arguments.append(object[member.member]?.stringValue ?? "") }
+                // Texts as they are, numbers in decimal (the table's columns are text).
+                for member in members {
+                    arguments.append(object[member.member].flatMap { $0.stringValue ?? $0.intValue.map(String.init) } ?? "")
+                }
                 try insert.execute(arguments: StatementArguments(arguments))
             }
         case .logTable:

@@ -19,6 +19,8 @@ public final class GzipStream {
     /// Compresses `input` (all of it is consumed) and answers the compressed bytes produced so
     /// far; `finish` ends the stream (its last call may pass an empty buffer).
     public func deflate(_ input: inout ByteBuffer, finish: Bool) throws -> [ByteBuffer] {
+        // Nothing to add and not the end: nothing to do (zlib would answer "no progress").
+        if input.readableBytes == 0 && !finish { return [] }
         var chunks: [ByteBuffer] = []
         let allocator = ByteBufferAllocator()
         if input.capacity == 0 { input = allocator.buffer(capacity: 16) } // zlib needs an address, even for no bytes
@@ -31,6 +33,8 @@ public final class GzipStream {
                 full = true
             }
             if output.readableBytes > 0 { chunks.append(output) }
+            // "Full" with nothing written is zlib's "no progress possible": stop rather than spin.
+            if full && output.readableBytes == 0 && input.readableBytes == 0 { return chunks }
             // Without `finish`, zlib keeps what it has not written yet for the next call.
             if full || (input.readableBytes > 0) { continue }
             return chunks
@@ -68,21 +72,22 @@ public final class GzipStream {
         var input = input
         let allocator = ByteBufferAllocator()
         var whole = allocator.buffer(capacity: min(limit, max(1_024, input.readableBytes * 4)))
-        func step() throws(Failure) -> Bool {
+        /// One inflate call; answers how many bytes it produced.
+        func step() throws(Failure) -> Int {
             var output = allocator.buffer(capacity: chunkBytes)
-            var ended = true
             do {
                 try decompressor.inflate(from: &input, to: &output)
             } catch let error as CompressNIOError where error == .bufferOverflow {
-                ended = false
+                // The output is full: more may follow.
             } catch let error as CompressNIOError where error == .inputBufferOverflow {
                 throw .truncated
             } catch {
                 throw .corrupt
             }
-            guard whole.readableBytes + output.readableBytes <= limit else { throw .tooLarge }
+            let produced = output.readableBytes
+            guard whole.readableBytes + produced <= limit else { throw .tooLarge }
             whole.writeBuffer(&output)
-            return ended
+            return produced
         }
         while input.readableBytes > 0 {
             let before = (input.readableBytes, whole.readableBytes)
@@ -92,10 +97,10 @@ public final class GzipStream {
                 throw .corrupt
             }
         }
-        // All input is read: asking for more tells whether the stream ended (zlib answers its end
-        // again) or was cut (it wants more input).
+        // All input is read: drain what zlib still holds, then ask once more with nothing. A
+        // stream that ended answers its end again (no error); one cut short wants more input.
         input = allocator.buffer(capacity: 16)
-        while try !step() {}
+        while try step() > 0 {}
         return whole
     }
 

@@ -36,6 +36,7 @@ struct DashboardPage {
         out += stepTimes + reportedBack + leaderboard + bestMonitors + divisions + budget
         out += "</div>"
         out += conflicts
+        out += attachments
         out += """
             <footer>Computed on the server from \(HTML.count(snapshot.operations)) operations with the same SyncCore reports as \
             <code>field report</code> on an HQ replica; open cases are counted until \(HTML.escape(reports.asOf)). \
@@ -264,6 +265,21 @@ struct DashboardPage {
         return section("Budget execution ranking", id: "budget", note: note,
                        table([("#", true), ("Case", false), ("Title", false), ("Area", false), ("Branch", false), ("Status", false),
                               ("Priority", true)], rows, id: "table-budget"))
+    }
+
+    /// The files attached to cases and meetings, each linked to its bytes (downloaded, never
+    /// shown in this page's origin).
+    var attachments: String {
+        let rows = snapshot.attachments.map { file -> [String] in
+            let entity = HTML.escape("\(file.entity) \(file.entityID)") + (file.label.map { "<br>" + HTML.escape($0) } ?? "")
+            let name = file.stored
+                ? "<a href=\"/dashboard/attachments/\(HTML.escape(file.sha256))\" download>\(HTML.escape(file.name))</a>"
+                : HTML.escape(file.name) + " <small>(not uploaded yet)</small>"
+            return [entity, name, HTML.escape(file.mediaType), HTML.count(Int(file.bytes))]
+        }
+        return section("Attachments (\(HTML.count(snapshot.attachments.count)))", id: "attachments",
+                       note: "Files attached to cases and meetings on the replicas (photographed grievances, attendance sheets), uploaded by their authors' syncs.",
+                       table([("Entity", false), ("File", false), ("Type", false), ("Bytes", true)], rows, id: "table-attachments"))
     }
 
     var conflicts: String {

@@ -1,3 +1,4 @@
+import CivilAffairs
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -14,6 +15,8 @@ struct DashboardRoutes: Sendable {
     let tokens: TokenAuthority
     let sessions: DashboardSessions
     let wallClock: any WallClock
+    /// Attachments' bytes, which the page links (nil: the server keeps none).
+    var files: AttachmentStore? = nil
 
     static let cookieName = "civicsync_session"
     /// Largest sign-in form accepted.
@@ -45,10 +48,29 @@ struct DashboardRoutes: Sendable {
             do { branch = try ReportRoutes.branch(query["branch"].map(String.init)) } catch let error as APIError {
                 notes.append(error.message + " Showing every branch instead.")
             }
-            let snapshot = try await storage.dashboard(DashboardRequest(period: period, branch: branch, now: wallClock.nowMilliseconds()))
+            var snapshot = try await storage.dashboard(DashboardRequest(period: period, branch: branch, now: wallClock.nowMilliseconds()))
+            for index in snapshot.attachments.indices {
+                snapshot.attachments[index].stored = files?.path(of: snapshot.attachments[index].sha256) != nil
+            }
             var page = DashboardPage(snapshot: snapshot, member: principal.memberID, hasSession: session != nil)
             page.message = notes.isEmpty ? nil : notes.joined(separator: " ")
             return Self.html(.ok, page.html)
+        }
+    }
+
+    /// `GET /dashboard/attachments/{sha256}`: an attachment's bytes for HQ (bearer token or
+    /// session), as a download.
+    func attachment(_ request: Request, context: SyncRequestContext) async throws -> Response {
+        switch try await access(request) {
+        case .refused(let status, let message, let clearCookie):
+            return Self.loginPage(status, message: message, clearCookie: clearCookie)
+        case .hq(let principal, _):
+            let sha256 = context.parameters.get("sha256") ?? ""
+            guard AccessPolicy.isAttachmentHash(sha256), let files,
+                  let record = try await storage.attachment(sha256, as: principal), let path = files.path(of: sha256) else {
+                return Self.html(.notFound, DashboardLoginPage(message: "No such attachment on this server (or its bytes have not been uploaded yet).").html)
+            }
+            return try await AttachmentRoutes.fileResponse(path: path, record: record, from: 0, context: context)
         }
     }
 

@@ -55,20 +55,25 @@ struct ResponseCompressionMiddleware: RouterMiddleware {
         return response
     }
 
-    /// Bodies up to this size are compressed in memory at once; longer ones as a stream.
-    static let oneShotLimit = 16 << 20
+    /// Bodies up to this size are compressed in memory at once; longer ones (a snapshot file's
+    /// chunk) as a stream, piece by piece as they are read.
+    static let oneShotLimit = 1 << 20
 
-    /// Whether `Accept-Encoding` lists gzip (or `*`) with a quality above zero.
+    /// Whether `Accept-Encoding` accepts gzip: listed (as gzip or x-gzip) with a quality above
+    /// zero, or, when not listed, covered by `*` with one (RFC 9110: `*` stands for the codings
+    /// not listed).
     static func acceptsGzip(_ values: [String]) -> Bool {
+        var named: Double?, anything: Double?
         for value in values {
             for item in value.split(separator: ",") {
                 let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-                guard let coding = parts.first, ["gzip", "x-gzip", "*"].contains(coding) else { continue }
+                guard let coding = parts.first else { continue }
                 let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-                if quality > 0 { return true }
+                if coding == "gzip" || coding == "x-gzip" { named = max(named ?? 0, quality) }
+                if coding == "*" { anything = quality }
             }
         }
-        return false
+        return (named ?? anything ?? 0) > 0
     }
 
     /// Media types worth compressing: text, JSON, CSV, SVG and SQLite files (whose pages hold

@@ -13,6 +13,8 @@ struct SyncRoutes: Sendable {
     let storage: any SyncStorage
     let metrics: ServerMetrics
     let wallClock: any WallClock
+    /// Pulls waiting for news now, bounded per token and in all.
+    var waiting = WaitingPulls()
 
     // MARK: - Open routes
 
@@ -238,7 +240,9 @@ struct SyncRoutes: Sendable {
         // missed), or answers empty at the deadline.
         var seen = storage.changes.generation
         var page = try await read()
-        if waitSeconds > 0, page.operations.isEmpty, !page.more {
+        let token = context.tokenHash ?? principal.memberID
+        if waitSeconds > 0, page.operations.isEmpty, !page.more, waiting.enter(token) {
+            defer { waiting.leave(token) }
             let deadline = ContinuousClock.now + .seconds(waitSeconds)
             while page.operations.isEmpty, !page.more, ContinuousClock.now < deadline {
                 let changes = storage.changes, since = seen, left = deadline - ContinuousClock.now

@@ -260,6 +260,11 @@ public final class PostgresSyncStorage: SyncStorage {
         return try await local.snapshotFile(as: principal, id: id, epoch: epoch)
     }
 
+    public func attachment(_ sha256: String, as principal: Principal) async throws -> AttachmentRecord? {
+        try await catchUp()
+        return try await local.attachment(sha256, as: principal)
+    }
+
     public func entityHashes(as principal: Principal, buckets: Set<Int>) async throws -> [EntityKey: String] {
         try await catchUp()
         return try await local.entityHashes(as: principal, buckets: buckets)

@@ -80,3 +80,35 @@ public final class ChangeFeed: Sendable {
         }
     }
 }
+
+/// How many pulls wait at once, per token and in all: a waiting pull holds a task and is woken
+/// by every push, so a client that opens many (or leaves them behind when it disconnects) is
+/// answered at once beyond its share instead of piling them up.
+public final class WaitingPulls: Sendable {
+    public let perToken: Int
+    public let total: Int
+    private let counts = NIOLockedValueBox((byToken: [String: Int](), all: 0))
+
+    public init(perToken: Int = 4, total: Int = 2_000) {
+        self.perToken = perToken
+        self.total = total
+    }
+
+    /// Takes a place for `token`'s pull to wait, or answers false when none is left.
+    public func enter(_ token: String) -> Bool {
+        counts.withLockedValue { counts in
+            guard counts.all < total, counts.byToken[token, default: 0] < perToken else { return false }
+            counts.byToken[token, default: 0] += 1
+            counts.all += 1
+            return true
+        }
+    }
+
+    public func leave(_ token: String) {
+        counts.withLockedValue { counts in
+            let left = counts.byToken[token, default: 1] - 1
+            counts.byToken[token] = left > 0 ? left : nil
+            counts.all -= 1
+        }
+    }
+}

@@ -18,6 +18,8 @@ public struct DashboardSnapshot: Sendable, Hashable, Codable {
     public var conflictCount: Int
     /// Operations in the server's log: how much the figures are computed from.
     public var operations: Int
+    /// Files attached to cases and meetings (of the filter's branch), linked for HQ.
+    public var attachments: [DashboardAttachment] = []
 
     public init(period: ReportPeriod, branch: String?, reports: HQReportBundle, branches: [String], years: [Int],
                 conflicts: [ConflictSummary], conflictCount: Int, operations: Int) {
@@ -30,4 +32,18 @@ public struct DashboardSnapshot: Sendable, Hashable, Codable {
         self.conflictCount = conflictCount
         self.operations = operations
     }
+}
+
+/// One attachment as the dashboard lists it.
+public struct DashboardAttachment: Sendable, Hashable, Codable {
+    public var sha256: String
+    public var name: String
+    public var mediaType: String
+    public var bytes: Int64
+    /// `case` or `meeting`, its id and a readable label (reference and title, or title).
+    public var entity: String
+    public var entityID: String
+    public var label: String?
+    /// Whether the server holds the bytes (else its author has not synced since attaching).
+    public var stored: Bool = false
 }

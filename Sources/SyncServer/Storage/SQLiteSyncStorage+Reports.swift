@@ -33,8 +33,30 @@ extension SQLiteSyncStorage {
             """)
         let (conflicts, conflictCount) = try Self.conflicts(branch: request.branch, limit: request.conflictLimit, db)
         let operations = try Int.fetchOne(db, sql: "SELECT count(*) FROM oplog") ?? 0
-        return DashboardSnapshot(period: period, branch: request.branch, reports: bundle, branches: branches, years: years,
-                                 conflicts: conflicts, conflictCount: conflictCount, operations: operations)
+        var snapshot = DashboardSnapshot(period: period, branch: request.branch, reports: bundle, branches: branches, years: years,
+                                         conflicts: conflicts, conflictCount: conflictCount, operations: operations)
+        snapshot.attachments = try Self.dashboardAttachments(branch: request.branch, limit: request.conflictLimit, db)
+        return snapshot
+    }
+
+    /// The attachments of cases and meetings (of `branch`, when given), at most `limit`.
+    static func dashboardAttachments(branch: String?, limit: Int, _ db: Database) throws -> [DashboardAttachment] {
+        guard try db.tableExists("case_attachments"), try db.tableExists("meeting_attachments") else { return [] }
+        let filter = branch == nil ? "" : "WHERE owner_branch = ?"
+        return try Row.fetchAll(db, sql: """
+            SELECT * FROM (
+              SELECT 'case' AS entity, a.case_id AS entity_id, a.sha256, a.name, a.media_type, a.bytes,
+                     trim(coalesce(c.ref, '') || ' ' || coalesce(c.title, '')) AS label, c.branch AS owner_branch
+              FROM case_attachments a LEFT JOIN cases c ON c.id = a.case_id
+              UNION ALL
+              SELECT 'meeting', a.meeting_id, a.sha256, a.name, a.media_type, a.bytes, m.title, m.branch
+              FROM meeting_attachments a LEFT JOIN meetings m ON m.id = a.meeting_id
+            ) \(filter) ORDER BY entity, entity_id, name LIMIT ?
+            """, arguments: StatementArguments((branch.map { [$0] } ?? []) + [limit])).map { row in
+            DashboardAttachment(sha256: row["sha256"], name: row["name"], mediaType: row["media_type"],
+                                bytes: Int64(row["bytes"] as String) ?? 0, entity: row["entity"], entityID: row["entity_id"],
+                                label: row["label"])
+        }
     }
 
     /// The `conflicts` rows with a readable label for their entity; with a branch, only those

@@ -29,7 +29,8 @@ public final class SQLiteSyncStorage: SyncStorage {
     public static let replicaID = ReplicaID("server")!
     /// Bumped when the visibility rules change, so grants are recomputed at the next start.
     /// 2: monitors' own workshops are shown to their organiser and branch, not to everyone.
-    static let grantsVersion = "2"
+    /// 3: the cases a council decides are shown to its experts (`expert:<member>`).
+    static let grantsVersion = "3"
 
     /// Opens (creating if needed) the store in `directory`.
     public static func open(directory: String, wallClock: any WallClock = SystemWallClock(),

@@ -54,6 +54,10 @@ public protocol SyncStorage: TokenStore {
     /// another member than `principal`.
     func replicaStatus(_ replica: ReplicaID, as principal: Principal, fingerprintsOf counters: [Int64]) async throws -> ReplicaStatus
 
+    /// The attachment record of `sha256` on an entity `principal` may see (nil: none names it,
+    /// or none of those is visible to `principal`).
+    func attachment(_ sha256: String, as principal: Principal) async throws -> AttachmentRecord?
+
     /// Signalled whenever operations are stored (on PostgreSQL: by any instance), for pulls
     /// that wait for news (`GET /v1/pull?wait=`).
     var changes: ChangeFeed { get }

@@ -141,7 +141,7 @@ extension MergeView {
                     for id in ids {
                         for (element, addition) in model.setElements(kind, id, name) {
                             let object = addition.value.objectValue ?? [:]
-                            let cells = members.map { "\($0.column)=\(Self.literal(object[$0.member]?.stringValue ?? ""))" } + dateMarks(name, id, element)
+                            let cells = members.map { "\($0.column)=\(Self.literal(object[$0.member].flatMap { $0.stringValue ?? $0.intValue.map(String.init) } ?? ""))" } + dateMarks(name, id, element)
                             add("sets", ([child, id, Self.literal(element)] + cells).joined(separator: " "))
                         }
                     }

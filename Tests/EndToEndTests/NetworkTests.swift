@@ -108,8 +108,11 @@ import Testing
 
         let metrics = try await Self.get("\(server.baseURL)/metrics")
         func counter(_ name: String) -> Double {
-            metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? -1
+            // `name{instance="…"} 12` (the instance is the host's name by default).
+            metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
+                .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? -1
         }
+        #expect(counter("civicsync_response_wire_bytes_total") > 0 && counter("civicsync_request_wire_bytes_total") > 0, "\(metrics)")
         // Pushes went compressed, answers came compressed: a fraction of the bytes crossed.
         #expect(counter("civicsync_request_wire_bytes_total") * 2 < counter("civicsync_request_body_bytes_total"), "\(metrics)")
         #expect(counter("civicsync_response_wire_bytes_total") * 2 < counter("civicsync_response_body_bytes_total"), "\(metrics)")

@@ -129,7 +129,9 @@ enum ServerBytes {
         guard let (data, _) = try? await URLSession.shared.data(from: baseURL.appendingPathComponent("metrics")) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
         func counter(_ name: String) -> Double? {
-            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+            // `name 12` or `name{instance="…"} 12`.
+            text.split(separator: "\n").first { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
+                .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
         }
         guard let body = counter("civicsync_response_body_bytes_total"), let wire = counter("civicsync_response_wire_bytes_total") else { return nil }
         return (body, wire)

@@ -11,13 +11,6 @@ import Testing
 /// bytes travel once per hash, resume after a cut, stay within the server's limits and within
 /// the case's visibility; HQ's dashboard links them.
 @Suite(.serialized) struct AttachmentTests {
-    @discardableResult
-    func field(_ arguments: [String], expecting status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) throws -> Binaries.Result {
-        let result = try Binaries.run(Binaries.field, arguments)
-        #expect(result.status == status, "field \(arguments.joined(separator: " ")): \(result.stderr)\(result.stdout)", sourceLocation: sourceLocation)
-        return result
-    }
-
     /// `count` bytes that do not repeat (a photograph compresses as badly).
     static func photo(_ count: Int, seed: UInt64) -> Data {
         var state = seed

@@ -8,13 +8,6 @@ import Testing
 /// councils they sit on (nothing else), votes and comments offline, cannot submit cases, and
 /// earns no mileage points; HQ no longer records their votes for them.
 @Suite(.serialized) struct ExpertMemberTests {
-    @discardableResult
-    func field(_ arguments: [String], expecting status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) throws -> Binaries.Result {
-        let result = try Binaries.run(Binaries.field, arguments)
-        #expect(result.status == status, "field \(arguments.joined(separator: " ")): \(result.stderr)\(result.stdout)", sourceLocation: sourceLocation)
-        return result
-    }
-
     @Test func anExpertVotesAndCommentsInTheirCouncilOnlyAndEarnsNoPoints() async throws {
         let directory = try TemporaryDirectory()
         let server = ServerProcess(dataDirectory: directory.path("server"))

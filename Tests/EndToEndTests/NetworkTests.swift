@@ -10,14 +10,6 @@ import Testing
 /// Issue 14, through the real `syncserver` and `field` programs: HTTPS with a private CA,
 /// compressed transfers, and live sync (`field sync --watch`).
 @Suite(.serialized) struct NetworkTests {
-    /// Runs `field` with `arguments`; fails the test on a non-zero exit unless `expecting` says.
-    @discardableResult
-    func field(_ arguments: [String], expecting status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) throws -> Binaries.Result {
-        let result = try Binaries.run(Binaries.field, arguments)
-        #expect(result.status == status, "field \(arguments.joined(separator: " ")): \(result.stderr)\(result.stdout)", sourceLocation: sourceLocation)
-        return result
-    }
-
     @Test func httpsWithAPrivateCAAndRefusalsWithoutIt() async throws {
         let directory = try TemporaryDirectory()
         let certificates = try TestCertificates(in: directory)

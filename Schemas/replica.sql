@@ -1,4 +1,4 @@
--- CivicSync replica of schema 'civicsync', version 3 (engine tables version 5).
+-- CivicSync replica of schema 'civicsync', version 4 (engine tables version 5).
 -- Generated from the schema's declarations: do not edit; run `field schema` to print it.
 
 -- Bookkeeping: identity, counters, the hybrid logical clock, the schema version.
@@ -111,7 +111,9 @@ CREATE TABLE cases (
     status TEXT NOT NULL DEFAULT 'open',
     decision_reason TEXT,
     referred_to TEXT,
-    budget_priority INTEGER
+    budget_priority INTEGER,
+    published_on TEXT,
+    public_summary TEXT
 );
 CREATE TABLE case_milestones (
     case_id TEXT NOT NULL,
@@ -221,6 +223,8 @@ CREATE INDEX cases_ref ON cases(ref);
 CREATE INDEX cases_submitter ON cases(submitter);
 CREATE INDEX cases_branch ON cases(branch);
 CREATE INDEX comments_case ON comments(case_id, hlc);
+CREATE INDEX case_attachments_sha256 ON case_attachments(sha256);
+CREATE INDEX meeting_attachments_sha256 ON meeting_attachments(sha256);
 
 -- Fields written concurrently: every competing value, until a write that has seen them all.
 CREATE TABLE conflicts (

@@ -34,7 +34,7 @@ extension FieldReplica {
 
     /// The stored bytes of `sha256` on this replica, if it holds them.
     public func attachmentPath(_ sha256: String) -> String? {
-        guard let attachmentsDirectory else { return nil }
+        guard let attachmentsDirectory, AccessPolicy.isAttachmentHash(sha256) else { return nil }
         let file = (attachmentsDirectory as NSString).appendingPathComponent(sha256)
         return FileManager.default.fileExists(atPath: file) ? file : nil
     }
@@ -44,9 +44,21 @@ extension FieldReplica {
     @discardableResult
     public func attach(toCase idOrRef: String, file: String, mediaType: String? = nil, name: String? = nil) throws -> AttachmentView {
         let stored = try storeAttachmentBytes(file)
-        return try write { db in
-            let caseID = try resolveCase(idOrRef, db)
-            return try recordAttachment(stored, on: "case", caseID, mediaType: mediaType, name: name ?? (file as NSString).lastPathComponent, db)
+        return try keepingBytesOnlyIfRecorded(stored) {
+            try write { db in
+                let caseID = try resolveCase(idOrRef, db)
+                return try recordAttachment(stored, on: "case", caseID, mediaType: mediaType, name: name ?? (file as NSString).lastPathComponent, db)
+            }
+        }
+    }
+
+    /// Runs `record`; when it fails, removes the bytes just copied (unless they were there before).
+    private func keepingBytesOnlyIfRecorded<T>(_ stored: (sha256: String, bytes: Int64, created: Bool), _ record: () throws -> T) throws -> T {
+        do {
+            return try record()
+        } catch {
+            if stored.created, let path = attachmentPath(stored.sha256) { try? FileManager.default.removeItem(atPath: path) }
+            throw error
         }
     }
 
@@ -54,9 +66,11 @@ extension FieldReplica {
     @discardableResult
     public func attach(toMeeting meetingID: String, file: String, mediaType: String? = nil, name: String? = nil) throws -> AttachmentView {
         let stored = try storeAttachmentBytes(file)
-        return try write { db in
-            try requireMeeting(meetingID, db)
-            return try recordAttachment(stored, on: "meeting", meetingID, mediaType: mediaType, name: name ?? (file as NSString).lastPathComponent, db)
+        return try keepingBytesOnlyIfRecorded(stored) {
+            try write { db in
+                try requireMeeting(meetingID, db)
+                return try recordAttachment(stored, on: "meeting", meetingID, mediaType: mediaType, name: name ?? (file as NSString).lastPathComponent, db)
+            }
         }
     }
 
@@ -112,7 +126,7 @@ extension FieldReplica {
     }
 
     /// Copies `file` into the attachments directory under its SHA-256 (once per content).
-    private func storeAttachmentBytes(_ file: String) throws -> (sha256: String, bytes: Int64) {
+    private func storeAttachmentBytes(_ file: String) throws -> (sha256: String, bytes: Int64, created: Bool) {
         guard let attachmentsDirectory else { throw SyncError(.storage, "a replica in memory keeps no attachments") }
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -154,7 +168,8 @@ extension FieldReplica {
         }
         let sha256 = hasher.finalize().hexText
         let final = (attachmentsDirectory as NSString).appendingPathComponent(sha256)
-        if manager.fileExists(atPath: final) {
+        let created = !manager.fileExists(atPath: final)
+        if !created {
             try? manager.removeItem(atPath: temporary)
         } else {
             do { try manager.moveItem(atPath: temporary, toPath: final) } catch {
@@ -162,10 +177,10 @@ extension FieldReplica {
                 throw SyncError(.storage, "cannot keep '\(file)' in \(attachmentsDirectory)", cause: error)
             }
         }
-        return (sha256, bytes)
+        return (sha256, bytes, created)
     }
 
-    private func recordAttachment(_ stored: (sha256: String, bytes: Int64), on entity: String, _ id: String,
+    private func recordAttachment(_ stored: (sha256: String, bytes: Int64, created: Bool), on entity: String, _ id: String,
                                   mediaType: String?, name: String, _ db: Database) throws -> AttachmentView {
         let type = (mediaType ?? Self.mediaType(of: name)).lowercased()
         guard type.contains("/"), type.count <= 100 else {
@@ -176,7 +191,11 @@ extension FieldReplica {
         try record([.add(kind, id, "attachments", element: stored.sha256,
                          value: .object(["name": .string(name), "mediaType": .string(type), "bytes": .int(stored.bytes)]))], db)
         try AttachmentUploads.prepare(db)
-        try db.execute(sql: "INSERT OR IGNORE INTO field_attachments(sha256, state) VALUES (?, 'waiting')", arguments: [stored.sha256])
+        // Attached again: whatever happened to it before (refused, missing), it goes again.
+        try db.execute(sql: """
+            INSERT INTO field_attachments(sha256, state) VALUES (?, 'waiting')
+            ON CONFLICT(sha256) DO UPDATE SET state = 'waiting', reason = NULL WHERE state != 'uploaded'
+            """, arguments: [stored.sha256])
         return try attachments(of: entity, id, db).first { $0.sha256 == stored.sha256 }
             ?? AttachmentView(sha256: stored.sha256, name: name, mediaType: type, bytes: stored.bytes, entity: entity, entityID: id,
                               local: true, upload: "waiting")

@@ -54,6 +54,9 @@ public struct CaseDetail: Codable, Sendable, Equatable {
     public var conflicts: [Conflict]
     /// Files attached to the case (issue 14).
     public var attachments: [AttachmentView] = []
+    /// When HQ published the reform on the public page (nil: not published), and what it says.
+    public var publishedOn: String? = nil
+    public var publicSummary: String? = nil
 }
 
 /// What a new case says.
@@ -235,7 +238,8 @@ extension FieldReplica {
                               stepName: summary.step.map { routing.name(ofStep: Int64($0)) },
                               decisionReason: row["decision_reason"], referredTo: row["referred_to"],
                               budgetPriority: row["budget_priority"], milestones: milestones, comments: comments,
-                              history: history, conflicts: conflicts, attachments: try attachments(of: "case", id, db))
+                              history: history, conflicts: conflicts, attachments: try attachments(of: "case", id, db),
+                              publishedOn: row["published_on"], publicSummary: row["public_summary"])
         }
     }
 

@@ -2,6 +2,7 @@ import SyncCore
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HTTPTypes
 import Logging
 import NIOCore
 
@@ -13,7 +14,7 @@ public let syncServerRoutes: [(method: String, path: String)] = [
     ("GET", "/v1/attachments/{sha256}"), ("PUT", "/v1/attachments/{sha256}"), ("GET", "/v1/attachments/{sha256}/upload"),
     ("GET", "/v1/reports"), ("GET", "/v1/reports/{name}"), ("POST", "/v1/dashboard/ticket"),
     ("GET", "/dashboard"), ("GET", "/dashboard/login"), ("POST", "/dashboard/login"), ("POST", "/dashboard/logout"),
-    ("GET", "/dashboard/attachments/{sha256}"),
+    ("GET", "/dashboard/attachments/{sha256}"), ("GET", "/reforms"),
 ]
 
 /// Builds the router: open routes (health, version, metrics), the sync and report routes
@@ -67,6 +68,13 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
     router.post("/dashboard/login", use: dashboard.login)
     router.post("/dashboard/logout", use: dashboard.logout)
     router.get("/dashboard/attachments/:sha256", use: dashboard.attachment)
+    // The public reform page: no sign-in, nothing personal.
+    router.get("/reforms") { _, _ -> Response in
+        var response = DashboardRoutes.html(.ok, PublicReformsPage(reforms: try await storage.publishedReforms()).html)
+        response.headers[.cacheControl] = "public, max-age=60"
+        response.headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'"
+        return response
+    }
     return router
 }
 

@@ -57,17 +57,42 @@ struct AttachmentGet: AsyncParsableCommand {
         let fetched = path == nil
         if path == nil { path = try await field.syncClient().downloadAttachment(attachment.sha256) }
         guard let path else { throw SyncError(.storage, "the attachment could not be kept") }
-        if let destination {
-            try? FileManager.default.removeItem(atPath: destination)
-            do { try FileManager.default.copyItem(atPath: path, toPath: destination) } catch {
-                throw SyncError(.storage, "cannot write \(destination)", cause: error)
-            }
-        }
+        var written: String?
+        if let destination { written = try Self.copy(path, to: destination, name: attachment.name) }
         if output.json {
-            try CLI.printJSON(AttachmentGetView(attachment: attachment, path: destination ?? path, fetched: fetched))
+            try CLI.printJSON(AttachmentGetView(attachment: attachment, path: written ?? path, fetched: fetched))
             return
         }
-        print("\(attachment.name) (\(attachment.mediaType), \(attachment.bytes) bytes)\(fetched ? " fetched" : ""): \(destination ?? path)")
+        print("\(attachment.name) (\(attachment.mediaType), \(attachment.bytes) bytes)\(fetched ? " fetched" : ""): \(written ?? path)")
+    }
+}
+
+extension AttachmentGet {
+    /// Copies the file out: into `destination` when it is a directory (under the attachment's
+    /// name), else as `destination`, replacing only a regular file, through a temporary file so
+    /// a failed copy leaves what was there. Answers the path written.
+    static func copy(_ source: String, to destination: String, name: String) throws -> String {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        var target = destination
+        if manager.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
+            let safeName = (name as NSString).lastPathComponent
+            target = (destination as NSString).appendingPathComponent(safeName.isEmpty || safeName == ".." ? "attachment" : safeName)
+            if manager.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw SyncError(.invalidValue, "\(target) is a directory; give --output a file name")
+            }
+        }
+        let temporary = target + ".partial-copy"
+        try? manager.removeItem(atPath: temporary)
+        do {
+            try manager.copyItem(atPath: source, toPath: temporary)
+            if manager.fileExists(atPath: target) { try manager.removeItem(atPath: target) }
+            try manager.moveItem(atPath: temporary, toPath: target)
+        } catch {
+            try? manager.removeItem(atPath: temporary)
+            throw SyncError(.storage, "cannot write \(target)", cause: error)
+        }
+        return target
     }
 }
 

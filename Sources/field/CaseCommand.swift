@@ -17,7 +17,8 @@ struct CaseCommand: ParsableCommand {
           field case decide BSN-2026-0001 accept --reason "new refund rule"
         """,
         subcommands: [CaseCreate.self, CaseList.self, CaseShow.self, CaseEdit.self, CaseComment.self,
-                      CaseRoute.self, CaseEscalate.self, CaseRefer.self, CaseMilestone.self, CaseDecide.self, CaseAttach.self])
+                      CaseRoute.self, CaseEscalate.self, CaseRefer.self, CaseMilestone.self, CaseDecide.self, CaseAttach.self,
+                      CasePublish.self, CaseUnpublish.self])
 }
 
 func printLadder(_ result: FieldReplica.LadderResult, verb: String) {

@@ -74,6 +74,13 @@ import Testing
         let fetched = try field(["attachment", "get", "--replica", hq, String(sha.prefix(10)), "--output", directory.path("copy.jpg"), "--json"])
         #expect(try JSONParser.parse(Array(fetched.stdout.utf8)).objectValue?["fetched"] == .bool(true), "\(fetched.stdout)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.path("copy.jpg"))) == photo)
+        // --output a directory: the file goes in it under its name; nothing there is removed.
+        let folder = directory.path("downloads")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: folder + "/notes.txt"))
+        try field(["attachment", "get", "--replica", hq, sha, "--output", folder])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/grievance.jpg")) == photo)
+        #expect(try String(contentsOfFile: folder + "/notes.txt", encoding: .utf8) == "keep me")
         let again = try field(["attachment", "get", "--replica", hq, sha, "--json"])
         #expect(try JSONParser.parse(Array(again.stdout.utf8)).objectValue?["fetched"] == .bool(false), "\(again.stdout)")
 
@@ -134,7 +141,7 @@ import Testing
         let second = try hq.replica.attach(toCase: filed.id, file: directory.path("other.pdf"))
         var settings = SyncSettings(serverURL: server.baseURL, token: hqToken)
         settings.retries = 0
-        let cut = FlakyTransport(baseURL: server.baseURL, failAfter: 5)   // replica status, push, upload status, 2 pieces
+        let cut = FlakyTransport(baseURL: server.baseURL, failAfter: 6)   // replica status, push, pull, upload status, 2 pieces
         let client = try hq.replica.syncClient(transport: cut) { $0.retries = 0 }
         await #expect(throws: SyncError.self) { _ = try await client.sync() }
         let (_, status) = try await Self.request("\(server.baseURL)/v1/attachments/\(second.sha256)/upload", token: hqToken)

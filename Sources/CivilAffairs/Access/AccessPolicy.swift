@@ -130,6 +130,9 @@ public struct AccessPolicy: Sendable {
             return Denial(.invalidValue, "an attachment's key must be the SHA-256 of its bytes (64 lowercase hexadecimal digits), not '\(op.key.prefix(80))'")
         }
         if principal.role == .hq { return nil }
+        if op.entity == .case, Self.headquartersCaseFields.contains(op.field) {
+            return Denial(.forbidden, "publishing a reform on the public page ('\(op.field)') is headquarters' decision")
+        }
         let key = EntityKey(op.entity, op.entityID)
         if try facts.exists(key), try !facts.isVisible(key, to: principal) {
             // Judged as if it did not exist, so the answer is the same whether it exists or not:
@@ -175,6 +178,10 @@ public struct AccessPolicy: Sendable {
             return Denial(.forbidden, "an expert votes in their councils and comments on their cases; \(op.entity.rawValue)s are for staff")
         }
     }
+
+    /// Case fields only headquarters writes, whoever else may write the case: what the public
+    /// reform page shows.
+    public static let headquartersCaseFields: Set<String> = ["publishedOn", "publicSummary"]
 
     /// Whether `key` reads as a SHA-256 in lowercase hexadecimal: what names an attachment.
     public static func isAttachmentHash(_ key: String) -> Bool {
@@ -292,8 +299,9 @@ public struct AccessPolicy: Sendable {
                 guard state.submitter == me else {
                     return Denial(.forbidden, "case \(id) is not yours: only its submitter and the staff of its branch may change it")
                 }
-                // Comments and files (a photographed paper grievance) at any time.
-                if op.field == "comments" || op.field == "attachments" { return nil }
+                // Comments and files (a photographed paper grievance) at any time; a file is
+                // added, never taken away (staff may attach the agency's reply letter).
+                if op.field == "comments" || (op.field == "attachments" && op.kind == .add) { return nil }
                 guard Self.submitterTextFields.contains(op.field) else {
                     return Denial(.forbidden, "a submitter may edit only the title, body, area and cause of their case, comment on it and attach files; '\(op.field)' is for staff")
                 }
@@ -308,12 +316,13 @@ public struct AccessPolicy: Sendable {
             guard submitter == me, op.field != "submitter" || op.value.stringValue == me else {
                 return Denial(.forbidden, "new case \(id) names '\(op.field == "submitter" ? op.value.stringValue ?? "?" : submitter)' as submitter; you may submit cases only as yourself")
             }
-            if op.field == "comments" || op.field == "attachments" || Self.submitterCreationFields.contains(op.field) { return nil }
+            if op.field == "comments" || (op.field == "attachments" && op.kind == .add) || Self.submitterCreationFields.contains(op.field) { return nil }
             return Denial(.forbidden, "a submitter cannot set '\(op.field)' on their new case \(id); that is for staff")
         case .meeting:
             if let meeting = try facts.meetingFacts(id) {
                 if let verdict = participation(op, me: me) { return verdict.denial }
-                if meeting.organizer == me, Self.organizerEditableFields.contains(op.field) { return nil }
+                if meeting.organizer == me, Self.organizerEditableFields.contains(op.field),
+                   op.field != "attachments" || op.kind == .add { return nil }
                 return Denial(.forbidden, "only the staff of meeting \(id)'s branch may change its \(op.field)")
             }
             // A new meeting: a workshop the monitor organises, or nothing.

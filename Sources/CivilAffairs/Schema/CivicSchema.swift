@@ -28,7 +28,8 @@ public enum CivicSchema {
     /// Grows by one with every kind or field added; replicas of an older version keep syncing.
     /// 2: dates of record (`milestoneDates`, `stepDates`, `attendanceDates`, `closedOn`, `voteDates`).
     /// 3: attachments of cases and meetings (`attachments`).
-    public static let version = 3
+    /// 4: the public reform page (`publishedOn`, `publicSummary` of cases).
+    public static let version = 4
     /// The field that names a case's or meeting's files (a set of records keyed by SHA-256).
     public static let attachmentsField = "attachments"
 
@@ -75,6 +76,11 @@ public enum CivicSchema {
                 .field("milestoneDates", .keyedRegister(.date), .datesOf(field: "milestones", column: "reached_on")),
                 .field("stepDates", .keyedRegister(.date),
                        .keyedValueTable(table: "case_steps", owner: "case_id", key: "step", value: "reached_on")),
+                // Version 4: HQ's decision to publish an accepted or implemented reform on the
+                // public page (`/reforms`) on a day (nil: not published, or withdrawn), and what
+                // the page says changed. Nothing else of the case is shown there.
+                .field("publishedOn", .register(.optionalDate), .column("published_on", .text)),
+                .field("publicSummary", .register(.optionalText(maxLength: 2_000)), .column("public_summary", .text)),
                 // Version 3: files attached (a photographed paper grievance, a letter).
                 .field("attachments", .addWinsSet(attachment),
                        .recordTable(table: "case_attachments", owner: "case_id", key: "sha256",
@@ -84,6 +90,8 @@ public enum CivicSchema {
                 IndexDeclaration("cases_submitter", on: "cases", ["submitter"]),
                 IndexDeclaration("cases_branch", on: "cases", ["branch"]),
                 IndexDeclaration("comments_case", on: "comments", ["case_id", "hlc"]),
+                // The server finds the records of a file by its hash (every attachment request).
+                IndexDeclaration("case_attachments_sha256", on: "case_attachments", ["sha256"]),
             ]),
             EntityDeclaration(.meeting, table: "meetings", [
                 .field("kind", .register(.choice(Domain.meetingKinds)), .column("kind", .text)),
@@ -104,6 +112,8 @@ public enum CivicSchema {
                 .field("attachments", .addWinsSet(attachment),
                        .recordTable(table: "meeting_attachments", owner: "meeting_id", key: "sha256",
                                     members: [("name", "name"), ("mediaType", "media_type"), ("bytes", "bytes")])),
+            ], indexes: [
+                IndexDeclaration("meeting_attachments_sha256", on: "meeting_attachments", ["sha256"]),
             ]),
             EntityDeclaration(.council, table: "councils", [
                 .field("name", .register(text), .column("name", .text)),

@@ -1,3 +1,4 @@
+import CivilAffairs
 import Crypto
 import Foundation
 import GRDB
@@ -25,18 +26,44 @@ extension SyncClient {
                 report.attachmentsRefused.append(.init(id: sha256, code: "missing", reason: "the file is no longer beside the replica"))
                 continue
             }
-            switch try await upload(sha256, from: file, progress: progress, report: report) {
+            let outcome: UploadOutcome
+            do {
+                outcome = try await upload(sha256, from: file, progress: progress, report: report)
+            } catch let error as SyncError where error.code == .unreachable {
+                throw error   // the server went away: the sync fails as usual, the file stays waiting
+            } catch {
+                report.attachmentsWaiting += 1
+                report.attachmentNotes.append("\(sha256.prefix(12)): \((error as? SyncError)?.message ?? String(describing: error)); it goes again with the next sync")
+                continue
+            }
+            switch outcome {
             case .uploaded(let sent):
                 try await store.writer.write { db in try AttachmentUploads.mark(sha256, "uploaded", db) }
                 report.attachmentsUploaded += 1
                 report.attachmentBytesSent += sent
             case .notYetKnown:
-                report.attachmentsWaiting += 1
+                // Its operation may still wait, or the server refused it for good: then so is the file.
+                if let refusal = try await store.writer.read({ db in try Self.refusalOfOperationNaming(sha256, db) }) {
+                    try await store.writer.write { db in try AttachmentUploads.mark(sha256, "refused", reason: refusal, db) }
+                    report.attachmentsRefused.append(.init(id: sha256, code: "operation_refused", reason: refusal))
+                } else {
+                    report.attachmentsWaiting += 1
+                }
             case .refused(let code, let reason):
                 try await store.writer.write { db in try AttachmentUploads.mark(sha256, "refused", reason: "\(code): \(reason)", db) }
                 report.attachmentsRefused.append(.init(id: sha256, code: code, reason: reason))
             }
         }
+    }
+
+    /// Why the server refused every operation of this replica that names `sha256` (nil: one
+    /// is not refused, or there is none).
+    static func refusalOfOperationNaming(_ sha256: String, _ db: Database) throws -> String? {
+        let states = try Row.fetchAll(db, sql: """
+            SELECT sync_state, reject_reason FROM oplog WHERE origin_local = 1 AND field = 'attachments' AND key = ?
+            """, arguments: [sha256])
+        guard !states.isEmpty, states.allSatisfy({ ($0[0] as Int) == ReplicaStore.SyncState.rejected.rawValue }) else { return nil }
+        return "the server refused the operation naming it (\((states.first?[1] as String?) ?? "refused"))"
     }
 
     enum UploadOutcome {
@@ -49,6 +76,7 @@ extension SyncClient {
                         report: SyncReport) async throws -> UploadOutcome {
         var sent: Int64 = 0
         var (stored, received, total) = (false, Int64(0), Int64(0))
+        let localBytes = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.int64Value ?? 0
         func readStatus() async throws -> Bool {
             let (response, _, _) = try await exchange("GET", "/v1/attachments/\(sha256)/upload", body: nil, headers: [:])
             if response.status == 404 { return false }
@@ -65,11 +93,14 @@ extension SyncClient {
         while !stored {
             try handle.seek(toOffset: UInt64(received))
             let chunk = try handle.read(upToCount: Self.attachmentChunkBytes) ?? Data()
-            guard !chunk.isEmpty else {
+            // Empty at the very end: every byte arrived but the server has not kept the file yet
+            // (cut before it could): an empty piece asks it to check and keep it.
+            guard !chunk.isEmpty || received == localBytes else {
                 return .refused(code: "changed", reason: "the file beside the replica is shorter than its record says")
             }
             let (response, _, _) = try await exchange("PUT", "/v1/attachments/\(sha256)?offset=\(received)", body: chunk,
-                                                      headers: ["Content-Type": "application/octet-stream"])
+                                                      headers: ["Content-Type": "application/octet-stream",
+                                                                "CivicSync-Attachment-Bytes": String(localBytes)])
             let object = try? JSONParser.parse(response.body).objectValue
             let code = object?["error"]?.objectValue?["code"]?.stringValue ?? ""
             let message = object?["error"]?.objectValue?["message"]?.stringValue ?? "status \(response.status)"
@@ -80,15 +111,21 @@ extension SyncClient {
                 received = object?["received"]?.intValue ?? received + Int64(chunk.count)
                 progress?(SyncProgress(phase: .push, pushed: report.pushed, pulled: report.pulled, batches: report.batches,
                                        done: received, total: total, unit: .bytes))
-            case 409 where code == "wrong_offset" && restarts < 3:
-                // Another upload of the same bytes moved on meanwhile: ask where it stands.
-                restarts += 1
+            case 409 where code == "wrong_offset":
+                // Another upload of the same bytes moved on meanwhile: ask where it stands, and
+                // go on from there while it moves; if it keeps overtaking, let it finish.
+                let before = received
                 guard try await readStatus() else { return .notYetKnown }
+                restarts = received > before ? 0 : restarts + 1
+                if restarts > 3 { return .notYetKnown }
             case 404:
                 return .notYetKnown
             case 413, 415:
                 return .refused(code: code.isEmpty ? String(response.status) : code, reason: message)
             case 400 where code == "hash_mismatch":
+                // Whose bytes were wrong? If the file here still hashes to its name, someone
+                // else's piece was: send it again next time.
+                if (try? Self.sha256(of: file)) == sha256 { return .notYetKnown }
                 return .refused(code: code, reason: "\(message) (the file beside the replica changed after it was attached)")
             default:
                 _ = try interpret(response, path: "/v1/attachments")
@@ -98,10 +135,19 @@ extension SyncClient {
         return .uploaded(bytesSent: sent)
     }
 
+    static func sha256(of path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw SyncError(.storage, "cannot read \(path)") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().hexText
+    }
+
     /// Fetches the bytes of `sha256` into the replica's attachments directory (resuming a
     /// download cut before), checks they hash to their name, and answers the file's path.
     public func downloadAttachment(_ sha256: String) async throws -> String {
         guard let directory = attachmentsDirectory else { throw SyncError(.storage, "an in-memory replica keeps no attachments") }
+        guard AccessPolicy.isAttachmentHash(sha256) else { throw SyncError(.invalidValue, "'\(sha256.prefix(80))' is not an attachment's SHA-256") }
         let final = (directory as NSString).appendingPathComponent(sha256)
         if FileManager.default.fileExists(atPath: final) { return final }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -118,6 +164,11 @@ extension SyncClient {
                     _ = FileManager.default.createFile(atPath: partial, contents: nil)
                     offset = 0
                     continue
+                }
+                if response.status == 404 {
+                    if offset == 0 { try? FileManager.default.removeItem(atPath: partial) }
+                    let message = (try? JSONParser.parse(response.body))?.objectValue?["error"]?.objectValue?["message"]?.stringValue
+                    throw SyncError(.notFound, message ?? "the server has no attachment \(sha256) this replica may see")
                 }
                 _ = try interpret(response, path: "/v1/attachments")
                 throw SyncError(.server, "the server answered \(response.status) to an attachment download")

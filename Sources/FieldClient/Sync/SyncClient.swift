@@ -70,11 +70,13 @@ public struct SyncClient: Sendable {
         try await greet(&report)
         do {
             try await push(&report, progress: progress)
-            try await uploadAttachments(&report, progress: progress)
         } catch let error as SyncError where error.code == .throttled {
             report.throttled = error.message
         }
         try await pull(&report, progress: progress)
+        // Files after the operations: the server must know the operation naming each. A problem
+        // with one file never stops the sync (it stays waiting and says why).
+        try await uploadAttachments(&report, progress: progress)
         progress?(SyncProgress(phase: .verify, pushed: report.pushed, pulled: report.pulled, batches: report.batches))
         let (digest, serverSchema) = try await serverDigestAndSchema()
         report.serverDigest = digest

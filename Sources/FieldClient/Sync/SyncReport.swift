@@ -50,6 +50,8 @@ public struct SyncReport: Sendable, Codable, Equatable {
     public var attachmentsWaiting = 0
     /// Files the server refused (too large, a media type it does not take), with why; not sent again.
     public var attachmentsRefused: [Rejection] = []
+    /// Why some files still wait (a problem with one file never stops the sync).
+    public var attachmentNotes: [String] = []
     /// Operations received.
     public var pulled = 0
     /// Of those, new to this replica.

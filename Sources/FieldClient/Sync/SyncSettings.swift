@@ -179,7 +179,7 @@ public enum SyncSettingsTable {
         // The restored server may lack the bytes of files attached here: each is asked about
         // again (and sent only if the server does not hold it).
         if try db.tableExists("field_attachments") {
-            try db.execute(sql: "UPDATE field_attachments SET state = 'waiting' WHERE state = 'uploaded'")
+            try db.execute(sql: "UPDATE field_attachments SET state = 'waiting', reason = NULL WHERE state IN ('uploaded', 'refused')")
         }
         return ids.count
     }

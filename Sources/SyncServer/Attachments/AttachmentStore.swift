@@ -44,7 +44,12 @@ public actor AttachmentStore {
     public func append(_ bytes: Data, at offset: Int64, to sha256: String, total: Int64) throws -> Outcome {
         if path(of: sha256) != nil { return .stored }
         let partial = partialPath(sha256)
-        let received = Self.size(partial)
+        var received = Self.size(partial)
+        if received > total {
+            // Left by an upload of another size: start again.
+            try? FileManager.default.removeItem(atPath: partial)
+            received = 0
+        }
         guard offset == received else { return .wrongOffset(received: received) }
         guard offset + Int64(bytes.count) <= total else { return .wrongOffset(received: received) }
         let folder = (partial as NSString).deletingLastPathComponent
@@ -81,7 +86,7 @@ public actor AttachmentStore {
 
     nonisolated func partialPath(_ sha256: String) -> String { finalPath(sha256) + ".partial" }
 
-    static func size(_ path: String) -> Int64 {
+    public static func size(_ path: String) -> Int64 {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
     }
 

@@ -32,6 +32,19 @@ extension SQLiteSyncStorage {
     }
 
     func attachment(_ sha256: String, as principal: Principal, _ db: Database) throws -> AttachmentRecord? {
+        try attachments(sha256, as: principal, db).first
+    }
+
+    /// Every record of `sha256` on an entity `principal` may see (records on several entities
+    /// may disagree on name, type or size: the routes pick the one that fits the bytes).
+    public func attachments(_ sha256: String, as principal: Principal) async throws -> [AttachmentRecord] {
+        try await Self.wrapAsync {
+            try await writer.read { db in try self.attachments(sha256, as: principal, db) }
+        }
+    }
+
+    func attachments(_ sha256: String, as principal: Principal, _ db: Database) throws -> [AttachmentRecord] {
+        var found: [AttachmentRecord] = []
         for (table, owner, kind) in attachmentTables {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT \(owner), name, media_type, bytes FROM \(table) WHERE sha256 = ? ORDER BY \(owner)
@@ -40,10 +53,10 @@ extension SQLiteSyncStorage {
                 let key = EntityKey(kind, row[0])
                 guard try isVisible(key, to: principal, db) else { continue }
                 guard let bytes = Int64(row[3] as String) else { continue }
-                return AttachmentRecord(sha256: sha256, name: row[1], mediaType: row[2], bytes: bytes, entity: key)
+                found.append(AttachmentRecord(sha256: sha256, name: row[1], mediaType: row[2], bytes: bytes, entity: key))
             }
         }
-        return nil
+        return found
     }
 
     /// Every attachment record, for the HQ dashboard: newest entities last is not known, so in

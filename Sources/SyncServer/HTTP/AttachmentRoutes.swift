@@ -48,7 +48,24 @@ struct AttachmentRoutes: Sendable {
     /// where the last one ended is a 409 saying where to resume; the whole file must hash to its
     /// name (else it is dropped: 400 `hash_mismatch`).
     func upload(_ request: Request, context: SyncRequestContext) async throws -> Response {
-        let (files, record) = try await record(context)
+        var (files, record) = try await record(context)
+        // Records on several entities may disagree; the uploader says how many bytes it has,
+        // and the record naming that size (with a media type this server takes, if one does)
+        // is the one judged. The bytes must hash to the name whatever the record says.
+        if let declared = request.headers[Self.bytesHeader].flatMap(Int64.init), declared != record.bytes {
+            let principal = try context.requirePrincipal()
+            let matching = try await storage.attachments(record.sha256, as: principal).filter { $0.bytes == declared }
+            guard let fitting = matching.first(where: { configuration.attachmentMediaTypes.contains($0.mediaType.lowercased()) }) ?? matching.first else {
+                throw APIError.badRequest("size_mismatch", "no record of \(record.sha256) you may see names \(declared) bytes")
+            }
+            record = fitting
+        } else if !configuration.attachmentMediaTypes.contains(record.mediaType.lowercased()) {
+            let principal = try context.requirePrincipal()
+            if let allowed = try await storage.attachments(record.sha256, as: principal)
+                .first(where: { $0.bytes == record.bytes && configuration.attachmentMediaTypes.contains($0.mediaType.lowercased()) }) {
+                record = allowed
+            }
+        }
         guard record.bytes <= configuration.attachmentMaxBytes else {
             throw APIError(.contentTooLarge, "attachment_too_large",
                            "attachment \(record.name.prefix(100)) has \(record.bytes) bytes; this server takes at most \(configuration.attachmentMaxBytes)")
@@ -83,10 +100,19 @@ struct AttachmentRoutes: Sendable {
     /// `GET /v1/attachments/{sha256}?offset=N&length=L`: the file from `offset` (all of it by
     /// default), at most `length` bytes (a download resumes piece by piece).
     func download(_ request: Request, context: SyncRequestContext) async throws -> Response {
-        let (files, record) = try await record(context)
+        var (files, record) = try await record(context)
         guard let path = files.path(of: record.sha256) else {
             throw APIError(.notFound, "not_uploaded", "attachment \(record.sha256) is named but its bytes have not reached the server yet; try again after its author syncs")
         }
+        // What is served is the file as stored (it hashed to its name); its size wins over any
+        // record's, and the record that names that size gives its name and type.
+        let stored = AttachmentStore.size(path)
+        if record.bytes != stored {
+            let principal = try context.requirePrincipal()
+            record = try await storage.attachments(record.sha256, as: principal).first { $0.bytes == stored } ?? record
+            record.bytes = stored
+        }
+        if !configuration.attachmentMediaTypes.contains(record.mediaType.lowercased()) { record.mediaType = "application/octet-stream" }
         let offset = try SyncRoutes.integer(request.uri.queryParameters["offset"].map(String.init), name: "offset", default: 0, minimum: 0)
         guard offset <= record.bytes else {
             throw APIError.badRequest("invalid_parameter", "'offset' \(offset) is beyond the attachment's \(record.bytes) bytes")

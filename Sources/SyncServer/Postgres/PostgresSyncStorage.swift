@@ -260,6 +260,16 @@ public final class PostgresSyncStorage: SyncStorage {
         return try await local.snapshotFile(as: principal, id: id, epoch: epoch)
     }
 
+    public func publishedReforms() async throws -> [PublicReform] {
+        try await catchUp()
+        return try await local.publishedReforms()
+    }
+
+    public func attachments(_ sha256: String, as principal: Principal) async throws -> [AttachmentRecord] {
+        try await catchUp()
+        return try await local.attachments(sha256, as: principal)
+    }
+
     public func attachment(_ sha256: String, as principal: Principal) async throws -> AttachmentRecord? {
         try await catchUp()
         return try await local.attachment(sha256, as: principal)

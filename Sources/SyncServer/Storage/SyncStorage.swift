@@ -58,6 +58,12 @@ public protocol SyncStorage: TokenStore {
     /// or none of those is visible to `principal`).
     func attachment(_ sha256: String, as principal: Principal) async throws -> AttachmentRecord?
 
+    /// Every record of `sha256` on entities `principal` may see.
+    func attachments(_ sha256: String, as principal: Principal) async throws -> [AttachmentRecord]
+
+    /// The reforms headquarters published on the public page (`/reforms`).
+    func publishedReforms() async throws -> [PublicReform]
+
     /// Signalled whenever operations are stored (on PostgreSQL: by any instance), for pulls
     /// that wait for news (`GET /v1/pull?wait=`).
     var changes: ChangeFeed { get }

@@ -1,0 +1,42 @@
+import GRDB
+import SyncCore
+
+/// The public reform page (issue 15): headquarters decides which accepted or implemented
+/// reforms the server shows without sign-in (`/reforms`), and what the page says changed. The
+/// decision is a fact like any other: recorded offline, synced, and withdrawn by another one.
+extension FieldReplica {
+    /// Publishes an accepted or implemented case on the public page from `on` (default today),
+    /// with `summary`: what changed, in words for the public (nothing personal goes there).
+    @discardableResult
+    public func publishReform(_ idOrRef: String, summary: String, on: String? = nil) throws -> CaseDetail {
+        try Check.text(summary, what: "public summary", max: 2_000)
+        try write { db in
+            try requireHeadquarters(db, "publish reforms")
+            let date = try dateOfRecord(on, db)
+            let id = try resolveCase(idOrRef, db)
+            let status = try String.fetchOne(db, sql: "SELECT status FROM cases WHERE id = ?", arguments: [id]) ?? "open"
+            guard ["accepted", "implemented"].contains(status) else {
+                throw SyncError(.conflict, "case \(idOrRef) is \(status); only accepted or implemented reforms are published (decide it first: `field case decide`)")
+            }
+            try record([.set(.case, id, "publishedOn", .string(date)), .set(.case, id, "publicSummary", .string(summary))], db)
+        }
+        return try caseDetail(idOrRef)
+    }
+
+    /// Takes a reform off the public page (its summary is kept for a later publication).
+    @discardableResult
+    public func unpublishReform(_ idOrRef: String) throws -> CaseDetail {
+        try write { db in
+            try requireHeadquarters(db, "withdraw reforms from the public page")
+            let id = try resolveCase(idOrRef, db)
+            try record([.set(.case, id, "publishedOn", .null)], db)
+        }
+        return try caseDetail(idOrRef)
+    }
+
+    func requireHeadquarters(_ db: Database, _ action: String) throws {
+        guard try me(db).role == .hq else {
+            throw SyncError(.forbidden, "only headquarters may \(action); this replica belongs to a \(try me(db).role.rawValue) member")
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import CivilAffairs
+import GRDB
+import SyncCore
+
+/// One reform on the public page: what HQ published, and nothing personal (no submitter, member,
+/// branch, comment or reference).
+public struct PublicReform: Sendable, Hashable, Codable {
+    public var title: String
+    public var area: String?
+    public var cause: String?
+    /// The ladder step the case reached, by name.
+    public var stepReached: String?
+    /// `accepted` or `implemented`.
+    public var status: String
+    /// The day it was accepted (its date of record), and implemented if it was.
+    public var decidedOn: String?
+    public var implementedOn: String?
+    /// What changed, as HQ wrote it for the public.
+    public var summary: String?
+    public var publishedOn: String
+}
+
+extension SQLiteSyncStorage {
+    /// Every published reform still accepted or implemented, newest publication first.
+    public func publishedReforms() async throws -> [PublicReform] {
+        try await Self.wrapAsync {
+            try await writer.read { db in try Self.publishedReforms(db) }
+        }
+    }
+
+    static func publishedReforms(_ db: Database) throws -> [PublicReform] {
+        guard try db.columns(in: "cases").contains(where: { $0.name == "published_on" }) else { return [] }
+        let routing = LadderRouting.embedded
+        return try Row.fetchAll(db, sql: """
+            SELECT c.title, c.area, c.cause, c.step, c.status, c.public_summary, c.published_on,
+                   (SELECT reached_on FROM case_milestones m WHERE m.case_id = c.id AND m.milestone = 'accepted') AS decided_on,
+                   (SELECT reached_on FROM case_milestones m WHERE m.case_id = c.id AND m.milestone = 'implemented') AS implemented_on
+            FROM cases c
+            WHERE c.published_on IS NOT NULL AND c.status IN ('accepted', 'implemented')
+            ORDER BY c.published_on DESC, c.title, c.id
+            """).map { row in
+            PublicReform(title: row["title"] ?? "(untitled)", area: row["area"], cause: row["cause"],
+                         stepReached: (row["step"] as Int64?).map(routing.name(ofStep:)), status: row["status"],
+                         decidedOn: row["decided_on"], implementedOn: row["implemented_on"],
+                         summary: row["public_summary"], publishedOn: row["published_on"])
+        }
+    }
+}

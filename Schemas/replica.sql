@@ -113,6 +113,7 @@ CREATE TABLE cases (
     referred_to TEXT,
     budget_priority INTEGER,
     published_on TEXT,
+    public_title TEXT,
     public_summary TEXT
 );
 CREATE TABLE case_milestones (
@@ -224,6 +225,7 @@ CREATE INDEX cases_submitter ON cases(submitter);
 CREATE INDEX cases_branch ON cases(branch);
 CREATE INDEX comments_case ON comments(case_id, hlc);
 CREATE INDEX case_attachments_sha256 ON case_attachments(sha256);
+CREATE INDEX cases_published ON cases(published_on);
 CREATE INDEX meeting_attachments_sha256 ON meeting_attachments(sha256);
 
 -- Fields written concurrently: every competing value, until a write that has seen them all.

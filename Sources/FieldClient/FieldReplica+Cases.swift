@@ -56,6 +56,7 @@ public struct CaseDetail: Codable, Sendable, Equatable {
     public var attachments: [AttachmentView] = []
     /// When HQ published the reform on the public page (nil: not published), and what it says.
     public var publishedOn: String? = nil
+    public var publicTitle: String? = nil
     public var publicSummary: String? = nil
 }
 
@@ -239,7 +240,7 @@ extension FieldReplica {
                               decisionReason: row["decision_reason"], referredTo: row["referred_to"],
                               budgetPriority: row["budget_priority"], milestones: milestones, comments: comments,
                               history: history, conflicts: conflicts, attachments: try attachments(of: "case", id, db),
-                              publishedOn: row["published_on"], publicSummary: row["public_summary"])
+                              publishedOn: row["published_on"], publicTitle: row["public_title"], publicSummary: row["public_summary"])
         }
     }
 

@@ -69,9 +69,21 @@ public func buildRouter(configuration: ServerConfiguration, storage: any SyncSto
     router.post("/dashboard/logout", use: dashboard.logout)
     router.get("/dashboard/attachments/:sha256", use: dashboard.attachment)
     // The public reform page: no sign-in, nothing personal.
+    let publicPage = PublicPageCache()
     router.get("/reforms") { _, _ -> Response in
-        var response = DashboardRoutes.html(.ok, PublicReformsPage(reforms: try await storage.publishedReforms()).html)
-        response.headers[.cacheControl] = "public, max-age=60"
+        // Rendered again only when something was stored since: anonymous visitors cost a read
+        // of the change count, not of the store.
+        let generation = storage.changes.generation
+        let html: String
+        if let cached = publicPage.page(at: generation) {
+            html = cached
+        } else {
+            html = PublicReformsPage(reforms: try await storage.publishedReforms()).html
+            publicPage.keep(html, at: generation)
+        }
+        var response = DashboardRoutes.html(.ok, html)
+        // Revalidated every time: a reform withdrawn is gone at the next visit.
+        response.headers[.cacheControl] = "no-cache"
         response.headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'"
         return response
     }

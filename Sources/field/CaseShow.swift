@@ -29,7 +29,9 @@ struct CaseShow: ParsableCommand {
         if let reason = detail.decisionReason { print("reason:    \(reason)") }
         if let referred = detail.referredTo { print("referred:  \(referred)") }
         if let budget = detail.budgetPriority { print("budget priority: \(budget)") }
-        if let published = detail.publishedOn { print("published: \(published) on the public page: \(detail.publicSummary ?? "")") }
+        if let published = detail.publishedOn {
+            print("published: \(published) on the public page as \"\(detail.publicTitle ?? "")\": \(detail.publicSummary ?? "")")
+        }
         print("")
         print(detail.body ?? "")
         print("")

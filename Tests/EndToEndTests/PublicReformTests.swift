@@ -53,7 +53,11 @@ import Testing
     }
 
     static func page(_ server: ServerProcess) async throws -> String {
-        let (data, response) = try await URLSession.shared.data(from: URL(string: "\(server.baseURL)/reforms")!)
+        // A session without a cache, so every look is the server's page now.
+        let session = URLSession(configuration: .ephemeral)
+        var request = URLRequest(url: URL(string: "\(server.baseURL)/reforms")!)
+        request.cachePolicy = .reloadIgnoringLocalCacheData
+        let (data, response) = try await session.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         return String(decoding: data, as: UTF8.self)
     }

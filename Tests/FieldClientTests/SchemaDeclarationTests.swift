@@ -20,10 +20,11 @@ import Testing
         "motions": ["closed_on TEXT notnull=0 default=- pk=0"],
         "votes": ["voted_on TEXT notnull=0 default=- pk=0"],
         // Version 4: the public reform page.
-        "cases": ["published_on TEXT notnull=0 default=- pk=0", "public_summary TEXT notnull=0 default=- pk=0"],
+        "cases": ["published_on TEXT notnull=0 default=- pk=0", "public_title TEXT notnull=0 default=- pk=0",
+                  "public_summary TEXT notnull=0 default=- pk=0"],
     ]
     static let addedTables = ["case_steps", "case_attachments", "meeting_attachments"]
-    static let addedIndexes = ["case_attachments_sha256", "meeting_attachments_sha256"]
+    static let addedIndexes = ["case_attachments_sha256", "cases_published", "meeting_attachments_sha256"]
 
     /// Every column of every materialised table: name, type, NOT NULL, default, key position.
     static func shape(_ db: Database) throws -> [String: [String]] {

@@ -20,11 +20,18 @@ struct PublicReformsTests {
         ops += try device.record(World.caseWrites("cPub", submitter: "m1", branch: "busan", title: "Bid bond refunds within 7 days"))
         ops += try device.record([.raise(.case, "cPub", "step", to: 2), .reach(.case, "cPub", "accepted"),
                                   .set(.case, "cPub", "publishedOn", .string("2026-01-09")),
-                                  .set(.case, "cPub", "publicSummary", .string("Refunds of bid bonds are now paid within 7 days, not 40."))])
+                                  .set(.case, "cPub", "publicTitle", .string("Bid bond refunds within 7 days")),
+                                  .set(.case, "cPub", "publicSummary", .string("Refunds of bid bonds are now paid within 7 days, not 40. <script>alert(1)</script>"))])
+        // Accepted on one replica and rejected on another, published meanwhile: not shown.
+        ops += try device.record(World.caseWrites("cTorn", submitter: "m1", branch: "busan", title: "Torn decision"))
+        ops += try device.record([.reach(.case, "cTorn", "accepted"), .reach(.case, "cTorn", "rejected"),
+                                  .set(.case, "cTorn", "publishedOn", .string("2026-01-09")),
+                                  .set(.case, "cTorn", "publicTitle", .string("Torn decision"))])
         ops += try device.record(World.caseWrites("cQuiet", submitter: "m1", branch: "busan", title: "Accepted but not published"))
         ops += try device.record([.reach(.case, "cQuiet", "accepted")])
         ops += try device.record(World.caseWrites("cOpen", submitter: "m1", branch: "busan", title: "Still open"))
-        ops += try device.record([.set(.case, "cOpen", "publishedOn", .string("2026-01-09"))])
+        ops += try device.record([.set(.case, "cOpen", "publishedOn", .string("2026-01-09")),
+                                  .set(.case, "cOpen", "publicTitle", .string("Still open"))])
         let pushed = try await client.push(hq, replica: "hqr", ops)
         #expect(pushed.rejected.isEmpty, "\(pushed.reasons)")
         return (hq, busan)
@@ -41,7 +48,9 @@ struct PublicReformsTests {
             let page = String(buffer: response.body)
             #expect(page.contains("Bid bond refunds within 7 days") && page.contains("now paid within 7 days, not 40."))
             #expect(page.contains("Practical Council") && page.contains("2026-01-09"))
-            #expect(!page.contains("Accepted but not published") && !page.contains("Still open"))
+            #expect(!page.contains("Accepted but not published") && !page.contains("Still open") && !page.contains("Torn decision"))
+            #expect(!page.contains("<script>") && page.contains("&lt;script&gt;"))
+            #expect(response.headers[.cacheControl] == "no-cache")
             #expect(!page.contains("Kim Min-ji") && !page.contains("busan") && !page.contains("REF-"))
             // Staff of the case's own branch may not publish it.
             let staff = try Device("br1", member: "kim-staff")
@@ -49,6 +58,11 @@ struct PublicReformsTests {
             let refused = try await client.push(busan, replica: "br1", attempt)
             #expect(refused.rejected.values.contains("forbidden"), "\(refused.body)")
             #expect(refused.reasons.values.contains { $0.contains("headquarters' decision") })
+            // Staff may still edit the case's own title: the page keeps HQ's.
+            let edit = try staff.record([.set(.case, "cPub", "title", .string("Complaint by Kim Min-ji"))])
+            #expect(try await client.push(busan, replica: "br1", edit).rejected.isEmpty)
+            let again = String(buffer: try await client.execute(uri: "/reforms", method: .get).body)
+            #expect(again.contains("Bid bond refunds within 7 days") && !again.contains("Kim Min-ji"))
         }
     }
 

@@ -181,7 +181,7 @@ public struct AccessPolicy: Sendable {
 
     /// Case fields only headquarters writes, whoever else may write the case: what the public
     /// reform page shows.
-    public static let headquartersCaseFields: Set<String> = ["publishedOn", "publicSummary"]
+    public static let headquartersCaseFields: Set<String> = ["publishedOn", "publicTitle", "publicSummary"]
 
     /// Whether `key` reads as a SHA-256 in lowercase hexadecimal: what names an attachment.
     public static func isAttachmentHash(_ key: String) -> Bool {

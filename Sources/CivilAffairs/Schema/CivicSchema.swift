@@ -28,7 +28,7 @@ public enum CivicSchema {
     /// Grows by one with every kind or field added; replicas of an older version keep syncing.
     /// 2: dates of record (`milestoneDates`, `stepDates`, `attendanceDates`, `closedOn`, `voteDates`).
     /// 3: attachments of cases and meetings (`attachments`).
-    /// 4: the public reform page (`publishedOn`, `publicSummary` of cases).
+    /// 4: the public reform page (`publishedOn`, `publicTitle`, `publicSummary` of cases).
     public static let version = 4
     /// The field that names a case's or meeting's files (a set of records keyed by SHA-256).
     public static let attachmentsField = "attachments"
@@ -79,7 +79,10 @@ public enum CivicSchema {
                 // Version 4: HQ's decision to publish an accepted or implemented reform on the
                 // public page (`/reforms`) on a day (nil: not published, or withdrawn), and what
                 // the page says changed. Nothing else of the case is shown there.
+                // The page shows HQ's own title, not the case's (which members type, and staff
+                // may change after publication).
                 .field("publishedOn", .register(.optionalDate), .column("published_on", .text)),
+                .field("publicTitle", .register(.optionalText(maxLength: 500)), .column("public_title", .text)),
                 .field("publicSummary", .register(.optionalText(maxLength: 2_000)), .column("public_summary", .text)),
                 // Version 3: files attached (a photographed paper grievance, a letter).
                 .field("attachments", .addWinsSet(attachment),
@@ -92,6 +95,8 @@ public enum CivicSchema {
                 IndexDeclaration("comments_case", on: "comments", ["case_id", "hlc"]),
                 // The server finds the records of a file by its hash (every attachment request).
                 IndexDeclaration("case_attachments_sha256", on: "case_attachments", ["sha256"]),
+                // The public page reads the published cases only.
+                IndexDeclaration("cases_published", on: "cases", ["published_on"]),
             ]),
             EntityDeclaration(.meeting, table: "meetings", [
                 .field("kind", .register(.choice(Domain.meetingKinds)), .column("kind", .text)),

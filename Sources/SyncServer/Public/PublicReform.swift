@@ -21,25 +21,31 @@ public struct PublicReform: Sendable, Hashable, Codable {
 }
 
 extension SQLiteSyncStorage {
-    /// Every published reform still accepted or implemented, newest publication first.
+    /// Every published reform still accepted (and never also rejected) or implemented, newest
+    /// publication first, under HQ's public title.
     public func publishedReforms() async throws -> [PublicReform] {
         try await Self.wrapAsync {
             try await writer.read { db in try Self.publishedReforms(db) }
         }
     }
 
-    static func publishedReforms(_ db: Database) throws -> [PublicReform] {
-        guard try db.columns(in: "cases").contains(where: { $0.name == "published_on" }) else { return [] }
+    /// The newest reforms the page shows at most.
+    static let publicPageLimit = 500
+
+    static func publishedReforms(_ db: Database, limit: Int = publicPageLimit) throws -> [PublicReform] {
+        guard try db.columns(in: "cases").contains(where: { $0.name == "public_title" }) else { return [] }
         let routing = LadderRouting.embedded
         return try Row.fetchAll(db, sql: """
-            SELECT c.title, c.area, c.cause, c.step, c.status, c.public_summary, c.published_on,
+            SELECT c.public_title, c.area, c.cause, c.step, c.status, c.public_summary, c.published_on,
                    (SELECT reached_on FROM case_milestones m WHERE m.case_id = c.id AND m.milestone = 'accepted') AS decided_on,
                    (SELECT reached_on FROM case_milestones m WHERE m.case_id = c.id AND m.milestone = 'implemented') AS implemented_on
             FROM cases c
-            WHERE c.published_on IS NOT NULL AND c.status IN ('accepted', 'implemented')
-            ORDER BY c.published_on DESC, c.title, c.id
-            """).map { row in
-            PublicReform(title: row["title"] ?? "(untitled)", area: row["area"], cause: row["cause"],
+            WHERE c.published_on IS NOT NULL AND c.public_title IS NOT NULL AND c.status IN ('accepted', 'implemented')
+              AND NOT EXISTS (SELECT 1 FROM case_milestones r WHERE r.case_id = c.id AND r.milestone = 'rejected')
+            ORDER BY c.published_on DESC, c.public_title, c.id
+            LIMIT ?
+            """, arguments: [limit]).map { row in
+            PublicReform(title: row["public_title"], area: row["area"], cause: row["cause"],
                          stepReached: (row["step"] as Int64?).map(routing.name(ofStep:)), status: row["status"],
                          decidedOn: row["decided_on"], implementedOn: row["implemented_on"],
                          summary: row["public_summary"], publishedOn: row["published_on"])

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import SyncCore
 
 /// The public reform page (`GET /reforms`): the reforms headquarters published, for anyone,
@@ -44,9 +45,22 @@ struct PublicReformsPage {
             out += "</dl></article>"
         }
         out += """
-            </main><footer>\(HTML.count(reforms.count)) reform(s) published. This page names no person; \
+            </main><footer>\(HTML.count(reforms.count)) reform(s) published by headquarters, in its own words; \
             suggestions come from the agency's monitors and customers.</footer></body></html>
             """
         return out
+    }
+}
+
+/// The public page as last rendered, with the store's change count it was rendered at.
+final class PublicPageCache: Sendable {
+    private let state = NIOLockedValueBox<(generation: UInt64, html: String)?>(nil)
+
+    func page(at generation: UInt64) -> String? {
+        state.withLockedValue { $0?.generation == generation ? $0?.html : nil }
+    }
+
+    func keep(_ html: String, at generation: UInt64) {
+        state.withLockedValue { $0 = (generation, html) }
     }
 }

@@ -1,5 +1,4 @@
 import CivilAffairs
-import Crypto
 import Foundation
 import GRDB
 import SyncCore
@@ -125,7 +124,7 @@ extension SyncClient {
             case 400 where code == "hash_mismatch":
                 // Whose bytes were wrong? If the file here still hashes to its name, someone
                 // else's piece was: send it again next time.
-                if (try? Self.sha256(of: file)) == sha256 { return .notYetKnown }
+                if (try? FileSHA256.of(file)) == sha256 { return .notYetKnown }
                 return .refused(code: code, reason: "\(message) (the file beside the replica changed after it was attached)")
             default:
                 _ = try interpret(response, path: "/v1/attachments")
@@ -133,14 +132,6 @@ extension SyncClient {
             }
         }
         return .uploaded(bytesSent: sent)
-    }
-
-    static func sha256(of path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw SyncError(.storage, "cannot read \(path)") }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().hexText
     }
 
     /// Fetches the bytes of `sha256` into the replica's attachments directory (resuming a
@@ -183,11 +174,7 @@ extension SyncClient {
             offset += Int64(response.body.count)
             if offset >= total || response.body.isEmpty { break }
         }
-        guard let reading = FileHandle(forReadingAtPath: partial) else { throw SyncError(.storage, "cannot read \(partial)") }
-        var hasher = SHA256()
-        while let chunk = try reading.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        try reading.close()
-        guard hasher.finalize().hexText == sha256 else {
+        guard try FileSHA256.of(partial) == sha256 else {
             try? FileManager.default.removeItem(atPath: partial)
             throw SyncError(.server, "the attachment \(sha256) arrived damaged (its bytes do not hash to its name); run the command again")
         }

@@ -21,6 +21,9 @@ public struct EntityDeclaration: Sendable {
     /// the merge looks fields up for every entity it materialises.
     public private(set) var fields: [FieldDeclaration] = []
     public private(set) var derivedColumns: [DerivedColumn] = []
+    /// The dates-of-record fields and where their dates go, found once: the merge meets them
+    /// for every entity it materialises (most kinds have none).
+    public private(set) var datings: [Dating] = []
     private var fieldsByName: [String: FieldDeclaration] = [:]
     private var positions: [String: Int] = [:]
 
@@ -37,6 +40,40 @@ public struct EntityDeclaration: Sendable {
         derivedColumns = members.compactMap { if case .derived(let column) = $0 { column } else { nil } }
         fieldsByName = Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         positions = Dictionary(fields.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        datings = fields.compactMap { field in
+            guard case .datesOf(let target, let column) = field.storage, let targetField = fieldsByName[target],
+                  let rows = targetField.storage.keyedRows else { return nil }
+            var setFields: [String]?
+            var milestones = false
+            switch targetField.storage {
+            case .setTable:
+                setFields = fields.compactMap { other in
+                    switch other.storage {
+                    case .setTable(rows.table, _, _), .setFlag(rows.table, _): other.name
+                    default: nil
+                    }
+                }
+            case .milestoneTable: milestones = true
+            default: break
+            }
+            return Dating(field: field.name, column: column, table: rows.table, owner: rows.owner, key: rows.key,
+                          setFields: setFields, milestones: milestones)
+        }
+    }
+
+    /// A dates-of-record field (`FieldStorage.datesOf`) and the rows its dates are written on.
+    public struct Dating: Sendable {
+        public let field: String
+        public let column: String
+        /// The child table of the dated facts, its owner and key columns.
+        public let table: String
+        public let owner: String
+        public let key: String
+        /// When the dated facts are a set: the set fields whose changed elements are rows to
+        /// date again. Nil: the table is rewritten whole when it changes, and every row is.
+        public let setFields: [String]?
+        /// Whether the facts are milestones (undated ones fall back to their timestamp's day).
+        public let milestones: Bool
     }
 
     public func field(_ name: String) -> FieldDeclaration? { fieldsByName[name] }

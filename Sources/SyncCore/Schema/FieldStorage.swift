@@ -73,11 +73,6 @@ public struct FieldDeclaration: Sendable {
     /// (a case's `step` times), not only as the state they left.
     public var keepsHistory: Bool
 
-    /// The field whose facts this one dates (`FieldStorage.datesOf`), if it does.
-    public var datedField: String? {
-        if case .datesOf(let field, _) = storage { field } else { nil }
-    }
-
     public init(_ name: String, _ rule: FieldRule, _ storage: FieldStorage, keepsHistory: Bool = false) {
         self.name = name
         self.rule = rule

@@ -52,23 +52,16 @@ extension ReplicaStore {
                 }
                 // Dates of record go on the rows of their facts: on the rows whose dates changed,
                 // and on the rows written again (a set's changed elements, or a whole table).
-                for field in entity.fields {
-                    guard case .datesOf(let target, let column) = field.storage,
-                          let targetField = entity.field(target), let rows = targetField.storage.keyedRows else { continue }
-                    var keys = Set(changes.registers.lazy.filter { $0.field == field.name }.map(\.key))
+                for dating in entity.datings {
+                    var keys = Set(changes.registers.lazy.filter { $0.field == dating.field }.map(\.key))
                     var everyRow = false
-                    if case .setTable = targetField.storage {
-                        for other in entity.fields {
-                            switch other.storage {
-                            case .setTable(rows.table, _, _), .setFlag(rows.table, _): keys.formUnion(changes.elements[other.name] ?? [])
-                            default: break
-                            }
-                        }
+                    if let setFields = dating.setFields {
+                        for name in setFields { keys.formUnion(changes.elements[name] ?? []) }
                     } else {
-                        everyRow = refreshedTables.contains(rows.table)
+                        everyRow = refreshedTables.contains(dating.table)
                     }
                     guard everyRow || !keys.isEmpty else { continue }
-                    try fillDates(field, into: rows, column: column, keys: everyRow ? nil : keys, of: entity, ref, db)
+                    try fillDates(dating, keys: everyRow ? nil : keys, ref, db)
                 }
             }
         }
@@ -188,23 +181,19 @@ extension ReplicaStore {
     /// the timestamp that reached it (the first 15 characters of a timestamp are its milliseconds);
     /// any other row's date is NULL.
     /// `keys` nil: every row of the entity.
-    private func fillDates(_ field: FieldDeclaration, into rows: (table: String, owner: String, key: String), column: String,
-                           keys: Set<String>?, of entity: EntityDeclaration, _ ref: EntityRef, _ db: Database) throws {
-        var fallback = "NULL"
-        if case .milestoneTable? = entity.field(field.datedField ?? "")?.storage {
-            fallback = "date(CAST(substr(reached_hlc, 1, 15) AS INTEGER) / 1000, 'unixepoch')"
-        }
+    private func fillDates(_ dating: EntityDeclaration.Dating, keys: Set<String>?, _ ref: EntityRef, _ db: Database) throws {
+        let fallback = dating.milestones ? "date(CAST(substr(reached_hlc, 1, 15) AS INTEGER) / 1000, 'unixepoch')" : "NULL"
         let update = try db.cachedStatement(sql: """
-            UPDATE \(rows.table) SET \(column) = COALESCE((
+            UPDATE \(dating.table) SET \(dating.column) = COALESCE((
                 SELECT json_extract(f.value, '$') FROM field_state f
-                WHERE f.entity = ?1 AND f.entity_id = ?2 AND f.field = ?3 AND f.key = \(rows.table).\(rows.key)
+                WHERE f.entity = ?1 AND f.entity_id = ?2 AND f.field = ?3 AND f.key = \(dating.table).\(dating.key)
                 ORDER BY f.\(MergeOrder.sqlWinnerFirst.replacingOccurrences(of: ", ", with: ", f."))
                 LIMIT 1), \(fallback))
-            WHERE \(rows.owner) = ?2 AND (?4 IS NULL OR \(rows.key) = ?4)
+            WHERE \(dating.owner) = ?2 AND (?4 IS NULL OR \(dating.key) = ?4)
             """)
         for key in keys.map({ $0.sorted().map(Optional.some) }) ?? [nil] {
             try update.executeDirect { bind in
-                bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(field.name)
+                bind.text(ref.entity.rawValue); bind.text(ref.entityID); bind.text(dating.field)
                 if let key { bind.text(key) } else { bind.null() }
             }
         }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import SyncCore
 
@@ -68,7 +67,7 @@ public actor AttachmentStore {
         }
         let now = offset + Int64(bytes.count)
         guard now == total else { return .partial(received: now) }
-        guard try Self.sha256(of: partial) == sha256 else {
+        guard try FileSHA256.of(partial) == sha256 else {
             try? FileManager.default.removeItem(atPath: partial)
             return .hashMismatch
         }
@@ -88,14 +87,5 @@ public actor AttachmentStore {
 
     public static func size(_ path: String) -> Int64 {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-    }
-
-    /// The SHA-256 of a file, in lowercase hex, read in pieces.
-    static func sha256(of path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw SyncError(.storage, "cannot read \(path)") }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().hexText
     }
 }

@@ -9,9 +9,10 @@ import SyncCore
 /// tethered phone pays for.
 ///
 /// Small answers (under `minimumBytes`, when their length is known) and media types that do not
-/// compress (anything but text, JSON, CSV, SVG and SQLite files) go as they are. An answer
-/// whose length is known is compressed in one piece and keeps a `Content-Length`; a streamed
-/// one (a snapshot file's chunk, read from disk) is compressed as it is written, chunked.
+/// compress (anything but text, JSON, CSV, SVG and SQLite files) go as they are. An answer of
+/// known length up to `oneShotLimit` is compressed in one piece and keeps a `Content-Length`; a
+/// longer or streamed one (a snapshot file's chunk, read from disk) is compressed as it is
+/// written, chunked.
 /// Every answer says `Vary: Accept-Encoding`, so a cache between never serves one client's
 /// encoding to another.
 struct ResponseCompressionMiddleware: RouterMiddleware {

@@ -114,7 +114,13 @@ public final class PostgresJournal: Sendable {
     /// Returns the versions before and after.
     @discardableResult
     public func migrate() async throws -> (from: Int, to: Int) {
-        try await withDeadline(Self.connectDeadline, doing: "migrate the database schema") {
+        // A database that does not answer is given up on quickly; one that answers gets the time
+        // its migration takes (many instances, or a busy machine, can make that more than the
+        // connection's deadline), bounded all the same.
+        try await withDeadline(Self.connectDeadline, doing: "reach the database") {
+            try await self.client.withConnection { connection in _ = try await connection.query("SELECT 1", logger: self.logger) }
+        }
+        return try await withDeadline(Self.migrationDeadline, doing: "migrate the database schema") {
             try await self.inTransaction { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
                 try await connection.query("""
@@ -369,6 +375,8 @@ public final class PostgresJournal: Sendable {
     /// How long a start waits for the database before giving up (the pool would otherwise
     /// keep retrying a database that is down).
     static let connectDeadline: Duration = .seconds(15)
+    /// How long a migration may take once the database answers.
+    static let migrationDeadline: Duration = .seconds(300)
 
     /// Runs `body` (wrapped as `wrap` does), failing with a storage error once `deadline` has
     /// passed.

@@ -1,4 +1,4 @@
--- CivicSync replica of schema 'civicsync', version 4 (engine tables version 5).
+-- CivicSync replica of schema 'civicsync', version 5 (engine tables version 5).
 -- Generated from the schema's declarations: do not edit; run `field schema` to print it.
 
 -- Bookkeeping: identity, counters, the hybrid logical clock, the schema version.
@@ -220,6 +220,16 @@ CREATE TABLE consultations (
     answered_on TEXT,
     case_id TEXT
 );
+CREATE TABLE surveys (
+    id TEXT PRIMARY KEY,
+    period TEXT,
+    score_hundredths INTEGER,
+    respondents INTEGER,
+    source TEXT,
+    branch TEXT,
+    area TEXT,
+    note TEXT
+);
 CREATE INDEX cases_ref ON cases(ref);
 CREATE INDEX cases_submitter ON cases(submitter);
 CREATE INDEX cases_branch ON cases(branch);
@@ -227,6 +237,7 @@ CREATE INDEX comments_case ON comments(case_id, hlc);
 CREATE INDEX case_attachments_sha256 ON case_attachments(sha256);
 CREATE INDEX cases_published ON cases(published_on);
 CREATE INDEX meeting_attachments_sha256 ON meeting_attachments(sha256);
+CREATE INDEX surveys_period ON surveys(period);
 
 -- Fields written concurrently: every competing value, until a write that has seen them all.
 CREATE TABLE conflicts (

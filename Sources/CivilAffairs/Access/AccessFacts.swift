@@ -13,6 +13,7 @@ public protocol AccessFacts {
     func councilFacts(_ id: String) throws -> CouncilFacts?
     func memberFacts(_ id: String) throws -> MemberFacts?
     func consultationFacts(_ id: String) throws -> ConsultationFacts?
+    func surveyFacts(_ id: String) throws -> SurveyFacts?
     /// Motions whose case, meeting or council register names this entity.
     func motions(referencing entity: EntityKey) throws -> [String]
     /// Meetings whose agenda contains this case.
@@ -33,6 +34,7 @@ extension AccessFacts {
         case .council: try councilFacts(entity.id) != nil
         case .member: try memberFacts(entity.id) != nil
         case .consultation: try consultationFacts(entity.id) != nil
+        case .survey: try surveyFacts(entity.id) != nil
         default: false
         }
     }
@@ -114,6 +116,12 @@ public struct ConsultationFacts: Sendable, Equatable {
     public init(branch: String?) { self.branch = branch }
 }
 
+/// A satisfaction survey: the branch it measured (nil: the agency as a whole).
+public struct SurveyFacts: Sendable, Equatable {
+    public var branch: String?
+    public init(branch: String?) { self.branch = branch }
+}
+
 /// Facts that pretend one entity does not exist: the policy judges an operation on an entity
 /// the writer may not see exactly as on one that is not there, so its answer tells nothing.
 struct HidingFacts: AccessFacts {
@@ -128,6 +136,7 @@ struct HidingFacts: AccessFacts {
     func councilFacts(_ id: String) throws -> CouncilFacts? { shown(.council, id) ? try base.councilFacts(id) : nil }
     func memberFacts(_ id: String) throws -> MemberFacts? { shown(.member, id) ? try base.memberFacts(id) : nil }
     func consultationFacts(_ id: String) throws -> ConsultationFacts? { shown(.consultation, id) ? try base.consultationFacts(id) : nil }
+    func surveyFacts(_ id: String) throws -> SurveyFacts? { shown(.survey, id) ? try base.surveyFacts(id) : nil }
     func motions(referencing entity: EntityKey) throws -> [String] { try base.motions(referencing: entity) }
     func meetings(withAgendaCase caseID: String) throws -> [String] { try base.meetings(withAgendaCase: caseID) }
     func isVisible(_ entity: EntityKey, to principal: Principal) throws -> Bool {

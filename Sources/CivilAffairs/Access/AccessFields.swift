@@ -8,6 +8,7 @@ public enum AccessFields {
     /// The field naming the branch that owns an entity (staff of that branch act on it).
     public static let branch: [EntityKind: String] = [
         .case: "branch", .meeting: "branch", .consultation: "branch", .council: "branch", .member: "branch",
+        .survey: "branch",
     ]
     /// The field naming the member who submitted a case (they follow and edit it).
     public static let submitter: [EntityKind: String] = [.case: "submitter"]

@@ -236,6 +236,11 @@ public struct AccessPolicy: Sendable {
             guard let state = try facts.consultationFacts(id) else { return newEntity("consultation") }
             if state.branch == branch { return nil }
             return Denial(.forbidden, "consultation \(id) is filed under another branch; only that branch's staff and headquarters may change it")
+        case .survey:
+            // A branch records the surveys of its own customers; the agency-wide score is HQ's.
+            guard let state = try facts.surveyFacts(id) else { return newEntity("survey") }
+            if state.branch == branch { return nil }
+            return Denial(.forbidden, "survey \(id) measured the whole agency or another branch; only headquarters (or that branch's staff) may change it")
         case .council:
             guard let state = try facts.councilFacts(id) else { return newEntity("council") }
             if state.ownerBranch == branch { return nil }
@@ -369,6 +374,8 @@ public struct AccessPolicy: Sendable {
             return Denial(.forbidden, "only staff may change councils")
         case .consultation:
             return Denial(.forbidden, "only staff may record consultations")
+        case .survey:
+            return Denial(.forbidden, "only staff may record satisfaction surveys")
         default:
             return Self.unknownKind(op)
         }
@@ -453,6 +460,10 @@ public struct AccessPolicy: Sendable {
             }
         case .consultation:
             if let branch = try facts.consultationFacts(entity.id)?.branch { scopes.insert(.branch(branch)) }
+        case .survey:
+            // The agency-wide score concerns every branch; a branch's own score, that branch.
+            guard let survey = try facts.surveyFacts(entity.id) else { break }
+            scopes.insert(survey.branch.map(AudienceScope.branch) ?? .allBranches)
         default:
             break // a kind these rules do not know is shown to HQ only
         }
@@ -490,6 +501,7 @@ public struct AccessPolicy: Sendable {
         .motion: ["case", "meeting", "council"],
         .council: ["members", "branch"],
         .consultation: ["branch"],
+        .survey: ["branch"],
         .member: [],
     ]
 

@@ -103,6 +103,13 @@ public struct ReplicaAccessFacts: AccessFacts {
         return found
     }
 
+    public func surveyFacts(_ id: String) throws -> SurveyFacts? {
+        var found: SurveyFacts?
+        try db.cachedStatement(sql: "SELECT \(F.column(.survey, "branch")) FROM \(F.table(.survey)) WHERE id = ?")
+            .queryDirect({ $0.text(id) }) { found = SurveyFacts(branch: $0.optionalText(0)) }
+        return found
+    }
+
     public func motions(referencing entity: EntityKey) throws -> [String] {
         // The motion field that names an entity of this kind (its case, meeting or council).
         guard let field = AccessPolicy.references[.motion]?.first(where: { $0.value == entity.entity })?.key else { return [] }

@@ -46,6 +46,14 @@ public enum ReportPeriod: Hashable, Sendable, CustomStringConvertible, Codable {
         return date >= bounds.from && date <= bounds.to
     }
 
+    /// Whether a whole period lies within this one (a year is not within one of its quarters;
+    /// every period is within `all`, and `all` only within `all`).
+    public func encloses(_ other: ReportPeriod) -> Bool {
+        guard let outer = bounds else { return true }
+        guard let inner = other.bounds else { return false }
+        return inner.from >= outer.from && inner.to <= outer.to
+    }
+
     /// The same period a year earlier (`all` stays `all`).
     public var yearBefore: ReportPeriod {
         switch self {

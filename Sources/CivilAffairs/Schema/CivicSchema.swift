@@ -13,6 +13,8 @@ extension EntityKind {
     public static let motion = EntityKind("motion")
     /// A consultation received by a branch (call centre, desk, visit, web).
     public static let consultation = EntityKind("consultation")
+    /// A customer-satisfaction survey result: a period's score, nationwide or for one branch or area.
+    public static let survey = EntityKind("survey")
 }
 
 extension SyncSchema {
@@ -29,7 +31,8 @@ public enum CivicSchema {
     /// 2: dates of record (`milestoneDates`, `stepDates`, `attendanceDates`, `closedOn`, `voteDates`).
     /// 3: attachments of cases and meetings (`attachments`).
     /// 4: the public reform page (`publishedOn`, `publicTitle`, `publicSummary` of cases).
-    public static let version = 4
+    /// 5: customer-satisfaction surveys (`survey`).
+    public static let version = 5
     /// The field that names a case's or meeting's files (a set of records keyed by SHA-256).
     public static let attachmentsField = "attachments"
 
@@ -147,6 +150,23 @@ public enum CivicSchema {
                 .field("receivedOn", .register(.date), .column("received_on", .text)),
                 .field("answeredOn", .register(.optionalDate), .column("answered_on", .text)),
                 .field("case", .register(optionalReference), .column("case_id", .text)),
+            ]),
+            // Version 5: customer-satisfaction survey results (the case study's 79.2 points in
+            // 2003, 77.8 in 2004, a first quarter 1.3 points lower). The score is kept in
+            // hundredths of a point, an integer, so that every replica hashes and compares the
+            // same value (a JSON number with a fraction would not round-trip exactly).
+            EntityDeclaration(.survey, table: "surveys", [
+                // `YYYY`, `YYYY-Qn` or `YYYY-MM` (`ReportPeriod`).
+                .field("period", .register(.text(maxLength: 10)), .column("period", .text)),
+                .field("scoreHundredths", .register(.integer(0...10_000)), .column("score_hundredths", .integer)),
+                .field("respondents", .register(.integer(1...1_000_000_000)), .column("respondents", .integer)),
+                .field("source", .register(.choice(Domain.surveySources)), .column("source", .text)),
+                // Nil: the agency as a whole.
+                .field("branch", .register(optionalReference), .column("branch", .text)),
+                .field("area", .register(.optionalChoice(Domain.areas)), .column("area", .text)),
+                .field("note", .register(.optionalText(maxLength: 2_000)), .column("note", .text)),
+            ], indexes: [
+                IndexDeclaration("surveys_period", on: "surveys", ["period"]),
             ]),
         ])
     }()

@@ -19,6 +19,9 @@ public enum Domain {
     public static let motionActions = ["accept", "reject", "escalate", "refer"]
     public static let voteChoices = ["yes", "no", "abstain"]
     public static let consultationChannels = ["call-centre", "branch-desk", "visit", "web"]
+    /// Who measured a satisfaction score: an outside professional institution, the agency's own
+    /// customer survey, or the government's evaluation of agencies.
+    public static let surveySources = ["outside-institution", "own-survey", "government-evaluation"]
     /// The ladder: 1 weekly meeting, 2 practical council, 3 expert consultation, 4 minister's council.
     public static let steps: ClosedRange<Int64> = 1...4
     /// A case's status, derived from the milestones it has reached, strongest first.

@@ -31,7 +31,7 @@ struct DashboardPage {
         out += filters
         out += kpis
         out += "<div class=\"grid\">"
-        out += tasksChart + repliesChart + sourcesChart + breakdownCharts + branchReplyChart
+        out += tasksChart + repliesChart + sourcesChart + breakdownCharts + branchReplyChart + satisfaction
         out += "</div><div class=\"grid\">"
         out += stepTimes + reportedBack + leaderboard + bestMonitors + divisions + budget
         out += "</div>"

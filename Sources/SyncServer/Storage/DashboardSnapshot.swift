@@ -20,6 +20,9 @@ public struct DashboardSnapshot: Sendable, Hashable, Codable {
     public var operations: Int
     /// Files attached to cases and meetings (of the filter's branch), linked for HQ.
     public var attachments: [DashboardAttachment] = []
+    /// Every survey of the filter's scope whatever the period (a trend needs the years before),
+    /// for the satisfaction chart; the period's figures are in `reports.satisfaction`.
+    public var satisfactionTrend: SatisfactionReport?
 
     public init(period: ReportPeriod, branch: String?, reports: HQReportBundle, branches: [String], years: [Int],
                 conflicts: [ConflictSummary], conflictCount: Int, operations: Int) {

@@ -36,6 +36,7 @@ extension SQLiteSyncStorage {
         var snapshot = DashboardSnapshot(period: period, branch: request.branch, reports: bundle, branches: branches, years: years,
                                          conflicts: conflicts, conflictCount: conflictCount, operations: operations)
         snapshot.attachments = try Self.dashboardAttachments(branch: request.branch, limit: request.conflictLimit, db)
+        snapshot.satisfactionTrend = period == .all ? bundle.satisfaction : try request.reports(period: .all).satisfaction(db)
         return snapshot
     }
 
@@ -70,12 +71,14 @@ extension SQLiteSyncStorage {
                 WHEN 'meeting' THEN (SELECT title FROM meetings WHERE id = c.entity_id)
                 WHEN 'council' THEN (SELECT name FROM councils WHERE id = c.entity_id)
                 WHEN 'consultation' THEN (SELECT topic FROM consultations WHERE id = c.entity_id)
+                WHEN 'survey' THEN (SELECT coalesce(period, '') || ' ' || coalesce(source, '') FROM surveys WHERE id = c.entity_id)
               END AS label,
               CASE c.entity
                 WHEN 'case' THEN (SELECT branch FROM cases WHERE id = c.entity_id)
                 WHEN 'member' THEN (SELECT branch FROM members WHERE id = c.entity_id)
                 WHEN 'meeting' THEN (SELECT branch FROM meetings WHERE id = c.entity_id)
                 WHEN 'consultation' THEN (SELECT branch FROM consultations WHERE id = c.entity_id)
+                WHEN 'survey' THEN (SELECT branch FROM surveys WHERE id = c.entity_id)
               END AS owner_branch
             FROM conflicts c
             """

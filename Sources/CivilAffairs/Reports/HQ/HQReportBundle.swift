@@ -15,6 +15,7 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
     public var points: PointsSummaryReport
     public var divisions: DivisionsReport
     public var budget: BudgetReport
+    public var satisfaction: SatisfactionReport
 
     static func compute(_ reports: HQReports, _ db: Database) throws -> HQReportBundle {
         var reports = reports
@@ -23,7 +24,8 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
                        tasks: try reports.tasks(db), sources: try reports.sources(db), replies: try reports.replies(db),
                        breakdown: try reports.breakdown(db), stepTimes: try reports.stepTimes(db),
                        reportedBack: try reports.reportedBack(db), points: try reports.points(db),
-                       divisions: try reports.divisions(db), budget: try reports.budget(db))
+                       divisions: try reports.divisions(db), budget: try reports.budget(db),
+                       satisfaction: try reports.satisfaction(db))
     }
 
     /// Each report's CSV table, in `HQReportName` order.
@@ -39,6 +41,7 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
             case .points: points
             case .divisions: divisions
             case .budget: budget
+            case .satisfaction: satisfaction
             }
             return (name, report.csv)
         }

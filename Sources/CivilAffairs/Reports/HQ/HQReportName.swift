@@ -11,6 +11,7 @@ public enum HQReportName: String, Sendable, Codable, CaseIterable {
     case points
     case divisions
     case budget
+    case satisfaction
 
     public init(parsing text: String) throws {
         guard let name = HQReportName(rawValue: text) else {

@@ -75,6 +75,8 @@ public struct HQReports: Sendable {
     public func divisions(_ db: Database) throws -> DivisionsReport { try DivisionsReport.compute(self, db) }
     /// Accepted reform tasks ranked by the budget execution committee's priority.
     public func budget(_ db: Database) throws -> BudgetReport { try BudgetReport.compute(self, db) }
+    /// Customers' satisfaction score per survey period, and the change on the year before.
+    public func satisfaction(_ db: Database) throws -> SatisfactionReport { try SatisfactionReport.compute(self, db) }
 
     /// Every report at once.
     public func all(_ db: Database) throws -> HQReportBundle { try HQReportBundle.compute(self, db) }
@@ -91,6 +93,7 @@ public struct HQReports: Sendable {
         case .points: try points(db)
         case .divisions: try divisions(db)
         case .budget: try budget(db)
+        case .satisfaction: try satisfaction(db)
         }
     }
 

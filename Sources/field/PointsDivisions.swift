@@ -6,6 +6,8 @@ struct PointsDivisions: ParsableCommand {
         commandName: "divisions",
         abstract: "Points and findings per division, best first (the last rows are the worst).",
         discussion: """
+        The best and worst divisions and people are in field report divisions.
+
         Examples:
           field points divisions
           field points divisions --period 2026 --json

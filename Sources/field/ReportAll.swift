@@ -67,6 +67,9 @@ struct ReportAll: ParsableCommand {
         }.joined(separator: ", "))
         print("top monitors: " + bundle.points.leaderboard.prefix(5).map { "\($0.member) (\($0.points))" }.joined(separator: ", "))
         print("best division: \(bundle.divisions.best?.division ?? "-"); worst: \(bundle.divisions.worst?.division ?? "-")")
+        for (title, ranking) in [("staff", bundle.divisions.staff), ("external monitor", bundle.divisions.externalMonitors)] {
+            print("best \(title): \(ranking.best.map { $0.name ?? $0.member } ?? "-"); worst: \(ranking.worst.map { $0.name ?? $0.member } ?? "-")")
+        }
         print("accepted tasks ranked for budget: \(bundle.budget.rows.count - bundle.budget.unranked) (\(bundle.budget.unranked) waiting)")
         print("\nmore: field report tasks|sources|replies|breakdown|step-times|reported-back|points|divisions|budget")
     }

@@ -145,32 +145,72 @@ public enum PointsReport {
     /// With `branch`, only members of that branch count (their points, their findings).
     public static func divisions(policy: PointsPolicy, period: ReportPeriod = .all, branch: String? = nil,
                                  _ db: Database) throws -> [DivisionRow] {
-        var members = try memberInfo(db)
-        if let branch { members = members.filter { $0.value.branch == branch } }
+        divisions(try tally(policy: policy, period: period, branch: branch, db))
+    }
+
+    /// The division rows of a tally (so the divisions report ranks divisions and people from one read).
+    static func divisions(_ tally: Tally) -> [DivisionRow] {
         var points: [String: Int] = [:]
-        var earners: [String: Set<String>] = [:]
-        for entry in try ledger(policy: policy, period: period, branch: branch, db) {
-            let division = members[entry.member]?.division ?? "(none)"
-            points[division, default: 0] += entry.points
-            earners[division, default: []].insert(entry.member)
+        var earners: [String: Int] = [:]
+        for (member, value) in tally.points {
+            let division = tally.members[member]?.division ?? "(none)"
+            points[division, default: 0] += value
+            earners[division, default: 0] += 1
         }
         var findings: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT submitter, reported_on FROM cases WHERE submitter IS NOT NULL") {
-            let submitter: String = row[0]
-            guard let info = members[submitter], period.contains(row[1]) else { continue }
-            findings[info.division ?? "(none)", default: 0] += 1
+        for (member, count) in tally.findings {
+            findings[tally.members[member]?.division ?? "(none)", default: 0] += count
         }
         var divisions = Set(points.keys).union(findings.keys)
-        for info in members.values { if let division = info.division { divisions.insert(division) } }
+        for info in tally.members.values { if let division = info.division { divisions.insert(division) } }
         let sorted = divisions.sorted { (points[$1] ?? 0, findings[$1] ?? 0, $0) < (points[$0] ?? 0, findings[$0] ?? 0, $1) }
         var rows: [DivisionRow] = []
         for (index, division) in sorted.enumerated() {
             let value = points[division] ?? 0
             let rank = index > 0 && rows[index - 1].points == value ? rows[index - 1].rank : index + 1
-            rows.append(DivisionRow(rank: rank, division: division, points: value, members: earners[division]?.count ?? 0,
+            rows.append(DivisionRow(rank: rank, division: division, points: value, members: earners[division] ?? 0,
                                     findings: findings[division] ?? 0))
         }
         return rows
+    }
+
+    /// What each member did in a period, read once for the divisions and the rankings of individuals.
+    struct Tally {
+        /// Every member (of the branch, with a branch filter).
+        var members: [String: MemberInfo]
+        /// Points of the members with a ledger line in the period (a member with lines but zero
+        /// points is here, with 0: they earned, for the count of a division's earners).
+        var points: [String: Int]
+        /// Cases each member submitted that were reported in the period.
+        var findings: [String: Int]
+        /// Cases reported in the period, assigned to the member, and accepted or implemented.
+        var solved: [String: Int]
+    }
+
+    /// The statuses that make a case solved by its assignee: the agency accepted the finding
+    /// (and maybe implemented it). Rejected and referred cases were closed, not solved.
+    static let solvedStatuses: Set<String> = ["accepted", "implemented"]
+
+    /// Points, findings and solved cases per member in `period`, for the members of `branch`
+    /// (every member without one). A case belongs to the period of its `reported_on`, as in
+    /// every report, and counts for its submitter and its assignee, whatever the case's branch.
+    static func tally(policy: PointsPolicy, period: ReportPeriod, branch: String?, _ db: Database) throws -> Tally {
+        var members = try memberInfo(db)
+        if let branch { members = members.filter { $0.value.branch == branch } }
+        var points: [String: Int] = [:]
+        for entry in try ledger(policy: policy, period: period, branch: branch, db) {
+            points[entry.member, default: 0] += entry.points
+        }
+        var findings: [String: Int] = [:]
+        var solved: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT submitter, assignee, status, reported_on FROM cases") {
+            guard period.contains(row[3] as String?) else { continue }
+            if let submitter = row[0] as String?, members[submitter] != nil { findings[submitter, default: 0] += 1 }
+            if let assignee = row[1] as String?, members[assignee] != nil, let status = row[2] as String?, solvedStatuses.contains(status) {
+                solved[assignee, default: 0] += 1
+            }
+        }
+        return Tally(members: members, points: points, findings: findings, solved: solved)
     }
 
     struct MemberInfo { var name: String?; var kind: String?; var branch: String?; var division: String? }

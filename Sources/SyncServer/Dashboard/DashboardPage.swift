@@ -33,7 +33,7 @@ struct DashboardPage {
         out += "<div class=\"grid\">"
         out += tasksChart + repliesChart + sourcesChart + breakdownCharts + branchReplyChart + satisfaction
         out += "</div><div class=\"grid\">"
-        out += stepTimes + reportedBack + leaderboard + bestMonitors + divisions + budget
+        out += stepTimes + reportedBack + leaderboard + bestMonitors + divisions + individuals + budget
         out += "</div>"
         out += conflicts
         out += attachments
@@ -251,6 +251,28 @@ struct DashboardPage {
         return section("Divisions", id: "divisions", note: "Points and findings of each division's members; best and worst named.",
                        table([("#", true), ("Division", false), ("Points", true), ("Members", true), ("Findings", true)],
                              rows, id: "table-divisions"))
+    }
+
+    /// The best and worst person of each ranking (staff, external monitors) of the divisions
+    /// report; the full rankings are in its JSON and CSV.
+    var individuals: String {
+        let report = reports.divisions
+        var rows: [[String]] = []
+        for (title, ranking) in [("Staff", report.staff), ("External monitors", report.externalMonitors)] {
+            for (mark, row) in [("best", ranking.best), ("worst", ranking.worst)] {
+                guard let row else { continue }
+                rows.append([HTML.escape(title), String(row.rank),
+                             HTML.escape(row.name ?? row.member) + " <span class=\"badge \(mark)\">\(mark)</span>",
+                             HTML.escape(row.kind ?? ""), HTML.escape(row.branch ?? ""), HTML.escape(row.division ?? ""),
+                             HTML.count(row.points), HTML.count(row.findings), HTML.count(row.solved)])
+            }
+        }
+        let note = "\(HTML.count(report.staff.rows.count)) staff and internal monitors and \(HTML.count(report.externalMonitors.rows.count)) "
+            + "external monitors ranked apart, on points, then findings, then cases solved (assigned and accepted or implemented). "
+            + "Every ranking in GET /v1/reports/divisions."
+        return section("Best and worst individuals", id: "individuals", note: note,
+                       table([("Ranking", false), ("#", true), ("Member", false), ("Kind", false), ("Branch", false), ("Division", false),
+                              ("Points", true), ("Findings", true), ("Solved", true)], rows, id: "table-individuals"))
     }
 
     var budget: String {

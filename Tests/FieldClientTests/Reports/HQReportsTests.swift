@@ -230,6 +230,127 @@ struct HQReportsTests {
         #expect(seoul.divisions.map(\.division) == ["contracts", "audit"])
     }
 
+    /// People for the best and worst individuals (hand-computed in each expectation):
+    /// staff s1 (Busan, contracts), s2 (Busan, audit), n1 (Busan, no division), s3 and s4
+    /// (Seoul, contracts and audit), internal monitor i1 (Seoul, audit), external monitors e1
+    /// and e3 (Busan) and e2 (Seoul), an expert x1 and an HQ member h2 (Busan), never ranked.
+    ///
+    /// | case | submitter | assignee | reported   | decision                               |
+    /// |------|-----------|----------|------------|----------------------------------------|
+    /// | c1   | e1        | s1       | 2026-02-01 | accepted 2026-03-01 (e1 +20)           |
+    /// | c2   | i1        | s1       | 2026-02-10 | accepted 02-20 (i1 +20), implemented   |
+    /// | c3   | s2        | s2       | 2026-03-01 | rejected (not solved)                  |
+    /// | c4   | s1        | s3       | 2026-04-01 | open                                   |
+    /// | c5   | e2        | n1       | 2026-05-01 | accepted 05-10 (e2 +20)                |
+    /// | c6   | x1        | x1       | 2026-05-02 | accepted (an expert: not ranked)       |
+    /// | c7   | h2        | h2       | 2026-06-01 | accepted (HQ: not ranked)              |
+    /// | c8   | e3        | s3       | 2025-12-20 | accepted 2026-01-05 (e3 +20 in 2026)   |
+    ///
+    /// A workshop on 2026-04-14 attended and confirmed by e1, e2, e3, i1 (+3 each) and s1 (staff
+    /// earn no points under the built-in policy); e3 raises a debate subject (+10).
+    func individuals() throws -> ReportFixture {
+        let f = try ReportFixture(on: "2026-12-31")
+        for (id, name, kind, branch, division) in [
+            ("s1", "Sun", "staff", "busan", "contracts"), ("s2", "Seo", "staff", "busan", "audit"), ("n1", "Noh", "staff", "busan", nil),
+            ("s3", "Shin", "staff", "seoul", "contracts"), ("s4", "So", "staff", "seoul", "audit"),
+            ("i1", "Im", "internal-monitor", "seoul", "audit"), ("e1", "Eun", "external-monitor", "busan", nil),
+            ("e2", "Eom", "external-monitor", "seoul", nil), ("e3", "Ena", "external-monitor", "busan", nil),
+            ("x1", "Xu", "expert", nil, nil), ("h2", "Han", "hq", "busan", nil),
+        ] as [(String, String, String, String?, String?)] {
+            try f.hq.addMember(id: id, MemberFields(name: name, kind: kind, branch: branch, division: division))
+        }
+        try f.addCases([
+            ("c1", "2026-02-01", ["submitter": "e1", "assignee": "s1"]), ("c2", "2026-02-10", ["submitter": "i1", "assignee": "s1"]),
+            ("c3", "2026-03-01", ["submitter": "s2", "assignee": "s2"]), ("c4", "2026-04-01", ["submitter": "s1", "assignee": "s3"]),
+            ("c5", "2026-05-01", ["submitter": "e2", "assignee": "n1"]), ("c6", "2026-05-02", ["submitter": "x1", "assignee": "x1"]),
+            ("c7", "2026-06-01", ["submitter": "h2", "assignee": "h2"]), ("c8", "2025-12-20", ["submitter": "e3", "assignee": "s3"]),
+        ])
+        try f.hq.decide("c1", accept: true, reason: "ok", on: "2026-03-01")
+        try f.hq.decide("c2", accept: true, reason: "ok", on: "2026-02-20")
+        try f.hq.milestone("c2", "implemented", on: "2026-06-01")
+        try f.hq.decide("c3", accept: false, reason: "no", on: "2026-03-20")
+        try f.hq.decide("c5", accept: true, reason: "ok", on: "2026-05-10")
+        try f.hq.decide("c6", accept: true, reason: "ok", on: "2026-05-10")
+        try f.hq.decide("c7", accept: true, reason: "ok", on: "2026-06-10")
+        try f.hq.decide("c8", accept: true, reason: "ok", on: "2026-01-05")
+        try f.hq.createMeeting(id: "w1", kind: "workshop", title: "Workshop", date: "2026-04-14")
+        try f.hq.attend("w1", members: ["e1", "e2", "e3", "i1", "s1"])
+        try f.hq.confirm("w1", members: ["e1", "e2", "e3", "i1", "s1"])
+        try f.hq.raiseSubject("w1", member: "e3", subject: "Late payments")
+        return f
+    }
+
+    @Test("best and worst individuals: staff and external monitors ranked apart, on points, findings and solved")
+    func bestAndWorstIndividuals() throws {
+        let f = try individuals()
+        func figures(_ ranking: IndividualRanking) -> [[String]] {
+            ranking.rows.map { [String($0.rank), $0.member, String($0.points), String($0.findings), String($0.solved)] }
+        }
+        let year = try f.run(f.reports(period: .year(2026)), HQReports.divisions)
+        // Staff: i1 23 points (c2 accepted + workshop), 1 finding; s1 found c4 and solved c1 and c2;
+        // s2 found c3 (rejected: not solved); n1 solved c5; s3 (c8 was reported in 2025) and s4 nothing: a tie.
+        #expect(figures(year.staff) == [["1", "i1", "23", "1", "0"], ["2", "s1", "0", "1", "2"], ["3", "s2", "0", "1", "0"],
+                                        ["4", "n1", "0", "0", "1"], ["5", "s3", "0", "0", "0"], ["5", "s4", "0", "0", "0"]])
+        #expect(year.staff.best?.member == "i1" && year.staff.worst?.member == "s4")
+        #expect(year.staff.kinds == ["staff", "internal-monitor"])
+        // External monitors: e3 20 (c8 accepted in 2026) + 3 + 10 = 33 but no finding in 2026;
+        // e1 and e2 20 + 3 = 23 with one finding each: they share rank 2, e2 last by id.
+        #expect(figures(year.externalMonitors) == [["1", "e3", "33", "0", "0"], ["2", "e1", "23", "1", "0"], ["2", "e2", "23", "1", "0"]])
+        #expect(year.externalMonitors.best?.member == "e3" && year.externalMonitors.worst?.member == "e2")
+        #expect(year.externalMonitors.kinds == ["external-monitor"])
+        // Each kind in its own ranking; experts and HQ (who found and solved c6, c7) in neither.
+        #expect(year.staff.rows.allSatisfy { ["staff", "internal-monitor"].contains($0.kind) })
+        #expect(year.externalMonitors.rows.allSatisfy { $0.kind == "external-monitor" })
+        let everyone = Set((year.staff.rows + year.externalMonitors.rows).map(\.member))
+        #expect(everyone.isDisjoint(with: ["x1", "h2", "hq1"]) && everyone.count == 9)
+        #expect(year.staff.rows[1] == IndividualRow(rank: 2, member: "s1", name: "Sun", kind: "staff", branch: "busan", division: "contracts",
+                                                    points: 0, findings: 1, solved: 2))
+        #expect(year.staff.rows[3].division == nil)       // n1 has no division and is still ranked
+        // Divisions are unchanged by the people: (none) 20+3 (e1) + 20+3 (e2) + 33 (e3) = 79, findings e1, e2, x1, h2;
+        // audit 23 (i1), findings s2 and i1; contracts none, finding s1.
+        #expect(year.divisions.map(\.division) == ["(none)", "audit", "contracts"])
+        #expect(year.divisions.map(\.points) == [79, 23, 0] && year.divisions.map(\.members) == [3, 1, 0])
+        #expect(year.divisions.map(\.findings) == [4, 2, 1])
+        #expect(year.best?.division == "audit" && year.worst?.division == "contracts")
+
+        // Busan only: its own people, whatever the branch of their cases.
+        let busan = try f.run(f.reports(period: .year(2026), branch: "busan"), HQReports.divisions)
+        #expect(figures(busan.staff) == [["1", "s1", "0", "1", "2"], ["2", "s2", "0", "1", "0"], ["3", "n1", "0", "0", "1"]])
+        #expect(busan.staff.best?.member == "s1" && busan.staff.worst?.member == "n1")
+        #expect(figures(busan.externalMonitors) == [["1", "e3", "33", "0", "0"], ["2", "e1", "23", "1", "0"]])
+        #expect(busan.externalMonitors.best?.member == "e3" && busan.externalMonitors.worst?.member == "e1")
+        // One CSV table: the divisions (audit and contracts tie on 0 points), then each ranking.
+        let csv = try CSVTable.parse(try f.hq.renderReport(.divisions, f.reports(period: .year(2026), branch: "busan"), as: .csv))
+        #expect(csv == [
+            ["list", "rank", "division", "member", "name", "kind", "branch", "points", "members", "findings", "solved", "mark"],
+            ["division", "1", "(none)", "", "", "", "", "56", "2", "2", "", ""],
+            ["division", "2", "audit", "", "", "", "", "0", "0", "1", "", "best"],
+            ["division", "2", "contracts", "", "", "", "", "0", "0", "1", "", "worst"],
+            ["staff", "1", "contracts", "s1", "Sun", "staff", "busan", "0", "", "1", "2", "best"],
+            ["staff", "2", "audit", "s2", "Seo", "staff", "busan", "0", "", "1", "0", ""],
+            ["staff", "3", "", "n1", "Noh", "staff", "busan", "0", "", "0", "1", "worst"],
+            ["external-monitor", "1", "", "e3", "Ena", "external-monitor", "busan", "33", "", "0", "0", "best"],
+            ["external-monitor", "2", "", "e1", "Eun", "external-monitor", "busan", "23", "", "1", "0", "worst"],
+        ])
+
+        // 2025: only c8 (found by e3, accepted, assigned to s3); its points fall in 2026.
+        let before = try f.run(f.reports(period: .year(2025)), HQReports.divisions)
+        #expect(figures(before.staff) == [["1", "s3", "0", "0", "1"], ["2", "i1", "0", "0", "0"], ["2", "n1", "0", "0", "0"],
+                                          ["2", "s1", "0", "0", "0"], ["2", "s2", "0", "0", "0"], ["2", "s4", "0", "0", "0"]])
+        #expect(before.staff.best?.member == "s3" && before.staff.worst?.member == "s4")
+        #expect(figures(before.externalMonitors) == [["1", "e3", "0", "1", "0"], ["2", "e1", "0", "0", "0"], ["2", "e2", "0", "0", "0"]])
+        #expect(before.externalMonitors.best?.member == "e3" && before.externalMonitors.worst?.member == "e2")
+        // A period when nobody did anything: everyone ranked first, nobody best or worst.
+        let empty = try f.run(f.reports(period: .year(2024)), HQReports.divisions)
+        #expect(empty.staff.rows.count == 6 && empty.staff.rows.allSatisfy { $0.rank == 1 })
+        #expect(empty.staff.best == nil && empty.staff.worst == nil)
+        #expect(empty.externalMonitors.rows.map(\.member) == ["e1", "e2", "e3"] && empty.externalMonitors.best == nil)
+        // A ranking of one: a best, no worst.
+        let seoulQ2 = try f.run(f.reports(period: .quarter(2026, 2), branch: "seoul"), HQReports.divisions)
+        #expect(figures(seoulQ2.externalMonitors) == [["1", "e2", "23", "1", "0"]])
+        #expect(seoulQ2.externalMonitors.best?.member == "e2" && seoulQ2.externalMonitors.worst == nil)
+    }
+
     @Test func allReportsRenderAsJSONAndCSV() throws {
         let (f, _) = try ladder()
         let reports = f.reports(period: .year(2006), now: "2006-04-06")

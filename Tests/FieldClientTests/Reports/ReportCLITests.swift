@@ -48,6 +48,20 @@ struct ReportCLITests {
             try cli.ok(["report", name, "--period", "2025-Q2", "--json"])
             try cli.ok(["report", name, "--period", "2025-Q2", "--csv"])
         }
+        // Divisions: the text names each ranking's best and worst; JSON has every ranked person.
+        let divisions = try cli.json(DivisionsReport.self, ["report", "divisions", "--period", "2025"])
+        #expect(divisions == (try replica.report(HQReports(period: .year(2025), now: CivilDate("2026-01-01")!.millisecondsSinceEpoch),
+                                                 HQReports.divisions)))
+        let staffBest = try #require(divisions.staff.best), monitorBest = try #require(divisions.externalMonitors.best)
+        #expect(!divisions.staff.rows.isEmpty && divisions.staff.rows.allSatisfy { $0.kind != "external-monitor" })
+        let text = try cli.ok(["report", "divisions", "--period", "2025"])
+        #expect(text.contains("Individuals: \(divisions.staff.rows.count) staff and internal monitors, \(divisions.externalMonitors.rows.count) external monitors ranked"))
+        let marked = text.split(separator: "\n").filter { $0.hasPrefix("staff ") || $0.hasPrefix("external-monitor ") }
+        #expect(marked.count == [divisions.staff.best, divisions.staff.worst, divisions.externalMonitors.best,
+                                 divisions.externalMonitors.worst].compactMap { $0 }.count)
+        #expect(marked.first?.contains(" best ") == true && marked.first?.contains(" \(staffBest.member) ") == true)
+        #expect(marked.contains { $0.hasPrefix("external-monitor") && $0.contains(" best ") && $0.contains(" \(monitorBest.member) ") })
+
         let out = dir.path("out")
         try cli.ok(["report", "all", "--period", "2025", "--csv", "--output-dir", out])
         for name in HQReportName.allCases {

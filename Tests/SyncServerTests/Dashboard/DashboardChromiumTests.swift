@@ -46,6 +46,8 @@ struct DashboardChromiumTests {
         let replyPercent = try #require((object("replies")["overall"] as? [String: Any])?["percent"] as? Double)
         let leader = try #require(((object("points")["leaderboard"] as? [[String: Any]])?.first)?["name"] as? String)
         let bestDivision = try #require((object("divisions")["best"] as? [String: Any])?["division"] as? String)
+        let bestStaff = try #require(((object("divisions")["staff"] as? [String: Any])?["best"] as? [String: Any])?["name"] as? String)
+        let bestMonitor = try #require(((object("divisions")["externalMonitors"] as? [String: Any])?["best"] as? [String: Any])?["name"] as? String)
         #expect(tasks > 100)
 
         let started = ContinuousClock.now
@@ -59,6 +61,8 @@ struct DashboardChromiumTests {
         #expect(dom.contains("id=\"kpi-reply-rate\">\(String(format: "%.1f", replyPercent))%<"))
         #expect(dom.contains(leader))
         #expect(dom.contains("\(bestDivision) <span class=\"badge best\">best</span>"))
+        #expect(dom.contains("\(bestStaff) <span class=\"badge best\">best</span>"))
+        #expect(dom.contains("\(bestMonitor) <span class=\"badge best\">best</span>"))
         #expect(dom.contains("<svg") && dom.contains("<polyline"))
 
         // The ticket was used up: the same link again shows only the sign-in form.

@@ -81,7 +81,7 @@ struct DashboardTests {
             #expect(html.contains("id=\"kpi-conflicts\">1<"))
             #expect(html.contains("<option value=\"2026-03\" selected>"))
             for id in ["chart-tasks", "chart-replies", "chart-sources", "chart-area", "chart-cause", "chart-step", "chart-status",
-                       "table-step-times", "table-leaderboard", "table-best-monitors", "table-divisions", "table-budget", "table-conflicts"] {
+                       "table-step-times", "table-leaderboard", "table-best-monitors", "table-divisions", "table-individuals", "table-budget", "table-conflicts"] {
                 #expect(html.contains("id=\"\(id)\""), "missing \(id)")
             }
             // Nothing is loaded from elsewhere, and the policy forbids it anyway.
@@ -99,6 +99,11 @@ struct DashboardTests {
             #expect(points.body.contains("Cy Inspector"))
             #expect(points.body.contains("contracts <span class=\"badge best\">best</span>"))
             #expect(points.body.contains("citizens <span class=\"badge worst\">worst</span>"))
+            // The best and worst people: staff and internal monitors, then external monitors.
+            for (name, mark) in [("Cy Inspector", "best"), ("Busan Staff", "worst"), ("Ada Monitor", "best"), ("Bo Monitor", "worst")] {
+                #expect(points.body.contains("\(name) <span class=\"badge \(mark)\">\(mark)</span>"), "\(name) \(mark)")
+            }
+            #expect(!points.body.contains("Head Office <span"))
             // A branch filter, and a bad period that falls back with a notice.
             let busan = try await client.get("/dashboard?period=2026-03&branch=busan", headers: headers)
             #expect(busan.body.contains("id=\"kpi-tasks\">3<") && busan.body.contains("<option value=\"busan\" selected>"))

@@ -136,8 +136,17 @@ struct ReportRouteTests {
             #expect(points.filter { $0.first == "leaderboard" }.map { [$0[2], $0[3], $0[8]] } == [["1", "m3", "36"], ["2", "m1", "6"]])
             #expect(points.contains { $0.first == "best" && $0[1] == "2026-03" && $0[3] == "m3" })
             let divisions = try await csv("/v1/reports/divisions?period=2026&format=csv")
-            #expect(divisions.dropFirst().map { [$0[1], $0[2], $0[4], $0[5]] } == [["contracts", "36", "1", "best"], ["citizens", "6", "1", "worst"],
-                                                                                     ["(none)", "0", "3", ""]]) // s1's c5, c6, c7
+            #expect(divisions.first == ["list", "rank", "division", "member", "name", "kind", "branch", "points", "members", "findings",
+                                        "solved", "mark"])
+            #expect(divisions.filter { $0[0] == "division" }.map { [$0[2], $0[7], $0[9], $0[11]] }
+                    == [["contracts", "36", "1", "best"], ["citizens", "6", "1", "worst"], ["(none)", "0", "3", ""]]) // s1's c5, c6, c7
+            // People: staff (m3 is an internal monitor) apart from external monitors; hq is not ranked.
+            #expect(divisions.dropFirst().filter { $0[0] != "division" } == [
+                ["staff", "1", "contracts", "m3", "Cy Inspector", "internal-monitor", "busan", "36", "", "1", "0", "best"],
+                ["staff", "2", "", "s1", "Busan Staff", "staff", "busan", "0", "", "3", "0", "worst"],
+                ["external-monitor", "1", "citizens", "m1", "Ada Monitor", "external-monitor", "", "6", "", "1", "0", "best"],
+                ["external-monitor", "2", "citizens", "m2", "Bo Monitor", "external-monitor", "", "0", "", "0", "0", "worst"],
+            ])
             let budget = try await csv("/v1/reports/budget?period=2026&format=csv")
             #expect(budget.dropFirst().map { [$0[0], $0[1], $0[9]] } == [["1", "c5", "1"], ["2", "c4", "2"]])
             let back = try await csv("/v1/reports/reported-back?period=2026&format=csv")

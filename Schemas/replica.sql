@@ -114,7 +114,14 @@ CREATE TABLE cases (
     budget_priority INTEGER,
     published_on TEXT,
     public_title TEXT,
-    public_summary TEXT
+    public_summary TEXT,
+    referral_sent_on TEXT,
+    referral_due_on TEXT,
+    referral_answer TEXT,
+    referral_answered_on TEXT,
+    reexamination_reason TEXT,
+    arbitration_meeting TEXT,
+    arbitration_reason TEXT
 );
 CREATE TABLE case_milestones (
     case_id TEXT NOT NULL,

@@ -58,6 +58,10 @@ public struct CaseDetail: Codable, Sendable, Equatable {
     public var publishedOn: String? = nil
     public var publicTitle: String? = nil
     public var publicSummary: String? = nil
+    /// A referral's course (issue 15): sent on, due on, the other body's answer and its date.
+    public var referral: ReferralView? = nil
+    /// A re-examination asked for by the submitter, and the dispute arbitration's outcome.
+    public var reexamination: ReexaminationView? = nil
 }
 
 /// What a new case says.
@@ -240,7 +244,8 @@ extension FieldReplica {
                               decisionReason: row["decision_reason"], referredTo: row["referred_to"],
                               budgetPriority: row["budget_priority"], milestones: milestones, comments: comments,
                               history: history, conflicts: conflicts, attachments: try attachments(of: "case", id, db),
-                              publishedOn: row["published_on"], publicTitle: row["public_title"], publicSummary: row["public_summary"])
+                              publishedOn: row["published_on"], publicTitle: row["public_title"], publicSummary: row["public_summary"],
+                              referral: Self.referralView(row), reexamination: Self.reexaminationView(row, milestones))
         }
     }
 
@@ -359,24 +364,31 @@ extension FieldReplica {
     /// Refers a case onward (by default to the inter-ministry joint committee), on the date of
     /// record `on` (default today).
     @discardableResult
-    public func refer(_ idOrRef: String, to body: String? = nil, on: String? = nil) throws -> LadderResult {
+    public func refer(_ idOrRef: String, to body: String? = nil, on: String? = nil, due: String? = nil,
+                      dueDays: Int? = nil) throws -> LadderResult {
         if let body { try Check.text(body, what: "referral body") }
+        if let due { try Check.date(due, what: "--due date") }
+        if let dueDays, !(1...3_650).contains(dueDays) { throw SyncError(.invalidValue, "--due-days must be from 1 to 3650") }
         return try write { db in
             try requireStaff(db, "refer cases")
             let date = try dateOfRecord(on, db)
             let id = try resolveCase(idOrRef, db)
-            try referWrites(id, to: body, on: date, db)
+            let dueOn = try due ?? Self.referralDue(sentOn: date, days: dueDays ?? Self.referralAnswerDays)
+            if dueOn < date { throw SyncError(.invalidValue, "--due \(dueOn) is before the day the referral was sent (\(date))") }
+            try referWrites(id, to: body, on: date, due: dueOn, db)
             return try ladderResult(id, changed: true, on: date, db)
         }
     }
 
-    func referWrites(_ id: String, to body: String?, on date: String, _ db: Database) throws {
+    func referWrites(_ id: String, to body: String?, on date: String, due: String? = nil, _ db: Database) throws {
         try record([.set(.case, id, "referredTo", .string(body ?? routing.referral)), .reach(.case, id, "referred"),
-                    Self.milestoneDate(id, "referred", date)], db)
+                    Self.milestoneDate(id, "referred", date), .set(.case, id, "referralSentOn", .string(date)),
+                    .set(.case, id, "referralDueOn", .string(due ?? Self.referralDue(sentOn: date, days: Self.referralAnswerDays)))], db)
     }
 
     /// Milestones recorded with `milestone(_:_:)`; decisions and referrals have their own calls.
-    public static let plainMilestones = ["agency-responsible", "examined", "submitted-to-council", "implemented", "result-notified"]
+    public static let plainMilestones = ["agency-responsible", "examined", "submitted-to-council", "implemented", "result-notified",
+                                         "arbitration-notified"]
 
     /// Records that a case reached a milestone (a fact that cannot be undone) on the date of
     /// record `on` (default today). For a milestone already reached, `on` corrects its date of
@@ -389,14 +401,20 @@ extension FieldReplica {
         if milestone == "referred" {
             throw SyncError(.invalidValue, "refer a case with `field case refer CASE`")
         }
+        if milestone == "reexamination-requested" || milestone.hasPrefix("arbitration-") && milestone != "arbitration-notified" {
+            throw SyncError(.invalidValue, "'\(milestone)' belongs to a re-examination: `field case reexamine CASE --reason TEXT`, then `field case arbitrate CASE --outcome upheld|overturned --reason TEXT`")
+        }
         try Check.choice(milestone, in: Self.plainMilestones, what: "milestone")
         return try write { db in
             let id = try resolveCase(idOrRef, db)
             if milestone != "result-notified" { try requireStaff(db, "record milestones") }
             let date = try dateOfRecord(on, db)
             let reached = try milestones(id, db)
-            if milestone == "implemented" && !reached.contains("accepted") {
-                throw SyncError(.conflict, "case \(idOrRef) has not been accepted; only accepted reform tasks can be implemented")
+            if milestone == "implemented" && Domain.caseStatus(reached) != "accepted" && !reached.contains("implemented") {
+                throw SyncError(.conflict, "case \(idOrRef) is \(Domain.caseStatus(reached)); only accepted reform tasks can be implemented")
+            }
+            if milestone == "arbitration-notified" && !reached.contains("arbitration-upheld") && !reached.contains("arbitration-overturned") {
+                throw SyncError(.conflict, "case \(idOrRef) has no arbitration outcome to report back yet (`field case arbitrate`)")
             }
             if !reached.contains(milestone) {
                 try record([.reach(.case, id, milestone), Self.milestoneDate(id, milestone, date)], db)

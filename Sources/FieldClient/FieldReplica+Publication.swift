@@ -20,7 +20,10 @@ extension FieldReplica {
             guard ["accepted", "implemented"].contains(status) else {
                 throw SyncError(.conflict, "case \(idOrRef) is \(status); only accepted or implemented reforms are published (decide it first: `field case decide`)")
             }
-            if try milestones(id, db).contains("rejected") {
+            let reached = try milestones(id, db)
+            // Accepted and rejected apart, and no arbitration settled it.
+            if reached.contains("rejected") && reached.contains("accepted")
+                && !reached.contains("arbitration-upheld") && !reached.contains("arbitration-overturned") {
                 throw SyncError(.conflict, "case \(idOrRef) was both accepted and rejected (decisions made apart); settle it before publishing it")
             }
             let shown = try title ?? String.fetchOne(db, sql: "SELECT title FROM cases WHERE id = ?", arguments: [id]) ?? "Reform"

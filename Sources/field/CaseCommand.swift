@@ -18,7 +18,7 @@ struct CaseCommand: ParsableCommand {
         """,
         subcommands: [CaseCreate.self, CaseList.self, CaseShow.self, CaseEdit.self, CaseComment.self,
                       CaseRoute.self, CaseEscalate.self, CaseRefer.self, CaseMilestone.self, CaseDecide.self, CaseAttach.self,
-                      CasePublish.self, CaseUnpublish.self])
+                      CasePublish.self, CaseUnpublish.self, CaseAnswerReferral.self, CaseReexamine.self, CaseArbitrate.self])
 }
 
 func printLadder(_ result: FieldReplica.LadderResult, verb: String) {

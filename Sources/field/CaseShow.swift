@@ -28,6 +28,19 @@ struct CaseShow: ParsableCommand {
         print("status:    \(s.status)")
         if let reason = detail.decisionReason { print("reason:    \(reason)") }
         if let referred = detail.referredTo { print("referred:  \(referred)") }
+        if let referral = detail.referral, referral.sentOn != nil || referral.answer != nil {
+            print("referral:  sent \(referral.sentOn.orDash), due \(referral.dueOn.orDash), "
+                  + (referral.answeredOn.map { "answered \($0): \(referral.answer ?? "")" } ?? "no answer yet"))
+        }
+        if let re = detail.reexamination {
+            print("re-examination: asked \(re.requestedOn.orDash): \(re.reason ?? "")")
+            if let outcome = re.outcome {
+                print("arbitration:    \(outcome) on \(re.outcomeOn.orDash): \(re.outcomeReason ?? "")"
+                      + (re.notifiedOn.map { " (reported back \($0))" } ?? " (not reported back yet)"))
+            } else {
+                print("arbitration:    pending" + (re.meeting.map { " at meeting \($0)" } ?? ""))
+            }
+        }
         if let budget = detail.budgetPriority { print("budget priority: \(budget)") }
         if let published = detail.publishedOn {
             print("published: \(published) on the public page as \"\(detail.publicTitle ?? "")\": \(detail.publicSummary ?? "")")

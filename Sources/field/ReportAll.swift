@@ -71,6 +71,15 @@ struct ReportAll: ParsableCommand {
             print("best \(title): \(ranking.best.map { $0.name ?? $0.member } ?? "-"); worst: \(ranking.worst.map { $0.name ?? $0.member } ?? "-")")
         }
         print("accepted tasks ranked for budget: \(bundle.budget.rows.count - bundle.budget.unranked) (\(bundle.budget.unranked) waiting)")
-        print("\nmore: field report tasks|sources|replies|breakdown|step-times|reported-back|points|divisions|budget")
+        if let latest = bundle.satisfaction.latest {
+            print("customer satisfaction: \(SatisfactionReport.pointsText(latest.score)) points in \(latest.period)"
+                  + (latest.change.map { " (\($0 > 0 ? "+" : "")\(SatisfactionReport.pointsText($0)) on \(latest.comparedWith ?? "the year before"))" } ?? ""))
+        }
+        let re = bundle.reexaminations.rows
+        print("re-examinations: \(bundle.reexaminations.requested) asked for; " + re.prefix(3).map { "\($0.outcome) \($0.cases)" }.joined(separator: ", "))
+        if let all = bundle.referrals.rows.first {
+            print("referrals: \(all.sent) sent, \(all.answered) answered (median \(ReportText.number(all.medianDaysToAnswer)) days), \(all.overdue) overdue")
+        }
+        print("\nmore: field report " + HQReportName.allCases.map(\.rawValue).joined(separator: "|"))
     }
 }

@@ -21,7 +21,12 @@ import Testing
         "votes": ["voted_on TEXT notnull=0 default=- pk=0"],
         // Version 4: the public reform page.
         "cases": ["published_on TEXT notnull=0 default=- pk=0", "public_title TEXT notnull=0 default=- pk=0",
-                  "public_summary TEXT notnull=0 default=- pk=0"],
+                  "public_summary TEXT notnull=0 default=- pk=0",
+                  // Version 5: referral answers, re-examination and arbitration.
+                  "referral_sent_on TEXT notnull=0 default=- pk=0", "referral_due_on TEXT notnull=0 default=- pk=0",
+                  "referral_answer TEXT notnull=0 default=- pk=0", "referral_answered_on TEXT notnull=0 default=- pk=0",
+                  "reexamination_reason TEXT notnull=0 default=- pk=0", "arbitration_meeting TEXT notnull=0 default=- pk=0",
+                  "arbitration_reason TEXT notnull=0 default=- pk=0"],
     ]
     static let addedTables = ["case_steps", "case_attachments", "meeting_attachments", "surveys"]
     static let addedIndexes = ["case_attachments_sha256", "cases_published", "meeting_attachments_sha256", "surveys_period"]

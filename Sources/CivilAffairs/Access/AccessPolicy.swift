@@ -51,6 +51,7 @@ public struct AccessPolicy: Sendable {
         .motion: ["case": .case, "meeting": .meeting, "council": .council],
         .consultation: ["case": .case],
         .meeting: ["agenda": .case],
+        .case: ["arbitrationMeeting": .meeting],
     ]
     /// The entities an operation names through a reference field (what must reach the server
     /// with it, or before it).
@@ -177,6 +178,31 @@ public struct AccessPolicy: Sendable {
         default:
             return Denial(.forbidden, "an expert votes in their councils and comments on their cases; \(op.entity.rawValue)s are for staff")
         }
+    }
+
+    /// Whether an operation is part of a submitter's request for a re-examination: the
+    /// milestone, its date of record, the grounds.
+    public static func isReexaminationRequest(_ op: SyncOperation) -> Bool {
+        switch op.field {
+        case "reexaminationReason": true
+        case "milestones", "milestoneDates": op.key == "reexamination-requested"
+        default: false
+        }
+    }
+
+    /// A submitter unsatisfied with a decision may ask for a re-examination once it is decided,
+    /// until the arbitration's outcome (and not once the reform is implemented).
+    public static func reexaminationDenial(_ id: String, _ state: CaseFacts) -> Denial? {
+        guard Domain.decision(state.milestones) != nil else {
+            return Denial(.forbidden, "case \(id) has not been decided yet; a re-examination is asked for after a decision")
+        }
+        if state.milestones.contains("implemented") {
+            return Denial(.forbidden, "case \(id) is implemented; its decision can no longer be re-examined")
+        }
+        if let outcome = ["arbitration-upheld", "arbitration-overturned"].first(where: state.milestones.contains) {
+            return Denial(.forbidden, "case \(id) was re-examined already (\(outcome)); ask the branch for a new case")
+        }
+        return nil
     }
 
     /// Case fields only headquarters writes, whoever else may write the case: what the public
@@ -307,6 +333,7 @@ public struct AccessPolicy: Sendable {
                 // Comments and files (a photographed paper grievance) at any time; a file is
                 // added, never taken away (staff may attach the agency's reply letter).
                 if op.field == "comments" || (op.field == "attachments" && op.kind == .add) { return nil }
+                if Self.isReexaminationRequest(op) { return Self.reexaminationDenial(id, state) }
                 guard Self.submitterTextFields.contains(op.field) else {
                     return Denial(.forbidden, "a submitter may edit only the title, body, area and cause of their case, comment on it and attach files; '\(op.field)' is for staff")
                 }

@@ -104,13 +104,22 @@ public struct InboxItem: Codable, Sendable, Hashable {
     /// The latest milestone reached and its date.
     public var lastMilestone: String?
     public var lastMilestoneOn: String?
+    /// The other body's answer to a referral, and its date.
+    public var referralAnswer: String? = nil
+    public var referralAnsweredOn: String? = nil
+    /// A re-examination: `requested`, then `upheld` or `overturned`; the arbitration's reason,
+    /// and whether its outcome was reported back.
+    public var reexamination: String? = nil
+    public var arbitrationReason: String? = nil
+    public var arbitrationNotified: Bool = false
 }
 
 public enum SubmitterInbox {
     /// A submitter's cases, newest report first.
     public static func items(submitter: String, routing: LadderRouting = .embedded, _ db: Database) throws -> [InboxItem] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT id, ref, title, reported_on, step, status, decision_reason, referred_to FROM cases
+            SELECT id, ref, title, reported_on, step, status, decision_reason, referred_to, referral_answer, referral_answered_on,
+                   arbitration_reason FROM cases
             WHERE submitter = ? ORDER BY reported_on DESC, ref DESC, id
             """, arguments: [submitter])
         // Every milestone of the submitter's cases in one query.
@@ -125,13 +134,17 @@ public enum SubmitterInbox {
             let id: String = row[0]
             let milestones = (milestonesByCase[id] ?? []).map { Array($0.databaseValues.dropFirst()) }
             let reached = Set(milestones.compactMap { String.fromDatabaseValue($0[0]) })
-            let decision = reached.contains("accepted") ? "accepted" : reached.contains("rejected") ? "rejected" : nil
+            let decision = Domain.decision(reached)
             let step = (row[4] as Int64?)
+            let reexamination: String? = reached.contains("arbitration-upheld") ? "upheld"
+                : reached.contains("arbitration-overturned") ? "overturned" : reached.contains("reexamination-requested") ? "requested" : nil
             return InboxItem(caseID: id, ref: row[1], title: row[2], reportedOn: row[3], step: step.map(Int.init),
                              stepName: step.map(routing.name(ofStep:)), status: row[5], decision: decision, reason: row[6],
                              referredTo: row[7], notified: reached.contains("result-notified"),
                              lastMilestone: milestones.last.flatMap { String.fromDatabaseValue($0[0]) },
-                             lastMilestoneOn: milestones.last.flatMap { String.fromDatabaseValue($0[1]) })
+                             lastMilestoneOn: milestones.last.flatMap { String.fromDatabaseValue($0[1]) },
+                             referralAnswer: row[8], referralAnsweredOn: row[9], reexamination: reexamination,
+                             arbitrationReason: row[10], arbitrationNotified: reached.contains("arbitration-notified"))
         }
     }
 }

@@ -31,7 +31,9 @@ public enum CivicSchema {
     /// 2: dates of record (`milestoneDates`, `stepDates`, `attendanceDates`, `closedOn`, `voteDates`).
     /// 3: attachments of cases and meetings (`attachments`).
     /// 4: the public reform page (`publishedOn`, `publicTitle`, `publicSummary` of cases).
-    /// 5: customer-satisfaction surveys (`survey`).
+    /// 5: customer-satisfaction surveys (`survey`); referral answers (`referralSentOn`,
+    /// `referralDueOn`, `referralAnswer`, `referralAnsweredOn`); re-examination and dispute
+    /// arbitration (four milestones, `reexaminationReason`, `arbitrationReason`, `arbitrationMeeting`).
     public static let version = 5
     /// The field that names a case's or meeting's files (a set of records keyed by SHA-256).
     public static let attachmentsField = "attachments"
@@ -87,6 +89,18 @@ public enum CivicSchema {
                 .field("publishedOn", .register(.optionalDate), .column("published_on", .text)),
                 .field("publicTitle", .register(.optionalText(maxLength: 500)), .column("public_title", .text)),
                 .field("publicSummary", .register(.optionalText(maxLength: 2_000)), .column("public_summary", .text)),
+                // Version 5: a referral waits for the other body's answer (the inter-ministry joint
+                // committee, the Prime Minister's mediation council): sent on, due on, the answer
+                // and the day it came.
+                .field("referralSentOn", .register(.optionalDate), .column("referral_sent_on", .text)),
+                .field("referralDueOn", .register(.optionalDate), .column("referral_due_on", .text)),
+                .field("referralAnswer", .register(.optionalText(maxLength: 5_000)), .column("referral_answer", .text)),
+                .field("referralAnsweredOn", .register(.optionalDate), .column("referral_answered_on", .text)),
+                // Version 5: a re-examination: the submitter's grounds, the dispute arbitration
+                // meeting that heard it and the reason of its outcome (the outcome is a milestone).
+                .field("reexaminationReason", .register(.optionalText(maxLength: 5_000)), .column("reexamination_reason", .text)),
+                .field("arbitrationMeeting", .register(optionalReference), .column("arbitration_meeting", .text)),
+                .field("arbitrationReason", .register(.optionalText(maxLength: 5_000)), .column("arbitration_reason", .text)),
                 // Version 3: files attached (a photographed paper grievance, a letter).
                 .field("attachments", .addWinsSet(attachment),
                        .recordTable(table: "case_attachments", owner: "case_id", key: "sha256",

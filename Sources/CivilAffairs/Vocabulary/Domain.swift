@@ -11,9 +11,15 @@ public enum Domain {
     /// The kinds of member.
     public static let memberKinds = ["external-monitor", "internal-monitor", "staff", "expert", "hq"]
     public static let affiliations = ["citizen", "supplier", "public-organisation", "agency", "academia", "ngo", "law-firm"]
-    /// Facts a case can reach; none can be undone.
+    /// Facts a case can reach; none can be undone. The last four (schema 5) are a
+    /// re-examination: the submitter asks for one after a decision, the Consultation of
+    /// Arbitrating Dispute upholds or overturns the decision, and the outcome is reported back.
     public static let caseMilestones = ["agency-responsible", "examined", "submitted-to-council", "accepted",
-                                        "rejected", "implemented", "referred", "result-notified"]
+                                        "rejected", "implemented", "referred", "result-notified",
+                                        "reexamination-requested", "arbitration-upheld", "arbitration-overturned",
+                                        "arbitration-notified"]
+    /// What a dispute arbitration decides about the decision re-examined.
+    public static let arbitrationOutcomes = ["upheld", "overturned"]
     public static let meetingKinds = ["weekly-satisfaction", "practical-council", "expert-consultation",
                                       "ministers-council", "budget-execution", "workshop", "dispute-arbitration"]
     public static let motionActions = ["accept", "reject", "escalate", "refer"]
@@ -30,10 +36,33 @@ public enum Domain {
         ("submitted-to-council", "in-council"), ("examined", "examined"), ("agency-responsible", "acknowledged"),
     ]
     /// Every status a case can have, from open to implemented.
-    public static let caseStatuses = ["open", "acknowledged", "examined", "in-council", "referred", "rejected", "accepted", "implemented"]
+    public static let caseStatuses = ["open", "acknowledged", "examined", "in-council", "referred", "in-arbitration",
+                                      "rejected", "accepted", "implemented"]
 
-    /// The status a case with these milestones has.
+    /// The status a case with these milestones has. A decision under re-examination is
+    /// `in-arbitration` until the arbitration's outcome; a decision overturned there is the
+    /// opposite decision (a rejection overturned is accepted, and may then be implemented).
     @Sendable public static func caseStatus(_ reached: Set<String>) -> String {
-        caseStatusByMilestone.first { reached.contains($0.milestone) }?.status ?? "open"
+        if reached.contains("implemented") { return "implemented" }
+        if let decision = decision(reached) {
+            let arbitrated = reached.contains("arbitration-upheld") || reached.contains("arbitration-overturned")
+            if reached.contains("reexamination-requested") && !arbitrated { return "in-arbitration" }
+            return decision
+        }
+        return caseStatusByMilestone.first { reached.contains($0.milestone) }?.status ?? "open"
+    }
+
+    /// The decision standing on a case: `accepted` or `rejected`, after any arbitration (nil:
+    /// not decided, or decided both ways on two replicas and not arbitrated, which the
+    /// milestone order settles as before: accepted). Two contradictory outcomes recorded
+    /// apart leave the decision as it was: overturning needs an outcome nobody contradicted.
+    public static func decision(_ reached: Set<String>) -> String? {
+        let accepted = reached.contains("accepted"), rejected = reached.contains("rejected")
+        guard accepted || rejected else { return nil }
+        let original = accepted ? "accepted" : "rejected"
+        guard accepted != rejected, reached.contains("arbitration-overturned"), !reached.contains("arbitration-upheld") else {
+            return original
+        }
+        return original == "accepted" ? "rejected" : "accepted"
     }
 }

@@ -30,6 +30,13 @@ public struct CivilDate: Hashable, Sendable, Comparable, CustomStringConvertible
         return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }
 
+    /// Whole days from one `YYYY-MM-DD` date to another (negative when `end` is earlier); nil
+    /// when either is not a real date.
+    public static func days(from start: String, to end: String) -> Int? {
+        guard let a = CivilDate(start), let b = CivilDate(end) else { return nil }
+        return Int((b.millisecondsSinceEpoch - a.millisecondsSinceEpoch) / 86_400_000)
+    }
+
     /// Parses `YYYY-MM-DD`; nil when it is not a real date.
     public init?(_ text: String) {
         guard ValueType.isDate(text) else { return nil }

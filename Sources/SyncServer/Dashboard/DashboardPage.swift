@@ -34,6 +34,8 @@ struct DashboardPage {
         out += tasksChart + repliesChart + sourcesChart + breakdownCharts + branchReplyChart + satisfaction
         out += "</div><div class=\"grid\">"
         out += stepTimes + reportedBack + leaderboard + bestMonitors + divisions + individuals + budget
+        out += "</div><div class=\"grid\">"
+        out += reexaminations + referrals
         out += "</div>"
         out += conflicts
         out += attachments

@@ -37,11 +37,15 @@ extension SQLiteSyncStorage {
         let routing = LadderRouting.embedded
         return try Row.fetchAll(db, sql: """
             SELECT c.public_title, c.area, c.cause, c.step, c.status, c.public_summary, c.published_on,
-                   (SELECT reached_on FROM case_milestones m WHERE m.case_id = c.id AND m.milestone = 'accepted') AS decided_on,
+                   coalesce((SELECT reached_on FROM case_milestones m WHERE m.case_id = c.id AND m.milestone = 'arbitration-overturned'),
+                            (SELECT reached_on FROM case_milestones m WHERE m.case_id = c.id AND m.milestone = 'accepted')) AS decided_on,
                    (SELECT reached_on FROM case_milestones m WHERE m.case_id = c.id AND m.milestone = 'implemented') AS implemented_on
             FROM cases c
             WHERE c.published_on IS NOT NULL AND c.public_title IS NOT NULL AND c.status IN ('accepted', 'implemented')
-              AND NOT EXISTS (SELECT 1 FROM case_milestones r WHERE r.case_id = c.id AND r.milestone = 'rejected')
+              AND NOT (EXISTS (SELECT 1 FROM case_milestones r WHERE r.case_id = c.id AND r.milestone = 'rejected')
+                       AND EXISTS (SELECT 1 FROM case_milestones a WHERE a.case_id = c.id AND a.milestone = 'accepted')
+                       AND NOT EXISTS (SELECT 1 FROM case_milestones o WHERE o.case_id = c.id
+                                       AND o.milestone IN ('arbitration-upheld', 'arbitration-overturned')))
             ORDER BY c.published_on DESC, c.public_title, c.id
             LIMIT ?
             """, arguments: [limit]).map { row in

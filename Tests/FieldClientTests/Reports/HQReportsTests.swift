@@ -166,7 +166,7 @@ struct HQReportsTests {
         #expect(report.byStep[3].label == "Council of Countermeasure against Public Grievance")
         #expect(report.byStatus.map(\.key) == CaseBreakdownReport.statuses)
         #expect(Dictionary(uniqueKeysWithValues: report.byStatus.map { ($0.key, $0.count) })
-                == ["open": 1, "acknowledged": 0, "examined": 0, "in-council": 0, "referred": 1, "rejected": 1, "accepted": 1, "implemented": 0])
+                == ["open": 1, "acknowledged": 0, "examined": 0, "in-council": 0, "referred": 1, "in-arbitration": 0, "rejected": 1, "accepted": 1, "implemented": 0])
         #expect(report.byBranch == [ShareRow(key: "busan", count: 4, percent: 100.0)])
         let other = try f.run(f.reports(period: .month(2006, 3), branch: "seoul"), HQReports.breakdown)
         #expect(other.total == 0 && other.byBranch.isEmpty)

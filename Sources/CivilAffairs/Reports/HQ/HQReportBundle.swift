@@ -16,6 +16,8 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
     public var divisions: DivisionsReport
     public var budget: BudgetReport
     public var satisfaction: SatisfactionReport
+    public var reexaminations: ReexaminationReport
+    public var referrals: ReferralReport
 
     static func compute(_ reports: HQReports, _ db: Database) throws -> HQReportBundle {
         var reports = reports
@@ -25,7 +27,8 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
                        breakdown: try reports.breakdown(db), stepTimes: try reports.stepTimes(db),
                        reportedBack: try reports.reportedBack(db), points: try reports.points(db),
                        divisions: try reports.divisions(db), budget: try reports.budget(db),
-                       satisfaction: try reports.satisfaction(db))
+                       satisfaction: try reports.satisfaction(db), reexaminations: try reports.reexaminations(db),
+                       referrals: try reports.referrals(db))
     }
 
     /// Each report's CSV table, in `HQReportName` order.
@@ -42,6 +45,8 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
             case .divisions: divisions
             case .budget: budget
             case .satisfaction: satisfaction
+            case .reexaminations: reexaminations
+            case .referrals: referrals
             }
             return (name, report.csv)
         }

@@ -12,6 +12,8 @@ public enum HQReportName: String, Sendable, Codable, CaseIterable {
     case divisions
     case budget
     case satisfaction
+    case reexaminations
+    case referrals
 
     public init(parsing text: String) throws {
         guard let name = HQReportName(rawValue: text) else {

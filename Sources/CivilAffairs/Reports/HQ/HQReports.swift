@@ -77,6 +77,10 @@ public struct HQReports: Sendable {
     public func budget(_ db: Database) throws -> BudgetReport { try BudgetReport.compute(self, db) }
     /// Customers' satisfaction score per survey period, and the change on the year before.
     public func satisfaction(_ db: Database) throws -> SatisfactionReport { try SatisfactionReport.compute(self, db) }
+    /// Re-examinations asked for and the outcomes of their dispute arbitration.
+    public func reexaminations(_ db: Database) throws -> ReexaminationReport { try ReexaminationReport.compute(self, db) }
+    /// Referrals sent onward, answered and overdue, and the time the answers took.
+    public func referrals(_ db: Database) throws -> ReferralReport { try ReferralReport.compute(self, db) }
 
     /// Every report at once.
     public func all(_ db: Database) throws -> HQReportBundle { try HQReportBundle.compute(self, db) }
@@ -94,6 +98,8 @@ public struct HQReports: Sendable {
         case .divisions: try divisions(db)
         case .budget: try budget(db)
         case .satisfaction: try satisfaction(db)
+        case .reexaminations: try reexaminations(db)
+        case .referrals: try referrals(db)
         }
     }
 

@@ -34,10 +34,7 @@ enum ReportMath {
     }
 
     /// Days between two `YYYY-MM-DD` dates (nil if either does not parse).
-    static func days(from start: String, to end: String) -> Int? {
-        guard let a = CivilDate(start), let b = CivilDate(end) else { return nil }
-        return Int((b.millisecondsSinceEpoch - a.millisecondsSinceEpoch) / 86_400_000)
-    }
+    static func days(from start: String, to end: String) -> Int? { CivilDate.days(from: start, to: end) }
 
     /// A CSV cell for a one-decimal number: `202.7`, `-12.5`, `8.0`; empty for nil. Written by
     /// hand so the text never depends on the platform's float formatting.

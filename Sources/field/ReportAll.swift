@@ -71,6 +71,8 @@ struct ReportAll: ParsableCommand {
             print("best \(title): \(ranking.best.map { $0.name ?? $0.member } ?? "-"); worst: \(ranking.worst.map { $0.name ?? $0.member } ?? "-")")
         }
         print("accepted tasks ranked for budget: \(bundle.budget.rows.count - bundle.budget.unranked) (\(bundle.budget.unranked) waiting)")
-        print("\nmore: field report tasks|sources|replies|breakdown|step-times|reported-back|points|divisions|budget")
+        let unrewarded = bundle.rewards.months.reduce(0) { $0 + $1.unrewarded }
+        print("rewards given: \(bundle.rewards.total); best monitors without a gift certificate: \(unrewarded); letters due: \(bundle.rewards.lettersDue.count)")
+        print("\nmore: field report tasks|sources|replies|breakdown|step-times|reported-back|points|divisions|budget|satisfaction|rewards")
     }
 }

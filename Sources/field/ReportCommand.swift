@@ -22,7 +22,8 @@ struct ReportCommand: ParsableCommand {
           field report all --period 2025-Q2 --output-dir reports/
         """,
         subcommands: [ReportTasks.self, ReportSources.self, ReportReplies.self, ReportBreakdown.self, ReportStepTimes.self,
-                      ReportReportedBack.self, ReportPoints.self, ReportDivisions.self, ReportBudget.self, ReportSatisfaction.self, ReportAll.self])
+                      ReportReportedBack.self, ReportPoints.self, ReportDivisions.self, ReportBudget.self, ReportSatisfaction.self, ReportRewards.self,
+                      ReportAll.self])
 }
 
 /// Options every report takes: the filters and the output format.

@@ -16,6 +16,7 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
     public var divisions: DivisionsReport
     public var budget: BudgetReport
     public var satisfaction: SatisfactionReport
+    public var rewards: RewardsReport
 
     static func compute(_ reports: HQReports, _ db: Database) throws -> HQReportBundle {
         var reports = reports
@@ -25,7 +26,7 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
                        breakdown: try reports.breakdown(db), stepTimes: try reports.stepTimes(db),
                        reportedBack: try reports.reportedBack(db), points: try reports.points(db),
                        divisions: try reports.divisions(db), budget: try reports.budget(db),
-                       satisfaction: try reports.satisfaction(db))
+                       satisfaction: try reports.satisfaction(db), rewards: try reports.rewards(db))
     }
 
     /// Each report's CSV table, in `HQReportName` order.
@@ -42,6 +43,7 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
             case .divisions: divisions
             case .budget: budget
             case .satisfaction: satisfaction
+            case .rewards: rewards
             }
             return (name, report.csv)
         }

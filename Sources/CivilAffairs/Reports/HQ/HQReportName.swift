@@ -12,6 +12,7 @@ public enum HQReportName: String, Sendable, Codable, CaseIterable {
     case divisions
     case budget
     case satisfaction
+    case rewards
 
     public init(parsing text: String) throws {
         guard let name = HQReportName(rawValue: text) else {

@@ -77,6 +77,9 @@ public struct HQReports: Sendable {
     public func budget(_ db: Database) throws -> BudgetReport { try BudgetReport.compute(self, db) }
     /// Customers' satisfaction score per survey period, and the change on the year before.
     public func satisfaction(_ db: Database) throws -> SatisfactionReport { try SatisfactionReport.compute(self, db) }
+    /// Rewards given in the period, and each month's best outside monitors against the gift
+    /// certificates given.
+    public func rewards(_ db: Database) throws -> RewardsReport { try RewardsReport.compute(self, db) }
 
     /// Every report at once.
     public func all(_ db: Database) throws -> HQReportBundle { try HQReportBundle.compute(self, db) }
@@ -94,6 +97,7 @@ public struct HQReports: Sendable {
         case .divisions: try divisions(db)
         case .budget: try budget(db)
         case .satisfaction: try satisfaction(db)
+        case .rewards: try rewards(db)
         }
     }
 

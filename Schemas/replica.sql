@@ -237,6 +237,21 @@ CREATE TABLE surveys (
     area TEXT,
     note TEXT
 );
+CREATE TABLE rewards (
+    id TEXT PRIMARY KEY,
+    kind TEXT,
+    member_id TEXT,
+    division TEXT,
+    period TEXT,
+    given_on TEXT,
+    amount INTEGER,
+    note TEXT
+);
+CREATE TABLE reward_cases (
+    reward_id TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    PRIMARY KEY (reward_id, case_id)
+) WITHOUT ROWID;
 CREATE INDEX cases_ref ON cases(ref);
 CREATE INDEX cases_submitter ON cases(submitter);
 CREATE INDEX cases_branch ON cases(branch);
@@ -245,6 +260,9 @@ CREATE INDEX case_attachments_sha256 ON case_attachments(sha256);
 CREATE INDEX cases_published ON cases(published_on);
 CREATE INDEX meeting_attachments_sha256 ON meeting_attachments(sha256);
 CREATE INDEX surveys_period ON surveys(period);
+CREATE INDEX rewards_member ON rewards(member_id);
+CREATE INDEX rewards_given_on ON rewards(given_on);
+CREATE INDEX reward_cases_case ON reward_cases(case_id);
 
 -- Fields written concurrently: every competing value, until a write that has seen them all.
 CREATE TABLE conflicts (

@@ -22,6 +22,6 @@ struct Field: ParsableCommand {
             MemberCommand.self, CaseCommand.self, MeetingCommand.self, CouncilCommand.self,
             MotionCommand.self, PointsCommand.self, ConflictsCommand.self, ConsultCommand.self,
             ReportCommand.self, Generate.self, RemoteCommand.self, Sync.self, SyncStatus.self, Repair.self, Compact.self, SchemaCommand.self,
-            AttachmentCommand.self, SurveyCommand.self,
+            AttachmentCommand.self, SurveyCommand.self, RewardCommand.self,
         ])
 }

@@ -80,6 +80,8 @@ struct ReportAll: ParsableCommand {
         if let all = bundle.referrals.rows.first {
             print("referrals: \(all.sent) sent, \(all.answered) answered (median \(ReportText.number(all.medianDaysToAnswer)) days), \(all.overdue) overdue")
         }
+        let unrewarded = bundle.rewards.months.reduce(0) { $0 + $1.unrewarded }
+        print("rewards given: \(bundle.rewards.total); best monitors without a gift certificate: \(unrewarded); letters due: \(bundle.rewards.lettersDue.count)")
         print("\nmore: field report " + HQReportName.allCases.map(\.rawValue).joined(separator: "|"))
     }
 }

@@ -23,7 +23,7 @@ struct ReportCommand: ParsableCommand {
         """,
         subcommands: [ReportTasks.self, ReportSources.self, ReportReplies.self, ReportBreakdown.self, ReportStepTimes.self,
                       ReportReportedBack.self, ReportPoints.self, ReportDivisions.self, ReportBudget.self, ReportSatisfaction.self,
-                      ReportReexaminations.self, ReportReferrals.self, ReportAll.self])
+                      ReportReexaminations.self, ReportReferrals.self, ReportRewards.self, ReportAll.self])
 }
 
 /// Options every report takes: the filters and the output format.

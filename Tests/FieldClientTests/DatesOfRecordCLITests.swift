@@ -30,7 +30,7 @@ import Testing
     /// The commands that record a dated fact.
     static let commands = [["case", "route"], ["case", "escalate"], ["case", "refer"], ["case", "milestone"], ["case", "decide"],
                            ["motion", "create"], ["motion", "vote"], ["motion", "close"], ["meeting", "attend"],
-                           ["meeting", "confirm"], ["consult", "answer"]]
+                           ["meeting", "confirm"], ["consult", "answer"], ["reward", "give"]]
 
     @Test func everyDatedCommandDocumentsOn() throws {
         let cli = FieldCLI(replicaPath: "/nonexistent/r.replica")

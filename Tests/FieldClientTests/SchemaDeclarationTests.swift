@@ -28,8 +28,9 @@ import Testing
                   "reexamination_reason TEXT notnull=0 default=- pk=0", "arbitration_meeting TEXT notnull=0 default=- pk=0",
                   "arbitration_reason TEXT notnull=0 default=- pk=0"],
     ]
-    static let addedTables = ["case_steps", "case_attachments", "meeting_attachments", "surveys"]
-    static let addedIndexes = ["case_attachments_sha256", "cases_published", "meeting_attachments_sha256", "surveys_period"]
+    static let addedTables = ["case_steps", "case_attachments", "meeting_attachments", "surveys", "rewards", "reward_cases"]
+    static let addedIndexes = ["case_attachments_sha256", "cases_published", "meeting_attachments_sha256", "surveys_period",
+                               "rewards_member", "rewards_given_on", "reward_cases_case"]
 
     /// Every column of every materialised table: name, type, NOT NULL, default, key position.
     static func shape(_ db: Database) throws -> [String: [String]] {

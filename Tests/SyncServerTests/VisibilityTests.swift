@@ -202,6 +202,7 @@ private struct FixedFacts: AccessFacts {
     func memberFacts(_ id: String) -> MemberFacts? { MemberFacts(branch: nil) }
     func consultationFacts(_ id: String) -> ConsultationFacts? { ConsultationFacts(branch: "b") }
     func surveyFacts(_ id: String) -> SurveyFacts? { nil }
+    func rewardFacts(_ id: String) -> RewardFacts? { nil }
     func motions(referencing entity: EntityKey) -> [String] { entity.id == "k" || entity.id == "c" ? ["v"] : [] }
     func meetings(withAgendaCase caseID: String) -> [String] { caseID == "c" ? ["n"] : [] }
     func isVisible(_ entity: EntityKey, to principal: Principal) -> Bool { true }

@@ -14,6 +14,7 @@ public protocol AccessFacts {
     func memberFacts(_ id: String) throws -> MemberFacts?
     func consultationFacts(_ id: String) throws -> ConsultationFacts?
     func surveyFacts(_ id: String) throws -> SurveyFacts?
+    func rewardFacts(_ id: String) throws -> RewardFacts?
     /// Motions whose case, meeting or council register names this entity.
     func motions(referencing entity: EntityKey) throws -> [String]
     /// Meetings whose agenda contains this case.
@@ -35,6 +36,7 @@ extension AccessFacts {
         case .member: try memberFacts(entity.id) != nil
         case .consultation: try consultationFacts(entity.id) != nil
         case .survey: try surveyFacts(entity.id) != nil
+        case .reward: try rewardFacts(entity.id) != nil
         default: false
         }
     }
@@ -122,6 +124,12 @@ public struct SurveyFacts: Sendable, Equatable {
     public init(branch: String?) { self.branch = branch }
 }
 
+/// A reward: the member who received it (nil: a division's incentive, which only HQ sees).
+public struct RewardFacts: Sendable, Equatable {
+    public var member: String?
+    public init(member: String?) { self.member = member }
+}
+
 /// Facts that pretend one entity does not exist: the policy judges an operation on an entity
 /// the writer may not see exactly as on one that is not there, so its answer tells nothing.
 struct HidingFacts: AccessFacts {
@@ -137,6 +145,7 @@ struct HidingFacts: AccessFacts {
     func memberFacts(_ id: String) throws -> MemberFacts? { shown(.member, id) ? try base.memberFacts(id) : nil }
     func consultationFacts(_ id: String) throws -> ConsultationFacts? { shown(.consultation, id) ? try base.consultationFacts(id) : nil }
     func surveyFacts(_ id: String) throws -> SurveyFacts? { shown(.survey, id) ? try base.surveyFacts(id) : nil }
+    func rewardFacts(_ id: String) throws -> RewardFacts? { shown(.reward, id) ? try base.rewardFacts(id) : nil }
     func motions(referencing entity: EntityKey) throws -> [String] { try base.motions(referencing: entity) }
     func meetings(withAgendaCase caseID: String) throws -> [String] { try base.meetings(withAgendaCase: caseID) }
     func isVisible(_ entity: EntityKey, to principal: Principal) throws -> Bool {

@@ -52,6 +52,9 @@ public struct AccessPolicy: Sendable {
         .consultation: ["case": .case],
         .meeting: ["agenda": .case],
         .case: ["arbitrationMeeting": .meeting],
+        // Only HQ writes rewards (and HQ is not held to this rule); listed so that the member
+        // and the cases a reward names travel with it, or before it.
+        .reward: ["member": .member, "cases": .case],
     ]
     /// The entities an operation names through a reference field (what must reach the server
     /// with it, or before it).
@@ -175,6 +178,8 @@ public struct AccessPolicy: Sendable {
                 return Denial(.forbidden, "case \(op.entityID) is not before a council you sit on, so you cannot comment on it")
             }
             return nil
+        case .reward:
+            return Self.rewardDenial
         default:
             return Denial(.forbidden, "an expert votes in their councils and comments on their cases; \(op.entity.rawValue)s are for staff")
         }
@@ -204,6 +209,9 @@ public struct AccessPolicy: Sendable {
         }
         return nil
     }
+    /// Rewards are headquarters' decision alone (the customer-support team evaluates people and
+    /// divisions): branch staff, monitors and experts write none, not even their own.
+    static let rewardDenial = Denial(.forbidden, "only headquarters gives rewards (letters, gift certificates, points, incentives)")
 
     /// Case fields only headquarters writes, whoever else may write the case: what the public
     /// reform page shows.
@@ -267,6 +275,8 @@ public struct AccessPolicy: Sendable {
             guard let state = try facts.surveyFacts(id) else { return newEntity("survey") }
             if state.branch == branch { return nil }
             return Denial(.forbidden, "survey \(id) measured the whole agency or another branch; only headquarters (or that branch's staff) may change it")
+        case .reward:
+            return Self.rewardDenial
         case .council:
             guard let state = try facts.councilFacts(id) else { return newEntity("council") }
             if state.ownerBranch == branch { return nil }
@@ -403,6 +413,8 @@ public struct AccessPolicy: Sendable {
             return Denial(.forbidden, "only staff may record consultations")
         case .survey:
             return Denial(.forbidden, "only staff may record satisfaction surveys")
+        case .reward:
+            return Self.rewardDenial
         default:
             return Self.unknownKind(op)
         }
@@ -491,6 +503,10 @@ public struct AccessPolicy: Sendable {
             // The agency-wide score concerns every branch; a branch's own score, that branch.
             guard let survey = try facts.surveyFacts(entity.id) else { break }
             scopes.insert(survey.branch.map(AudienceScope.branch) ?? .allBranches)
+        case .reward:
+            // A reward is between HQ and its recipient (who keeps and prints their letter); a
+            // division's incentive, and the amounts given to others, stay with HQ.
+            if let member = try facts.rewardFacts(entity.id)?.member { scopes.insert(.member(member)) }
         default:
             break // a kind these rules do not know is shown to HQ only
         }
@@ -529,6 +545,7 @@ public struct AccessPolicy: Sendable {
         .council: ["members", "branch"],
         .consultation: ["branch"],
         .survey: ["branch"],
+        .reward: ["member"],
         .member: [],
     ]
 

@@ -51,6 +51,7 @@ public final class CachedAccessFacts: AccessFacts {
     public func memberFacts(_ id: String) throws -> MemberFacts? { try base.memberFacts(id) }
     public func consultationFacts(_ id: String) throws -> ConsultationFacts? { try base.consultationFacts(id) }
     public func surveyFacts(_ id: String) throws -> SurveyFacts? { try base.surveyFacts(id) }
+    public func rewardFacts(_ id: String) throws -> RewardFacts? { try base.rewardFacts(id) }
     public func motions(referencing entity: EntityKey) throws -> [String] { try base.motions(referencing: entity) }
     public func meetings(withAgendaCase caseID: String) throws -> [String] { try base.meetings(withAgendaCase: caseID) }
     public func isVisible(_ entity: EntityKey, to principal: Principal) throws -> Bool { try base.isVisible(entity, to: principal) }

@@ -110,6 +110,13 @@ public struct ReplicaAccessFacts: AccessFacts {
         return found
     }
 
+    public func rewardFacts(_ id: String) throws -> RewardFacts? {
+        var found: RewardFacts?
+        try db.cachedStatement(sql: "SELECT \(F.column(.reward, "member")) FROM \(F.table(.reward)) WHERE id = ?")
+            .queryDirect({ $0.text(id) }) { found = RewardFacts(member: $0.optionalText(0)) }
+        return found
+    }
+
     public func motions(referencing entity: EntityKey) throws -> [String] {
         // The motion field that names an entity of this kind (its case, meeting or council).
         guard let field = AccessPolicy.references[.motion]?.first(where: { $0.value == entity.entity })?.key else { return [] }

@@ -15,6 +15,8 @@ extension EntityKind {
     public static let consultation = EntityKind("consultation")
     /// A customer-satisfaction survey result: a period's score, nationwide or for one branch or area.
     public static let survey = EntityKind("survey")
+    /// A reward given: an appreciation letter, a gift certificate, points or a division's incentive.
+    public static let reward = EntityKind("reward")
 }
 
 extension SyncSchema {
@@ -33,7 +35,8 @@ public enum CivicSchema {
     /// 4: the public reform page (`publishedOn`, `publicTitle`, `publicSummary` of cases).
     /// 5: customer-satisfaction surveys (`survey`); referral answers (`referralSentOn`,
     /// `referralDueOn`, `referralAnswer`, `referralAnsweredOn`); re-examination and dispute
-    /// arbitration (four milestones, `reexaminationReason`, `arbitrationReason`, `arbitrationMeeting`).
+    /// arbitration (four milestones, `reexaminationReason`, `arbitrationReason`, `arbitrationMeeting`);
+    /// rewards and recognition (`reward`).
     public static let version = 5
     /// The field that names a case's or meeting's files (a set of records keyed by SHA-256).
     public static let attachmentsField = "attachments"
@@ -181,6 +184,27 @@ public enum CivicSchema {
                 .field("note", .register(.optionalText(maxLength: 2_000)), .column("note", .text)),
             ], indexes: [
                 IndexDeclaration("surveys_period", on: "surveys", ["period"]),
+            ]),
+            // Version 5: rewards and recognition. Each reward given is a fact recorded by HQ: what
+            // was given, to which member (or, for an incentive, which division), for which period,
+            // on which day, and the cases behind it. Amounts are whole won (or points), integers.
+            EntityDeclaration(.reward, table: "rewards", [
+                .field("kind", .register(.choice(Domain.rewardKinds)), .column("kind", .text)),
+                // The recipient; nil for a division's incentive.
+                .field("member", .register(optionalReference), .column("member_id", .text)),
+                // The division given an incentive; nil for a member's reward.
+                .field("division", .register(.optionalText(maxLength: 200)), .column("division", .text)),
+                // What it rewards: `YYYY`, `YYYY-Qn` or `YYYY-MM` (`ReportPeriod`); a month for a gift certificate.
+                .field("period", .register(.text(maxLength: 10)), .column("period", .text)),
+                .field("givenOn", .register(.date), .column("given_on", .text)),
+                .field("amount", .register(.integer(0...1_000_000_000_000)), .column("amount", .integer)),
+                .field("note", .register(.optionalText(maxLength: 2_000)), .column("note", .text)),
+                .field("cases", .addWinsSet(reference), .setTable(table: "reward_cases", owner: "reward_id", element: "case_id")),
+            ], indexes: [
+                IndexDeclaration("rewards_member", on: "rewards", ["member_id"]),
+                IndexDeclaration("rewards_given_on", on: "rewards", ["given_on"]),
+                // Whether a case already has its letter (the candidates of a month).
+                IndexDeclaration("reward_cases_case", on: "reward_cases", ["case_id"]),
             ]),
         ])
     }()

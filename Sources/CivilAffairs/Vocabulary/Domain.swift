@@ -28,6 +28,16 @@ public enum Domain {
     /// Who measured a satisfaction score: an outside professional institution, the agency's own
     /// customer survey, or the government's evaluation of agencies.
     public static let surveySources = ["outside-institution", "own-survey", "government-evaluation"]
+    /// What the agency gives to recognise participation: to outside monitors whose suggestions
+    /// became reform tasks a letter, a posting of the reform on its web site and invitations to
+    /// workshops; to the month's best outside monitors a gift certificate; to inside employees
+    /// points; to divisions incentives.
+    public static let rewardKinds = ["appreciation-letter", "gift-certificate", "workshop-invitation", "web-posting",
+                                     "points", "division-incentive"]
+    /// The reward kind given to a division rather than to a member.
+    public static let divisionRewardKind = "division-incentive"
+    /// The member kinds that are the agency's own employees (who may receive `points`).
+    public static let insideMemberKinds = ["internal-monitor", "staff", "hq"]
     /// The ladder: 1 weekly meeting, 2 practical council, 3 expert consultation, 4 minister's council.
     public static let steps: ClosedRange<Int64> = 1...4
     /// A case's status, derived from the milestones it has reached, strongest first.

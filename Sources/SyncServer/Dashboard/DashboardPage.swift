@@ -33,7 +33,7 @@ struct DashboardPage {
         out += "<div class=\"grid\">"
         out += tasksChart + repliesChart + sourcesChart + breakdownCharts + branchReplyChart + satisfaction
         out += "</div><div class=\"grid\">"
-        out += stepTimes + reportedBack + leaderboard + bestMonitors + divisions + individuals + budget
+        out += stepTimes + reportedBack + leaderboard + bestMonitors + divisions + individuals + budget + rewards
         out += "</div><div class=\"grid\">"
         out += reexaminations + referrals
         out += "</div>"

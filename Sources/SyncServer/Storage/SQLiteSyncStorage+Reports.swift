@@ -72,6 +72,7 @@ extension SQLiteSyncStorage {
                 WHEN 'council' THEN (SELECT name FROM councils WHERE id = c.entity_id)
                 WHEN 'consultation' THEN (SELECT topic FROM consultations WHERE id = c.entity_id)
                 WHEN 'survey' THEN (SELECT coalesce(period, '') || ' ' || coalesce(source, '') FROM surveys WHERE id = c.entity_id)
+                WHEN 'reward' THEN (SELECT coalesce(kind, '') || ' ' || coalesce(member_id, division, '') || ' ' || coalesce(period, '') FROM rewards WHERE id = c.entity_id)
               END AS label,
               CASE c.entity
                 WHEN 'case' THEN (SELECT branch FROM cases WHERE id = c.entity_id)

@@ -18,6 +18,7 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
     public var satisfaction: SatisfactionReport
     public var reexaminations: ReexaminationReport
     public var referrals: ReferralReport
+    public var rewards: RewardsReport
 
     static func compute(_ reports: HQReports, _ db: Database) throws -> HQReportBundle {
         var reports = reports
@@ -28,7 +29,7 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
                        reportedBack: try reports.reportedBack(db), points: try reports.points(db),
                        divisions: try reports.divisions(db), budget: try reports.budget(db),
                        satisfaction: try reports.satisfaction(db), reexaminations: try reports.reexaminations(db),
-                       referrals: try reports.referrals(db))
+                       referrals: try reports.referrals(db), rewards: try reports.rewards(db))
     }
 
     /// Each report's CSV table, in `HQReportName` order.
@@ -47,6 +48,7 @@ public struct HQReportBundle: Codable, Sendable, Hashable {
             case .satisfaction: satisfaction
             case .reexaminations: reexaminations
             case .referrals: referrals
+            case .rewards: rewards
             }
             return (name, report.csv)
         }

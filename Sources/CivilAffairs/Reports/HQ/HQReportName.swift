@@ -14,6 +14,7 @@ public enum HQReportName: String, Sendable, Codable, CaseIterable {
     case satisfaction
     case reexaminations
     case referrals
+    case rewards
 
     public init(parsing text: String) throws {
         guard let name = HQReportName(rawValue: text) else {

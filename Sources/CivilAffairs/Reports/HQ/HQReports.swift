@@ -81,6 +81,9 @@ public struct HQReports: Sendable {
     public func reexaminations(_ db: Database) throws -> ReexaminationReport { try ReexaminationReport.compute(self, db) }
     /// Referrals sent onward, answered and overdue, and the time the answers took.
     public func referrals(_ db: Database) throws -> ReferralReport { try ReferralReport.compute(self, db) }
+    /// Rewards given in the period, and each month's best outside monitors against the gift
+    /// certificates given.
+    public func rewards(_ db: Database) throws -> RewardsReport { try RewardsReport.compute(self, db) }
 
     /// Every report at once.
     public func all(_ db: Database) throws -> HQReportBundle { try HQReportBundle.compute(self, db) }
@@ -100,6 +103,7 @@ public struct HQReports: Sendable {
         case .satisfaction: try satisfaction(db)
         case .reexaminations: try reexaminations(db)
         case .referrals: try referrals(db)
+        case .rewards: try rewards(db)
         }
     }
 

@@ -381,7 +381,12 @@ extension FieldReplica {
     }
 
     func referWrites(_ id: String, to body: String?, on date: String, due: String? = nil, _ db: Database) throws {
-        try record([.set(.case, id, "referredTo", .string(body ?? routing.referral)), .reach(.case, id, "referred"),
+        // Referred again (to another body): the earlier answer was to the earlier referral.
+        var cleared: [FieldWrite] = []
+        if try String.fetchOne(db, sql: "SELECT referral_answered_on FROM cases WHERE id = ?", arguments: [id]) != nil {
+            cleared = [.set(.case, id, "referralAnswer", .null), .set(.case, id, "referralAnsweredOn", .null)]
+        }
+        try record(cleared + [.set(.case, id, "referredTo", .string(body ?? routing.referral)), .reach(.case, id, "referred"),
                     Self.milestoneDate(id, "referred", date), .set(.case, id, "referralSentOn", .string(date)),
                     .set(.case, id, "referralDueOn", .string(due ?? Self.referralDue(sentOn: date, days: Self.referralAnswerDays)))], db)
     }

@@ -56,7 +56,7 @@ extension FieldReplica {
         try Check.choice(outcome, in: Domain.arbitrationOutcomes, what: "outcome")
         try Check.text(reason, what: "reason", max: 5_000)
         try write { db in
-            try requireStaff(db, "record arbitration outcomes")
+            try requireHeadquarters(db, "record the outcome of a dispute arbitration (the Consultation of Arbitrating Dispute is HQ's)")
             let date = try dateOfRecord(on, db)
             let id = try resolveCase(idOrRef, db)
             let reached = try milestones(id, db)
@@ -82,12 +82,18 @@ extension FieldReplica {
     /// Names the dispute-arbitration meeting that hears the case and puts the case on its agenda.
     func arbitrationMeetingWrites(_ caseID: String, _ meeting: String, _ db: Database) throws -> [FieldWrite] {
         guard let kind = try String.fetchOne(db, sql: "SELECT kind FROM meetings WHERE id = ?", arguments: [meeting]) else {
-            throw SyncError(.notFound, "unknown meeting '\(meeting.prefix(64))'; create the Consultation of Arbitrating Dispute with `field meeting create --kind dispute-arbitration`")
+            throw SyncError(.notFound, "unknown meeting '\(meeting.prefix(64))'; the Consultation of Arbitrating Dispute is a meeting of kind dispute-arbitration (`field meeting list --kind dispute-arbitration`)")
         }
         guard kind == "dispute-arbitration" else {
             throw SyncError(.invalidValue, "meeting \(meeting) is a \(kind); a re-examination is heard by a dispute-arbitration meeting")
         }
-        return [.set(.case, caseID, "arbitrationMeeting", .string(meeting)), .add(.meeting, meeting, "agenda", element: caseID)]
+        var writes: [FieldWrite] = [.set(.case, caseID, "arbitrationMeeting", .string(meeting))]
+        // The case goes on the meeting's agenda where the writer runs the meeting (HQ, or the
+        // branch whose meeting it is); otherwise naming it is enough and its owners set the agenda.
+        let me = try me(db)
+        let owner = try String.fetchOne(db, sql: "SELECT branch FROM meetings WHERE id = ?", arguments: [meeting])
+        if me.role == .hq || (owner != nil && owner == me.branch) { writes.append(.add(.meeting, meeting, "agenda", element: caseID)) }
+        return writes
     }
 
     /// The date of record of the decision on a case (the latest of accepted or rejected).

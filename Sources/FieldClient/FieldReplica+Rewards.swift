@@ -82,6 +82,11 @@ extension FieldReplica {
                         """, arguments: [member, rewarded.description]) {
                         throw SyncError(.conflict, "member \(member) already received gift certificate \(twin) for \(rewarded)")
                     }
+                case "appreciation-letter":
+                    // The letter thanks an outside monitor (its wording says so); employees get points.
+                    guard found.kind == RewardCandidates.monitorKind else {
+                        throw SyncError(.invalidValue, "an appreciation letter goes to an outside monitor; member \(member) is \(found.kind ?? "of no kind") (employees get points: --kind points)")
+                    }
                 case "points":
                     guard let memberKind = found.kind, Domain.insideMemberKinds.contains(memberKind) else {
                         throw SyncError(.invalidValue, "points go to the agency's employees (\(Domain.insideMemberKinds.joined(separator: ", "))); member \(member) is \(found.kind ?? "of no kind")")

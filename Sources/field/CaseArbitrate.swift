@@ -4,8 +4,10 @@ import FieldClient
 struct CaseArbitrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "arbitrate",
-        abstract: "Record the dispute arbitration's outcome on a re-examined case.",
+        abstract: "Record the dispute arbitration's outcome on a re-examined case (HQ).",
         discussion: """
+        The Consultation of Arbitrating Dispute is headquarters': only an HQ replica
+        records the outcome (the branch whose decision is contested does not judge it).
         upheld: the decision stands; overturned: it is reversed (a rejection overturned
         is accepted and may be implemented). The reason is reported back to the
         submitter like any decision: record that with

@@ -7,8 +7,10 @@ struct CaseMilestone: ParsableCommand {
         abstract: "Record a milestone a case reached.",
         discussion: """
         Milestones: agency-responsible, examined, submitted-to-council, implemented (accepted
-        cases only), result-notified (the submitter was told the result). Decisions use
-        `field case decide`, referrals `field case refer`. A milestone cannot be undone.
+        cases only), result-notified (the submitter was told the result),
+        arbitration-notified (told the outcome of a re-examination). Decisions use
+        `field case decide`, referrals `field case refer`, re-examinations
+        `field case reexamine` and `field case arbitrate`. A milestone cannot be undone.
 
         --on gives the day it happened when it is typed later (default: today); reports use
         that date. Given again for a milestone already reached, --on corrects its date.

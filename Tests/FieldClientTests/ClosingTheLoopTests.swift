@@ -34,14 +34,20 @@ struct ClosingTheLoopTests {
         expectError(.forbidden) { try lee.arbitrate(caseID, outcome: "overturned", reason: "mine") }
         try exchange(lee, branch)
         #expect(try branch.caseDetail(caseID).summary.status == "in-arbitration")
-        try branch.createMeeting(id: "cad-1", kind: "dispute-arbitration", title: "Consultation of Arbitrating Dispute", date: "2005-03-08")
         expectError(.conflict) { try branch.milestone(caseID, "implemented") }
-        let decided = try branch.arbitrate(caseID, outcome: "overturned", reason: "Quota shared 60/40 from July",
-                                           meeting: "cad-1", on: "2005-03-08")
+        // The branch whose decision is contested does not judge it: HQ's Consultation of
+        // Arbitrating Dispute does.
+        expectError(.forbidden) { try branch.arbitrate(caseID, outcome: "upheld", reason: "we were right") }
+        let (hq, _) = try makeReplica("hq1", role: .hq, prefix: "HQ", seed: 9, on: "2005-03-20")
+        try exchange(branch, hq)
+        try hq.createMeeting(id: "cad-1", kind: "dispute-arbitration", title: "Consultation of Arbitrating Dispute", date: "2005-03-08")
+        let decided = try hq.arbitrate(caseID, outcome: "overturned", reason: "Quota shared 60/40 from July",
+                                       meeting: "cad-1", on: "2005-03-08")
         #expect(decided.summary.status == "accepted" && decided.reexamination?.decision == "accepted")
         #expect(decided.reexamination?.outcome == "overturned" && decided.reexamination?.meeting == "cad-1")
-        #expect(try branch.meeting("cad-1").agenda.contains(caseID))
-        expectError(.conflict) { try branch.arbitrate(caseID, outcome: "upheld", reason: "second thoughts") }
+        #expect(try hq.meeting("cad-1").agenda.contains(caseID))
+        expectError(.conflict) { try hq.arbitrate(caseID, outcome: "upheld", reason: "second thoughts") }
+        try exchange(hq, branch)
         try branch.milestone(caseID, "arbitration-notified", on: "2005-03-09")
         // Accepted on re-examination: it can be implemented like any accepted reform task.
         try branch.milestone(caseID, "implemented", on: "2005-03-10")
@@ -61,8 +67,10 @@ struct ClosingTheLoopTests {
         // The submitter writes the request's fields only: the arbitration's reason is staff's.
         try lee.requestReexamination(caseID, reason: "The acceptance came without the budget", on: "2005-03-02")
         try exchange(lee, branch)
+        let (hq, _) = try makeReplica("hq1", role: .hq, prefix: "HQ", seed: 9, on: "2005-03-20")
+        try exchange(branch, hq)
         // Upheld: the acceptance stands.
-        let upheld = try branch.arbitrate(caseID, outcome: "upheld", reason: "Budget confirmed", on: "2005-03-02")
+        let upheld = try hq.arbitrate(caseID, outcome: "upheld", reason: "Budget confirmed", on: "2005-03-02")
         #expect(upheld.summary.status == "accepted" && upheld.reexamination?.outcome == "upheld")
         #expect(upheld.reexamination?.decision == "accepted")
     }
@@ -72,14 +80,16 @@ struct ClosingTheLoopTests {
         try lee.requestReexamination(caseID, reason: "Unfair", on: "2005-03-02")
         try exchange(lee, branch)
         let (hq, _) = try makeReplica("hq1", role: .hq, prefix: "HQ", seed: 9, on: "2005-03-20")
+        let (minister, _) = try makeReplica("hq2", role: .hq, prefix: "HQM", seed: 10, on: "2005-03-20")
         try exchange(branch, hq)
-        try branch.arbitrate(caseID, outcome: "overturned", reason: "Branch view", on: "2005-03-02")
-        try hq.arbitrate(caseID, outcome: "upheld", reason: "HQ view", on: "2005-03-02")
-        try exchange(branch, hq)
-        // Both replicas agree: overturning needs an outcome nobody contradicted.
-        #expect(try branch.caseDetail(caseID).summary.status == "rejected")
-        #expect(try hq.caseDetail(caseID).summary.status == "rejected")
-        #expect(try hq.digest() == branch.digest())
+        try exchange(branch, minister)
+        try minister.arbitrate(caseID, outcome: "overturned", reason: "One view", on: "2005-03-02")
+        try hq.arbitrate(caseID, outcome: "upheld", reason: "Another view", on: "2005-03-02")
+        try exchange(minister, hq)
+        try exchange(hq, branch)
+        // Every replica agrees: overturning needs an outcome nobody contradicted.
+        for replica in [branch, hq, minister] { #expect(try replica.caseDetail(caseID).summary.status == "rejected") }
+        #expect(try hq.digest() == branch.digest() && hq.digest() == minister.digest())
     }
 
     @Test func reexaminationReportCountsOutcomesAsComputedByHand() throws {

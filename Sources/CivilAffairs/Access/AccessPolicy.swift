@@ -137,6 +137,9 @@ public struct AccessPolicy: Sendable {
         if op.entity == .case, Self.headquartersCaseFields.contains(op.field) {
             return Denial(.forbidden, "publishing a reform on the public page ('\(op.field)') is headquarters' decision")
         }
+        if op.entity == .case, Self.isArbitrationOutcome(op) {
+            return Denial(.forbidden, "the outcome of a dispute arbitration is headquarters' (the Consultation of Arbitrating Dispute); ask HQ to record it")
+        }
         let key = EntityKey(op.entity, op.entityID)
         if try facts.exists(key), try !facts.isVisible(key, to: principal) {
             // Judged as if it did not exist, so the answer is the same whether it exists or not:
@@ -182,6 +185,17 @@ public struct AccessPolicy: Sendable {
             return Self.rewardDenial
         default:
             return Denial(.forbidden, "an expert votes in their councils and comments on their cases; \(op.entity.rawValue)s are for staff")
+        }
+    }
+
+    /// Whether an operation records a dispute arbitration's outcome: its milestone, the date of
+    /// record of that milestone, its reason. HQ's alone, so the branch whose decision is
+    /// contested does not judge its own decision.
+    public static func isArbitrationOutcome(_ op: SyncOperation) -> Bool {
+        switch op.field {
+        case "arbitrationReason": true
+        case "milestones", "milestoneDates": op.key == "arbitration-upheld" || op.key == "arbitration-overturned"
+        default: false
         }
     }
 
@@ -272,6 +286,11 @@ public struct AccessPolicy: Sendable {
             return Denial(.forbidden, "consultation \(id) is filed under another branch; only that branch's staff and headquarters may change it")
         case .survey:
             // A branch records the surveys of its own customers; the agency-wide score is HQ's.
+            // Its branch may only ever be theirs: no write of a branch turns a branch's survey
+            // into the agency's score, or into another branch's.
+            if op.field == "branch", op.value.stringValue != branch {
+                return Denial(.forbidden, "survey \(id) must stay filed under your branch '\(branch)'; the agency-wide score and other branches' are not yours to record")
+            }
             guard let state = try facts.surveyFacts(id) else { return newEntity("survey") }
             if state.branch == branch { return nil }
             return Denial(.forbidden, "survey \(id) measured the whole agency or another branch; only headquarters (or that branch's staff) may change it")

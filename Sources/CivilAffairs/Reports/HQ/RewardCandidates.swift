@@ -113,7 +113,7 @@ public enum RewardCandidates {
         for row in try Row.fetchAll(db, sql: """
             SELECT c.id, c.ref, c.title, c.submitter, c.status, min(m.reached_on)
             FROM cases c JOIN case_milestones m ON m.case_id = c.id
-            WHERE m.milestone IN ('accepted', 'implemented') AND c.submitter IS NOT NULL
+            WHERE m.milestone IN ('accepted', 'implemented', 'arbitration-overturned') AND c.submitter IS NOT NULL
               AND (?1 IS NULL OR m.reached_on BETWEEN ?1 AND ?2)
               AND NOT EXISTS (SELECT 1 FROM reward_cases rc JOIN rewards r ON r.id = rc.reward_id
                               WHERE rc.case_id = c.id AND r.kind = 'appreciation-letter')

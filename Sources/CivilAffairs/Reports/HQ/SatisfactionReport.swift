@@ -99,7 +99,17 @@ public struct SatisfactionReport: HQReport, Hashable {
                 rows.append(row)
             }
         }
-        let latest = rows.last { $0.branch == nil && $0.area == nil }
+        // The newest agency-wide period (the one ending last; of two ending together, the
+        // shorter, more recent one), from the first source in `Domain.surveySources` order.
+        func rank(_ source: String) -> Int { Domain.surveySources.firstIndex(of: source) ?? Domain.surveySources.count }
+        let latest = rows.filter { $0.branch == nil && $0.area == nil }.min { a, b in
+            let (pa, pb) = (try? ReportPeriod(parsing: a.period), try? ReportPeriod(parsing: b.period))
+            let (ea, eb) = (pa?.bounds?.to ?? "", pb?.bounds?.to ?? "")
+            if ea != eb { return ea > eb }
+            let (sa, sb) = (pa?.bounds?.from ?? "", pb?.bounds?.from ?? "")
+            if sa != sb { return sa > sb }
+            return rank(a.source) < rank(b.source)
+        }
         return SatisfactionReport(period: reports.period.description, branch: reports.branch, rows: rows, latest: latest,
                                   unreadable: unreadable)
     }

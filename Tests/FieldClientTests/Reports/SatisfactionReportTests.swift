@@ -54,6 +54,12 @@ struct SatisfactionReportTests {
         let busan = try f.run(f.reports(period: .all, branch: "busan"), HQReports.satisfaction)
         #expect(busan.rows.map(\.score) == [71.0, 72.55] && busan.latest == nil)
 
+        // An older agency-wide figure of another source does not become the latest.
+        try f.hq.recordSurvey(period: "2004", score: "81", source: "own-survey")
+        let later = try f.run(f.reports(period: .all), HQReports.satisfaction)
+        #expect(later.latest?.period == "2005-Q2" && later.latest?.source == "outside-institution")
+        #expect(later.rows.map(\.period) == ["2003", "2004", "2005-Q1", "2005-Q2", "2004", "2004", "2005"])
+
         let csv = try f.run(f.reports(period: .year(2005)), HQReports.satisfaction).csv.text
         #expect(csv == """
             period,source,branch,area,score,respondents,surveys,compared_with,previous_score,change\r

@@ -38,6 +38,7 @@ extension FieldReplica {
         try Check.identifier(surveyID, what: "survey id")
         return try write { db in
             try requireStaff(db, "record satisfaction surveys")
+            try Self.requireBegun(surveyed, today: try today(db))
             let me = try me(db)
             let scope = try branch ?? (me.role == .hq ? nil : me.branch)
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM surveys WHERE id = ?", arguments: [surveyID]) != nil {
@@ -67,7 +68,8 @@ extension FieldReplica {
     public func editSurvey(_ id: String, period: String? = nil, score: String? = nil, source: String? = nil,
                            respondents: Int? = nil, note: String? = nil) throws -> SurveyView {
         var writes: [FieldWrite] = []
-        if let period { writes.append(.set(.survey, id, "period", .string(try Self.surveyPeriod(period).description))) }
+        let surveyed = try period.map(Self.surveyPeriod)
+        if let surveyed { writes.append(.set(.survey, id, "period", .string(surveyed.description))) }
         if let score { writes.append(.set(.survey, id, "scoreHundredths", .int(Int64(try Self.scoreHundredths(score))))) }
         if let source {
             try Check.choice(source, in: Domain.surveySources, what: "source")
@@ -86,6 +88,7 @@ extension FieldReplica {
         }
         return try write { db in
             try requireStaff(db, "correct satisfaction surveys")
+            if let surveyed { try Self.requireBegun(surveyed, today: try today(db)) }
             _ = try survey(id, db)
             try record(writes, db)
             return try survey(id, db)
@@ -126,6 +129,13 @@ extension FieldReplica {
             throw SyncError(.invalidValue, "a survey measures one period: YYYY (2004), YYYY-Qn (2005-Q1) or YYYY-MM (2005-03), not 'all'")
         }
         return period
+    }
+
+    /// A survey measures a period that has begun (today by the replica's corrected clock).
+    static func requireBegun(_ period: ReportPeriod, today: String) throws {
+        if let from = period.bounds?.from, from > today {
+            throw SyncError(.invalidValue, "period \(period) has not begun yet (today is \(today)); a survey measures a period that has")
+        }
     }
 
     /// `79.2` → 7920: points out of 100 with at most two decimals, read digit by digit so that

@@ -47,6 +47,9 @@ struct ClosingTheLoopTests {
         #expect(decided.reexamination?.outcome == "overturned" && decided.reexamination?.meeting == "cad-1")
         #expect(try hq.meeting("cad-1").agenda.contains(caseID))
         expectError(.conflict) { try hq.arbitrate(caseID, outcome: "upheld", reason: "second thoughts") }
+        // Lee's points follow the decision standing: the acceptance's 20, on the day of the overturn.
+        let accepted = try hq.ledger(member: "lee").filter { $0.criterion == "accepted" }
+        #expect(accepted.map(\.date) == ["2005-03-08"] && accepted.map(\.points) == [20])
         try exchange(hq, branch)
         try branch.milestone(caseID, "arbitration-notified", on: "2005-03-09")
         // Accepted on re-examination: it can be implemented like any accepted reform task.
@@ -73,6 +76,15 @@ struct ClosingTheLoopTests {
         let upheld = try hq.arbitrate(caseID, outcome: "upheld", reason: "Budget confirmed", on: "2005-03-02")
         #expect(upheld.summary.status == "accepted" && upheld.reexamination?.outcome == "upheld")
         #expect(upheld.reexamination?.decision == "accepted")
+        #expect(try hq.ledger(member: "lee").filter { $0.criterion == "accepted" }.map(\.points) == [20])
+        // An acceptance overturned (on another case) loses its points.
+        let second = try lee.createCase(NewCase(title: "Second", body: "b", area: "goods", cause: "process", branch: "busan",
+                                                reportedOn: "2005-03-01"))
+        try exchange(lee, hq)
+        try hq.decide(second.id, accept: true, reason: "yes", on: "2005-03-03")
+        try hq.requestReexamination(second.id, reason: "a competitor objects", on: "2005-03-04")
+        try hq.arbitrate(second.id, outcome: "overturned", reason: "the objection stands", on: "2005-03-05")
+        #expect(try hq.ledger(member: "lee").filter { $0.criterion == "accepted" }.map(\.subjectID) == [caseID])
     }
 
     @Test func contradictoryOutcomesRecordedApartLeaveTheDecisionAsItWas() throws {

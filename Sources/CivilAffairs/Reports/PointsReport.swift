@@ -77,16 +77,17 @@ public enum PointsReport {
             }
             switch rule.fact {
             case .caseMilestone:
-                let rows = try Row.fetchAll(db, sql: """
+                var facts = try Row.fetchAll(db, sql: """
                     SELECT c.id, c.ref, c.submitter, m.reached_on FROM case_milestones m JOIN cases c ON c.id = m.case_id
                     WHERE m.milestone = ? AND c.submitter IS NOT NULL
-                    """, arguments: [rule.milestone ?? ""])
-                for row in rows {
-                    let submitter: String = row[2]
-                    let date: String = row[3]
-                    guard earns(submitter), period.contains(date) else { continue }
-                    entries.append(PointsEntry(member: submitter, date: date, criterion: rule.criterion, points: rule.points,
-                                               subjectKind: "case", subjectID: row[0], subjectLabel: (row[1] as String?) ?? row[0],
+                    """, arguments: [rule.milestone ?? ""]).map { CaseFact(id: $0[0], ref: $0[1], submitter: $0[2], date: $0[3]) }
+                if let decision = rule.milestone, decision == "accepted" || decision == "rejected" {
+                    facts = try Self.standingDecisions(decision, facts, db)
+                }
+                for fact in facts {
+                    guard earns(fact.submitter), period.contains(fact.date) else { continue }
+                    entries.append(PointsEntry(member: fact.submitter, date: fact.date, criterion: rule.criterion, points: rule.points,
+                                               subjectKind: "case", subjectID: fact.id, subjectLabel: fact.ref ?? fact.id,
                                                detail: rule.milestone))
                 }
             case .debateSubject:
@@ -107,6 +108,33 @@ public enum PointsReport {
         return entries.sorted {
             ($0.date, $0.member, $0.criterion, $0.subjectID, $0.detail ?? "") < ($1.date, $1.member, $1.criterion, $1.subjectID, $1.detail ?? "")
         }
+    }
+
+    /// The rows `(case, ref, submitter, date)` of a decision milestone, corrected by dispute
+    /// arbitration: a decision's points follow the decision standing (`Domain.decision`), so an
+    /// acceptance overturned earns nothing and a rejection overturned earns the acceptance's,
+    /// dated by the arbitration. Only overturned cases are read again.
+    /// A case milestone as the ledger reads it: the case, its reference, its submitter, the day.
+    struct CaseFact { var id: String; var ref: String?; var submitter: String; var date: String }
+
+    static func standingDecisions(_ decision: String, _ facts: [CaseFact], _ db: Database) throws -> [CaseFact] {
+        var overturned: [String: (reached: Set<String>, ref: String?, submitter: String, on: String)] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT c.id, c.ref, c.submitter, m.milestone, o.reached_on FROM case_milestones o
+            JOIN cases c ON c.id = o.case_id JOIN case_milestones m ON m.case_id = o.case_id
+            WHERE o.milestone = 'arbitration-overturned' AND c.submitter IS NOT NULL
+            """) {
+            let id: String = row[0]
+            overturned[id, default: ([], row[1], row[2], row[4])].reached.insert(row[3])
+        }
+        guard !overturned.isEmpty else { return facts }
+        var kept = facts.filter { fact in overturned[fact.id].map { Domain.decision($0.reached) == decision } ?? true }
+        let present = Set(kept.map(\.id))
+        for (id, info) in overturned.sorted(by: { $0.key < $1.key })
+        where Domain.decision(info.reached) == decision && !present.contains(id) {
+            kept.append(CaseFact(id: id, ref: info.ref, submitter: info.submitter, date: info.on))
+        }
+        return kept
     }
 
     /// Members ranked by points in `period` (members with no points are left out).

@@ -80,6 +80,8 @@ struct SatisfactionReportTests {
         }
         expectError(.invalidValue) { try f.hq.recordSurvey(period: "all", score: "70", source: "own-survey") }
         expectError(.invalidValue) { try f.hq.recordSurvey(period: "2005-Q5", score: "70", source: "own-survey") }
+        // The fixture's today is 2006-01-02: 2006-Q2 has not begun.
+        expectError(.invalidValue) { try f.hq.recordSurvey(period: "2006-Q2", score: "70", source: "own-survey") }
         expectError(.invalidValue) { try f.hq.recordSurvey(period: "2005", score: "70", source: "a-poll") }
         expectError(.invalidValue) { try f.hq.recordSurvey(period: "2005", score: "70", source: "own-survey", respondents: 0) }
         // The same survey typed twice is refused, pointing at the one to correct.

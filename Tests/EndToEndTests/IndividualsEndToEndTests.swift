@@ -24,11 +24,8 @@ import Testing
         let kimToken = try server.issueToken(member: "kim", role: "branch", branch: "busan")
         try server.start()
         defer { server.stop() }
-        let hq = directory.path("hq.replica"), busan = directory.path("busan.replica")
-        try field(["init", "--replica", hq, "--member", "hq1", "--name", "HQ", "--role", "hq", "--prefix", "HQ"])
-        try field(["remote", "set", "--replica", hq, "--server", server.baseURL, "--token", hqToken])
-        try field(["init", "--replica", busan, "--member", "kim", "--name", "Kim", "--role", "branch", "--branch", "busan", "--prefix", "BSN"])
-        try field(["remote", "set", "--replica", busan, "--server", server.baseURL, "--token", kimToken])
+        let hq = try joinedReplica(directory, server, member: "hq1", role: "hq", prefix: "HQ", token: hqToken)
+        let busan = try joinedReplica(directory, server, member: "kim", role: "branch", branch: "busan", prefix: "BSN", token: kimToken)
 
         // Offline at Busan: two outside monitors, an internal monitor and two more staff.
         for (id, kind, division) in [("lee", "external-monitor", nil), ("han", "external-monitor", nil),

@@ -29,13 +29,9 @@ import Testing
         let leeToken = try server.issueToken(member: "lee", role: "monitor")
         try server.start()
         defer { server.stop() }
-        let hq = directory.path("hq.replica"), busan = directory.path("busan.replica"), lee = directory.path("lee.replica")
-        for (path, member, extra, token) in [(hq, "hq1", ["--role", "hq", "--prefix", "HQ"], hqToken),
-                                             (busan, "kim", ["--role", "branch", "--branch", "busan", "--prefix", "BSN"], kimToken),
-                                             (lee, "lee", ["--role", "monitor", "--prefix", "LEE"], leeToken)] {
-            try field(["init", "--replica", path, "--member", member, "--name", member.capitalized] + extra)
-            try field(["remote", "set", "--replica", path, "--server", server.baseURL, "--token", token])
-        }
+        let hq = try joinedReplica(directory, server, member: "hq1", role: "hq", prefix: "HQ", token: hqToken)
+        let busan = try joinedReplica(directory, server, member: "kim", role: "branch", branch: "busan", prefix: "BSN", token: kimToken)
+        let lee = try joinedReplica(directory, server, member: "lee", role: "monitor", prefix: "LEE", token: leeToken)
 
         // Lee's suggestion, accepted by Busan on 2025-03-10 (+20 points for Lee in March).
         let title = "Bid bond refunds <take> 40 days & more"

@@ -27,15 +27,10 @@ import Testing
         let leeToken = try server.issueToken(member: "lee", role: "monitor")
         try server.start()
         defer { server.stop() }
-        let hq = directory.path("hq.replica"), busan = directory.path("busan.replica")
-        let seoul = directory.path("seoul.replica"), lee = directory.path("lee.replica")
-        for (path, member, extra, token) in [(hq, "hq1", ["--role", "hq", "--prefix", "HQ"], hqToken),
-                                             (busan, "kim", ["--role", "branch", "--branch", "busan", "--prefix", "BSN"], kimToken),
-                                             (seoul, "park", ["--role", "branch", "--branch", "seoul", "--prefix", "SEL"], parkToken),
-                                             (lee, "lee", ["--role", "monitor", "--prefix", "LEE"], leeToken)] {
-            try field(["init", "--replica", path, "--member", member, "--name", member.capitalized] + extra)
-            try field(["remote", "set", "--replica", path, "--server", server.baseURL, "--token", token])
-        }
+        let hq = try joinedReplica(directory, server, member: "hq1", role: "hq", prefix: "HQ", token: hqToken)
+        let busan = try joinedReplica(directory, server, member: "kim", role: "branch", branch: "busan", prefix: "BSN", token: kimToken)
+        let seoul = try joinedReplica(directory, server, member: "park", role: "branch", branch: "seoul", prefix: "SEL", token: parkToken)
+        let lee = try joinedReplica(directory, server, member: "lee", role: "monitor", prefix: "LEE", token: leeToken)
 
         // Offline: HQ types the outside institution's scores, Busan its own survey.
         for (period, score) in [("2003", "79.2"), ("2004", "77.8"), ("2005-Q1", "76.5")] {

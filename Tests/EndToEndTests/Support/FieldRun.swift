@@ -8,3 +8,14 @@ func field(_ arguments: [String], expecting status: Int32 = 0, sourceLocation: S
     #expect(result.status == status, "field \(arguments.joined(separator: " ")): \(result.stderr)\(result.stdout)", sourceLocation: sourceLocation)
     return result
 }
+
+/// A replica file made with `field init` and pointed at `server` with `field remote set`: the two
+/// commands every end-to-end story starts with, once per person taking part. Named `<member>.replica`.
+func joinedReplica(_ directory: TemporaryDirectory, _ server: ServerProcess, member: String, role: String,
+                   branch: String? = nil, prefix: String, token: String) throws -> String {
+    let path = directory.path("\(member).replica")
+    try field(["init", "--replica", path, "--member", member, "--name", member.capitalized, "--role", role, "--prefix", prefix]
+              + (branch.map { ["--branch", $0] } ?? []))
+    try field(["remote", "set", "--replica", path, "--server", server.baseURL, "--token", token])
+    return path
+}

@@ -184,6 +184,32 @@ struct WriteRuleTests {
         }
     }
 
+    @Test("a submitter asks for a re-examination of their decided case, dated after the decision, once", arguments: StoreKind.allCases)
+    func reexaminationRequest(_ store: StoreKind) async throws {
+        let harness = try await ServerHarness(on: store)
+        try await harness.test { client in
+            let world = try await World.seed(harness, client)
+            let s1 = try Device("s1r", member: "s1")
+            let decided = try s1.record([.reach(.case, "cB1", "rejected"), .set(.case, "cB1", "milestoneDates", .string("2026-01-10"), key: "rejected")])
+            #expect(try await client.push(world.token("s1"), replica: s1.replica, decided).rejected.isEmpty)
+            let m1 = try Device("m1r", member: "m1")
+            let early = try m1.record([.set(.case, "cB1", "milestoneDates", .string("2026-01-09"), key: "reexamination-requested")])
+            let refused = try await client.push(world.token("m1"), replica: m1.replica, early)
+            #expect(refused.rejected == [early[0].id.description: "invalid_value"], "\(refused.body)")
+            let asked = try m1.record([.reach(.case, "cB1", "reexamination-requested"),
+                                       .set(.case, "cB1", "milestoneDates", .string("2026-01-12"), key: "reexamination-requested"),
+                                       .set(.case, "cB1", "reexaminationReason", .string("The rule ignores small suppliers"))])
+            #expect(try await client.push(world.token("m1"), replica: m1.replica, asked).acknowledged.count == 3)
+            // The outcome is HQ's; once it is recorded, the submitter cannot ask again.
+            let outcome = try s1.record([.reach(.case, "cB1", "arbitration-upheld")])
+            #expect(try await client.push(world.token("s1"), replica: s1.replica, outcome).rejected.values.first == "forbidden")
+            #expect(try await client.push(world.token("hq"), replica: world.hq.replica,
+                                          try world.hq.record([.reach(.case, "cB1", "arbitration-upheld")])).rejected.isEmpty)
+            let again = try m1.record([.set(.case, "cB1", "reexaminationReason", .string("Still unfair"))])
+            #expect(try await client.push(world.token("m1"), replica: m1.replica, again).rejected.values.first == "forbidden")
+        }
+    }
+
     @Test("a monitor removes their own attendance and debate subject", arguments: StoreKind.allCases)
     func removals(_ store: StoreKind) async throws {
         let harness = try await ServerHarness(on: store)

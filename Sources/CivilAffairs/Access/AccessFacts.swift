@@ -47,10 +47,14 @@ public struct CaseFacts: Sendable, Equatable {
     public var submitter: String?
     public var branch: String?
     public var milestones: Set<String>
-    public init(submitter: String?, branch: String?, milestones: Set<String> = []) {
+    /// The date of record of the latest decision (accepted or rejected): a re-examination is
+    /// asked for after it.
+    public var decidedOn: String?
+    public init(submitter: String?, branch: String?, milestones: Set<String> = [], decidedOn: String? = nil) {
         self.submitter = submitter
         self.branch = branch
         self.milestones = milestones
+        self.decidedOn = decidedOn
     }
 }
 

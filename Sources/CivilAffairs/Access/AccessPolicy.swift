@@ -362,7 +362,12 @@ public struct AccessPolicy: Sendable {
                 // Comments and files (a photographed paper grievance) at any time; a file is
                 // added, never taken away (staff may attach the agency's reply letter).
                 if op.field == "comments" || (op.field == "attachments" && op.kind == .add) { return nil }
-                if Self.isReexaminationRequest(op) { return Self.reexaminationDenial(id, state) }
+                if Self.isReexaminationRequest(op) {
+                    if op.field == "milestoneDates", let day = op.value.stringValue, let decided = state.decidedOn, day < decided {
+                        return Denial(.invalidValue, "a re-examination of case \(id) cannot be asked on \(day), before its decision of \(decided)")
+                    }
+                    return Self.reexaminationDenial(id, state)
+                }
                 guard Self.submitterTextFields.contains(op.field) else {
                     return Denial(.forbidden, "a submitter may edit only the title, body, area and cause of their case, comment on it and attach files; '\(op.field)' is for staff")
                 }

@@ -35,8 +35,14 @@ public struct ReplicaAccessFacts: AccessFacts {
         }
         guard var facts = found else { return nil }
         let milestones = F.childTable(.case, "milestones")
-        try db.cachedStatement(sql: "SELECT milestone FROM \(milestones.table) WHERE \(milestones.owner) = ?")
-            .queryDirect({ $0.text(id) }) { facts.milestones.insert($0.text(0)) }
+        try db.cachedStatement(sql: "SELECT milestone, reached_on FROM \(milestones.table) WHERE \(milestones.owner) = ?")
+            .queryDirect({ $0.text(id) }) { row in
+                let milestone = row.text(0)
+                facts.milestones.insert(milestone)
+                if milestone == "accepted" || milestone == "rejected", let day = row.optionalText(1), day > (facts.decidedOn ?? "") {
+                    facts.decidedOn = day
+                }
+            }
         return facts
     }
 

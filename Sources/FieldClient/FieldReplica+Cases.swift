@@ -373,7 +373,7 @@ extension FieldReplica {
             try requireStaff(db, "refer cases")
             let date = try dateOfRecord(on, db)
             let id = try resolveCase(idOrRef, db)
-            let dueOn = try due ?? Self.referralDue(sentOn: date, days: dueDays ?? Self.referralAnswerDays)
+            let dueOn = due ?? ReferralReport.dueDate(sentOn: date, days: dueDays ?? ReferralReport.defaultAnswerDays)
             if dueOn < date { throw SyncError(.invalidValue, "--due \(dueOn) is before the day the referral was sent (\(date))") }
             try referWrites(id, to: body, on: date, due: dueOn, db)
             return try ladderResult(id, changed: true, on: date, db)
@@ -388,7 +388,7 @@ extension FieldReplica {
         }
         try record(cleared + [.set(.case, id, "referredTo", .string(body ?? routing.referral)), .reach(.case, id, "referred"),
                     Self.milestoneDate(id, "referred", date), .set(.case, id, "referralSentOn", .string(date)),
-                    .set(.case, id, "referralDueOn", .string(due ?? Self.referralDue(sentOn: date, days: Self.referralAnswerDays)))], db)
+                    .set(.case, id, "referralDueOn", .string(due ?? ReferralReport.dueDate(sentOn: date)))], db)
     }
 
     /// Milestones recorded with `milestone(_:_:)`; decisions and referrals have their own calls.

@@ -63,7 +63,7 @@ extension FieldReplica {
             guard reached.contains("reexamination-requested") else {
                 throw SyncError(.conflict, "nobody asked for a re-examination of case \(idOrRef); record the request first (`field case reexamine \(idOrRef) --reason TEXT`)")
             }
-            if let recorded = ["arbitration-upheld", "arbitration-overturned"].first(where: reached.contains) {
+            if let recorded = Domain.arbitrationOutcome(reached) {
                 throw SyncError(.conflict, "case \(idOrRef) was arbitrated already (\(recorded)); an outcome cannot be undone")
             }
             if let asked = try String.fetchOne(db, sql: "SELECT reached_on FROM case_milestones WHERE case_id = ? AND milestone = 'reexamination-requested'",
@@ -107,8 +107,7 @@ extension FieldReplica {
         let dates = Dictionary(milestones.map { ($0.milestone, $0.reachedOn) }, uniquingKeysWith: { first, _ in first })
         guard let requested = dates["reexamination-requested"] else { return nil }
         let reached = Set(dates.keys)
-        // Two contradictory outcomes (recorded apart) leave the decision as it was: upheld.
-        let outcome = reached.contains("arbitration-upheld") ? "upheld" : reached.contains("arbitration-overturned") ? "overturned" : nil
+        let outcome = Domain.arbitrationOutcome(reached)
         return ReexaminationView(requestedOn: requested, reason: row["reexamination_reason"], meeting: row["arbitration_meeting"],
                                  outcome: outcome, outcomeOn: outcome.flatMap { dates["arbitration-" + $0] },
                                  outcomeReason: row["arbitration_reason"], decision: Domain.decision(reached),

@@ -39,14 +39,6 @@ public struct WaitingReferral: Codable, Sendable, Equatable {
 /// Prime Minister's mediation council) waits for the other body's answer. Staff record the
 /// answer when it comes; until then the inbox chases the referrals past their due date.
 extension FieldReplica {
-    /// Days the other body is given to answer when `field case refer` names no due date.
-    public static let referralAnswerDays = 30
-
-    static func referralDue(sentOn: String, days: Int) -> String {
-        guard let sent = CivilDate(sentOn) else { return sentOn }
-        return CivilDate(millisecondsSinceEpoch: sent.millisecondsSinceEpoch + Int64(days) * 86_400_000).description
-    }
-
     /// Records the other body's answer to a referred case, received on `on` (default today).
     /// A second answer replaces the first (the last one typed wins, like any register).
     @discardableResult
@@ -81,17 +73,10 @@ extension FieldReplica {
     public func waitingReferrals(overdueOnly: Bool = false, branch: String? = nil) throws -> [WaitingReferral] {
         try read { db in
             let today = try today(db)
-            return try Row.fetchAll(db, sql: """
-                SELECT c.id, c.ref, c.title, c.branch, c.referred_to, coalesce(c.referral_sent_on, m.reached_on) AS sent, c.referral_due_on
-                FROM cases c JOIN case_milestones m ON m.case_id = c.id AND m.milestone = 'referred'
-                WHERE c.referral_answered_on IS NULL AND (?1 IS NULL OR c.branch = ?1)
-                """, arguments: [branch]).map { row -> WaitingReferral in
-                let sent: String? = row["sent"]
-                let due: String? = row["referral_due_on"] ?? sent.map { Self.referralDue(sentOn: $0, days: Self.referralAnswerDays) }
-                let overdueDays = due.flatMap { CivilDate.days(from: $0, to: today) }
-                return WaitingReferral(caseID: row["id"], ref: row["ref"], title: row["title"], branch: row["branch"],
-                                       referredTo: row["referred_to"], sentOn: sent, dueOn: due,
-                                       daysWaiting: sent.flatMap { CivilDate.days(from: $0, to: today) },
+            return try ReferralReport.referrals(branch: branch, db).filter { $0.answered == nil }.map { r -> WaitingReferral in
+                let overdueDays = r.due.flatMap { CivilDate.days(from: $0, to: today) }
+                return WaitingReferral(caseID: r.id, ref: r.ref, title: r.title, branch: r.branch, referredTo: r.body,
+                                       sentOn: r.sent, dueOn: r.due, daysWaiting: r.sent.flatMap { CivilDate.days(from: $0, to: today) },
                                        daysOverdue: overdueDays, overdue: (overdueDays ?? 0) > 0)
             }
             .filter { !overdueOnly || $0.overdue }

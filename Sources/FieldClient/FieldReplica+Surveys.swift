@@ -40,7 +40,7 @@ extension FieldReplica {
             try requireStaff(db, "record satisfaction surveys")
             try Self.requireBegun(surveyed, today: try today(db))
             let me = try me(db)
-            let scope = try branch ?? (me.role == .hq ? nil : me.branch)
+            let scope = branch ?? (me.role == .hq ? nil : me.branch)
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM surveys WHERE id = ?", arguments: [surveyID]) != nil {
                 throw SyncError(.conflict, "survey '\(surveyID)' already exists; correct it with `field survey edit \(surveyID)`")
             }

@@ -218,8 +218,8 @@ public struct AccessPolicy: Sendable {
         if state.milestones.contains("implemented") {
             return Denial(.forbidden, "case \(id) is implemented; its decision can no longer be re-examined")
         }
-        if let outcome = ["arbitration-upheld", "arbitration-overturned"].first(where: state.milestones.contains) {
-            return Denial(.forbidden, "case \(id) was re-examined already (\(outcome)); ask the branch for a new case")
+        if let outcome = Domain.arbitrationOutcome(state.milestones) {
+            return Denial(.forbidden, "case \(id) was re-examined already (arbitration-\(outcome)); ask the branch for a new case")
         }
         return nil
     }

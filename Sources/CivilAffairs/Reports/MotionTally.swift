@@ -136,8 +136,7 @@ public enum SubmitterInbox {
             let reached = Set(milestones.compactMap { String.fromDatabaseValue($0[0]) })
             let decision = Domain.decision(reached)
             let step = (row[4] as Int64?)
-            let reexamination: String? = reached.contains("arbitration-upheld") ? "upheld"
-                : reached.contains("arbitration-overturned") ? "overturned" : reached.contains("reexamination-requested") ? "requested" : nil
+            let reexamination = Domain.arbitrationOutcome(reached) ?? (reached.contains("reexamination-requested") ? "requested" : nil)
             return InboxItem(caseID: id, ref: row[1], title: row[2], reportedOn: row[3], step: step.map(Int.init),
                              stepName: step.map(routing.name(ofStep:)), status: row[5], decision: decision, reason: row[6],
                              referredTo: row[7], notified: reached.contains("result-notified"),

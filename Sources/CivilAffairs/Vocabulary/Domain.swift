@@ -62,6 +62,12 @@ public enum Domain {
         return caseStatusByMilestone.first { reached.contains($0.milestone) }?.status ?? "open"
     }
 
+    /// The outcome of a case's dispute arbitration: `upheld`, `overturned`, or nil when none is
+    /// recorded. Two outcomes recorded apart read as `upheld`: the decision stays as it was.
+    public static func arbitrationOutcome(_ reached: Set<String>) -> String? {
+        reached.contains("arbitration-upheld") ? "upheld" : reached.contains("arbitration-overturned") ? "overturned" : nil
+    }
+
     /// The decision standing on a case: `accepted` or `rejected`, after any arbitration (nil:
     /// not decided, or decided both ways on two replicas and not arbitrated, which the
     /// milestone order settles as before: accepted). Two contradictory outcomes recorded

@@ -61,14 +61,13 @@ public struct ReexaminationReport: HQReport, Hashable {
             let id: String = row[0]
             let dates = milestones[id] ?? [:]
             let reached = Set(dates.keys)
-            // Contradictory outcomes recorded apart leave the decision as it was: upheld.
-            let outcome = reached.contains("arbitration-upheld") ? "upheld" : reached.contains("arbitration-overturned") ? "overturned" : nil
+            let outcome = Domain.arbitrationOutcome(reached)
             let outcomeOn = outcome.flatMap { dates["arbitration-" + $0] }
             let requestedOn: String = row[4]
             return CaseRow(caseID: id, ref: row[1], title: row[2], branch: row[3],
                            decisionReexamined: Domain.decision(reached.subtracting(["arbitration-upheld", "arbitration-overturned"])),
                            requestedOn: requestedOn, outcome: outcome, outcomeOn: outcomeOn,
-                           daysToOutcome: outcomeOn.flatMap { ReportMath.days(from: requestedOn, to: $0) },
+                           daysToOutcome: outcomeOn.flatMap { CivilDate.days(from: requestedOn, to: $0) },
                            decision: Domain.decision(reached), notifiedOn: dates["arbitration-notified"])
         }
         func row(_ outcome: String, _ members: [CaseRow]) -> OutcomeRow {

@@ -43,26 +43,47 @@ public struct ReferralReport: HQReport, Hashable {
     /// Days the other body is given when the referral names no due date.
     public static let defaultAnswerDays = 30
 
-    static func compute(_ reports: HQReports, _ db: Database) throws -> ReferralReport {
-        let asOf = reports.asOf
-        struct Referral { var id: String; var ref: String?; var title: String?; var branch: String?; var body: String
-            var sent: String?; var due: String?; var answered: String? }
-        let referrals = try Row.fetchAll(db, sql: """
+    /// One referred case as the report and the inbox read it.
+    public struct Referral: Sendable, Hashable {
+        public var id: String
+        public var ref: String?
+        public var title: String?
+        public var branch: String?
+        /// The body referred to.
+        public var body: String?
+        /// The day it was sent: `referralSentOn`, else the `referred` milestone's date of record.
+        public var sent: String?
+        /// `referralDueOn`, else `defaultAnswerDays` after it was sent.
+        public var due: String?
+        public var answered: String?
+    }
+
+    /// The day an answer is due `days` after `sentOn` (`sentOn` itself if it is not a date).
+    public static func dueDate(sentOn: String, days: Int = defaultAnswerDays) -> String {
+        guard let sent = CivilDate(sentOn) else { return sentOn }
+        return CivilDate(millisecondsSinceEpoch: sent.millisecondsSinceEpoch + Int64(days) * 86_400_000).description
+    }
+
+    /// Every referred case (of `branch`, when given), in one read.
+    public static func referrals(branch: String?, _ db: Database) throws -> [Referral] {
+        try Row.fetchAll(db, sql: """
             SELECT c.id, c.ref, c.title, c.branch, c.referred_to, coalesce(c.referral_sent_on, m.reached_on), c.referral_due_on,
                    c.referral_answered_on
             FROM cases c JOIN case_milestones m ON m.case_id = c.id AND m.milestone = 'referred'
             WHERE (?1 IS NULL OR c.branch = ?1)
-            """, arguments: [reports.branch]).map { row -> Referral in
+            """, arguments: [branch]).map { row in
             let sent: String? = row[5]
-            let due: String? = row[6] ?? sent.flatMap(CivilDate.init).map {
-                CivilDate(millisecondsSinceEpoch: $0.millisecondsSinceEpoch + Int64(Self.defaultAnswerDays) * 86_400_000).description
-            }
-            return Referral(id: row[0], ref: row[1], title: row[2], branch: row[3], body: row[4] ?? "(unnamed)", sent: sent, due: due,
-                            answered: row[7])
-        }.filter { reports.period.contains($0.sent) }
+            return Referral(id: row[0], ref: row[1], title: row[2], branch: row[3], body: row[4], sent: sent,
+                            due: row[6] ?? sent.map { dueDate(sentOn: $0) }, answered: row[7])
+        }
+    }
+
+    static func compute(_ reports: HQReports, _ db: Database) throws -> ReferralReport {
+        let asOf = reports.asOf
+        let referrals = try Self.referrals(branch: reports.branch, db).filter { reports.period.contains($0.sent) }
         func isOverdue(_ r: Referral) -> Bool { r.answered == nil && (r.due.map { $0 < asOf } ?? false) }
         func row(_ body: String, _ members: [Referral]) -> BodyRow {
-            let days = members.compactMap { r in r.answered.flatMap { a in r.sent.flatMap { ReportMath.days(from: $0, to: a) } } }
+            let days = members.compactMap { r in r.answered.flatMap { a in r.sent.flatMap { CivilDate.days(from: $0, to: a) } } }
                 .map(Double.init).sorted()
             return BodyRow(body: body, sent: members.count, answered: members.filter { $0.answered != nil }.count,
                            waiting: members.filter { $0.answered == nil }.count, overdue: members.filter(isOverdue).count,
@@ -70,11 +91,11 @@ public struct ReferralReport: HQReport, Hashable {
                            meanDaysToAnswer: ReportMath.mean(days).map(ReportMath.round1))
         }
         var byBody: [String: [Referral]] = [:]
-        for referral in referrals { byBody[referral.body, default: []].append(referral) }
+        for referral in referrals { byBody[referral.body ?? "(unnamed)", default: []].append(referral) }
         let bodies = byBody.keys.sorted { (byBody[$1]!.count, $0) < (byBody[$0]!.count, $1) }
         let overdue = referrals.filter(isOverdue).map { r in
-            Overdue(caseID: r.id, ref: r.ref, title: r.title, branch: r.branch, body: r.body, sentOn: r.sent, dueOn: r.due,
-                    daysOverdue: r.due.flatMap { ReportMath.days(from: $0, to: asOf) } ?? 0)
+            Overdue(caseID: r.id, ref: r.ref, title: r.title, branch: r.branch, body: r.body ?? "(unnamed)", sentOn: r.sent, dueOn: r.due,
+                    daysOverdue: r.due.flatMap { CivilDate.days(from: $0, to: asOf) } ?? 0)
         }.sorted { ($1.daysOverdue, $0.ref ?? $0.caseID) < ($0.daysOverdue, $1.ref ?? $1.caseID) }
         return ReferralReport(period: reports.period.description, branch: reports.branch, asOf: asOf,
                               rows: [row("(all)", referrals)] + bodies.map { row($0, byBody[$0]!) }, overdue: overdue)

@@ -59,7 +59,7 @@ public struct ReplyRateReport: HQReport, Hashable {
             let received: String? = row[2]
             let answered: String? = row[3]
             // A reply dated before the consultation (bad data) counts as answered, in 0 days.
-            let days = answered.flatMap { a in received.flatMap { ReportMath.days(from: $0, to: a) } }.map { max(0, $0) }
+            let days = answered.flatMap { a in received.flatMap { CivilDate.days(from: $0, to: a) } }.map { max(0, $0) }
             let isAnswered = answered != nil
             overall.add(answeredAfter: days, answered: isAnswered)
             perBranch[(row[0] as String?) ?? "(none)", default: Tally()].add(answeredAfter: days, answered: isAnswered)

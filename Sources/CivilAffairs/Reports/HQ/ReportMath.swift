@@ -33,8 +33,6 @@ enum ReportMath {
         values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 
-    /// Days between two `YYYY-MM-DD` dates (nil if either does not parse).
-    static func days(from start: String, to end: String) -> Int? { CivilDate.days(from: start, to: end) }
 
     /// A CSV cell for a one-decimal number: `202.7`, `-12.5`, `8.0`; empty for nil. Written by
     /// hand so the text never depends on the platform's float formatting.

@@ -48,7 +48,7 @@ public struct ReportedBackReport: HQReport, Hashable {
             for fact in cases {
                 guard let at = notifiedAt[fact.id] else { continue }
                 notified += 1
-                if let decided = decidedAt[fact.id], let count = ReportMath.days(from: decided.date, to: at) {
+                if let decided = decidedAt[fact.id], let count = CivilDate.days(from: decided.date, to: at) {
                     days.append(Double(max(0, count)))
                 }
             }

@@ -72,7 +72,7 @@ public struct StepTimesReport: HQReport, Hashable {
         func day(_ hlc: String) -> String {
             CivilDate(millisecondsSinceEpoch: HLCTimestamp(hlc)?.wallMilliseconds ?? 0).description
         }
-        func days(_ from: String, _ to: String) -> Double { Double(max(0, ReportMath.days(from: from, to: to) ?? 0)) }
+        func days(_ from: String, _ to: String) -> Double { Double(max(0, CivilDate.days(from: from, to: to) ?? 0)) }
         for (id, ops) in raises {
             let end = decided[id]
             var current = 0
